@@ -1,0 +1,11 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""mmwsss: weakly-supervised semantic segmentation for MMSegmentation 1.x.
+
+Importing the package registers every module into MMSeg's registries; nothing else runs on import.
+"""
+from .version import __version__
+
+from . import utils  # noqa: F401,E402  (checkpoint loading under weights-only torch.load)
+from . import datasets, engine, evaluation, models  # noqa: F401,E402
+
+__all__ = ['__version__']

@@ -1,0 +1,4 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+from .ddp import DeviceAgnosticDDP
+
+__all__ = ['DeviceAgnosticDDP']

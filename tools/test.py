@@ -1,0 +1,99 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""Test (and evaluate) a checkpoint, like MMSeg's ``tools/test.py`` (same arguments)."""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import mmwsss  # noqa: E402,F401  (registers modules, weights-only checkpoint loading)
+from mmwsss.registry import RUNNERS  # noqa: E402
+from mmwsss.utils import (adapt_cfg_to_machine,  # noqa: E402
+                          init_process_group_if_needed)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and eval) a checkpoint of any stage')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the evaluation metrics and logs')
+    parser.add_argument('--out', help='the dir to save the predicted label maps (one PNG per image)')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument('--show-dir', help='dir (under the work dir) to save painted overlays')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, key=value pairs, e.g. model.test_cfg.bg_threshold=0.3')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test time augmentation (config tta_*)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
+    """Turns MMSeg's SegVisualizationHook on for ``--show``/``--show-dir``."""
+    default_hooks = cfg.default_hooks
+    if 'visualization' not in default_hooks:
+        raise RuntimeError('--show/--show-dir need a "visualization" hook (SegVisualizationHook) in '
+                           'default_hooks; the configs under configs/_base_/default_runtime.py have it.')
+    hook = default_hooks['visualization']
+    hook['draw'] = True
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+    return cfg
+
+
+def set_output_dir(cfg: Config, out_dir: str) -> None:
+    """Makes every IoUMetric-like evaluator write its label PNGs to ``out_dir``."""
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    found = False
+    for evaluator in evaluators:
+        if 'output_dir' in evaluator or evaluator.get('type') in ('IoUMetric', 'mmseg.IoUMetric'):
+            evaluator['output_dir'] = out_dir
+            evaluator['keep_results'] = True
+            found = True
+    if not found:
+        raise RuntimeError(f'--out {out_dir}: no metric in test_evaluator writes label maps '
+                           '(add an IoUMetric).')
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg = adapt_cfg_to_machine(cfg, args.launcher)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        set_output_dir(cfg, args.out)
+
+    init_process_group_if_needed(args.launcher)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
