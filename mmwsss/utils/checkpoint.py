@@ -17,6 +17,18 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
+def _history_buffer_getattr(obj: object, name: str) -> object:
+    """A ``getattr`` for unpickling that only resolves :class:`HistoryBuffer`'s statistics methods.
+
+    ``HistoryBuffer.state_dict`` keeps its ``statistics_methods`` (classmethods), which pickle as
+    ``getattr(HistoryBuffer, 'mean')``; allowing the real builtin would let a file reach any attribute.
+    """
+    if obj is HistoryBuffer and not name.startswith('_') and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint (only HistoryBuffer statistics)')
+
+
 def mmengine_checkpoint_globals() -> List[object]:
     """The non-tensor types an MMEngine checkpoint holds besides containers.
 
@@ -29,7 +41,8 @@ def mmengine_checkpoint_globals() -> List[object]:
         np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)}
     return [
         HistoryBuffer, np.ndarray, np.dtype, core.multiarray._reconstruct,
-        core.multiarray.scalar, *sorted(dtype_classes, key=str)
+        core.multiarray.scalar, *sorted(dtype_classes, key=str),
+        (_history_buffer_getattr, 'builtins.getattr')
     ]
 
 
