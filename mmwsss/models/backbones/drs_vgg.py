@@ -1,0 +1,135 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""VGG16 laid out as DRS needs it: output stride 8, an activation of choice
+after every conv, and torchvision's parameter names."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmwsss.models.layers import build_activation
+from mmwsss.registry import MODELS
+
+_FILE = 'mmwsss/models/backbones/drs_vgg.py'
+
+# (convs per stage, base channels per stage) of VGG16
+_STAGES = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+# indices of the 13 convs inside ``features`` (the same as torchvision's)
+VGG16_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
+
+
+@MODELS.register_module()
+class DRSVGG(BaseModule):
+    """VGG16 backbone of DRS (a BaseModule so ``init_cfg`` loads weights).
+
+    Topology (``features`` indices equal torchvision's VGG16, so ImageNet
+    weights map one to one, see ``tools/model_converters/vgg16_torchvision.py``):
+
+    - stages 1-3: 3x3 convs (pad 1), each followed by the activation, then a
+      2x2 stride-2 max pool;
+    - stage 4: three 3x3 convs, then a 3x3 stride-1 pad-1 max pool (replaces
+      pool4, keeping the resolution);
+    - stage 5: three 3x3 convs with dilation 2 and padding 2; no pool5.
+
+    The output stride is 8 (a 320 x 320 input gives 40 x 40 maps).
+
+    Args:
+        act_cfg (dict): Activation after every conv, e.g.
+            ``dict(type='DRS', learnable=True)`` (the learnable suppressor;
+            its channel count is filled in), ``dict(type='DRS', delta=0.55)``
+            or ``dict(type='ReLU')``. Default: ``dict(type='ReLU')``.
+        widen_factor (float): Multiplier of every stage's width
+            (64, 128, 256, 512, 512); e.g. 0.125 gives 8 ... 64. Default: 1.
+        in_channels (int): Input image channels. Default: 3.
+        out_indices (Sequence[int]): Stages (0-4) whose outputs are returned;
+            a stage's output is taken after its pool (stage 4 has none).
+            Default: (4, ).
+        stage5_dilation (int): Dilation (= padding) of the stage-5 convs.
+            Default: 2.
+        init_cfg (dict | list[dict], optional): Initialisation; by default
+            Kaiming normal (fan-out) convs with zero bias, as torchvision.
+            Use ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``
+            for converted ImageNet weights.
+    """
+
+    def __init__(self,
+                 act_cfg: Optional[dict] = dict(type='ReLU'),
+                 widen_factor: float = 1.0,
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (4, ),
+                 stage5_dilation: int = 2,
+                 init_cfg=dict(
+                     type='Kaiming',
+                     layer='Conv2d',
+                     mode='fan_out',
+                     nonlinearity='relu',
+                     distribution='normal',
+                     bias=0)) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
+            raise ValueError(f'{_FILE}: widen_factor must be > 0, '
+                             f'got {widen_factor!r}.')
+        if isinstance(out_indices, int):
+            out_indices = (out_indices, )
+        out_indices = tuple(out_indices)
+        if not out_indices or any(not 0 <= i < len(_STAGES)
+                                  for i in out_indices):
+            raise ValueError(f'{_FILE}: out_indices must be a non-empty '
+                             f'subset of 0..4, got {out_indices}.')
+        if stage5_dilation < 1:
+            raise ValueError(f'{_FILE}: stage5_dilation must be >= 1, '
+                             f'got {stage5_dilation}.')
+        self.act_cfg = act_cfg
+        self.widen_factor = widen_factor
+        self.out_indices = out_indices
+        self.stage_channels: List[int] = [
+            max(1, int(round(c * widen_factor))) for _, c in _STAGES
+        ]
+
+        layers: List[nn.Module] = []
+        self._stage_ends: List[int] = []  # index after each stage's last op
+        prev = in_channels
+        for stage, (num_convs, _) in enumerate(_STAGES):
+            width = self.stage_channels[stage]
+            dilation = stage5_dilation if stage == 4 else 1
+            for _ in range(num_convs):
+                layers.append(
+                    nn.Conv2d(
+                        prev,
+                        width,
+                        kernel_size=3,
+                        padding=dilation,
+                        dilation=dilation))
+                layers.append(build_activation(act_cfg, width))
+                prev = width
+            if stage < 3:
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            elif stage == 3:
+                layers.append(nn.MaxPool2d(kernel_size=3, stride=1, padding=1))
+            self._stage_ends.append(len(layers))
+        self.features = nn.Sequential(*layers)
+        self.out_channels = self.stage_channels[-1]
+        assert tuple(i for i, m in enumerate(self.features)
+                     if isinstance(m, nn.Conv2d)) == VGG16_CONV_INDICES
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Extract features.
+
+        Args:
+            x (Tensor): Images, shape (B, in_channels, H, W).
+
+        Returns:
+            tuple[Tensor]: One map per ``out_indices`` entry, in stage order;
+            stage 4's is (B, C5, H // 8, W // 8).
+        """
+        outs = []
+        start = 0
+        for stage, end in enumerate(self._stage_ends):
+            for idx in range(start, end):
+                x = self.features[idx](x)
+            start = end
+            if stage in self.out_indices:
+                outs.append(x)
+            if stage >= max(self.out_indices):
+                break
+        return tuple(outs)

@@ -1,0 +1,347 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""A multi-label classifier that predicts segmentations from its class
+activation maps (stage 1 of DRS)."""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import ConfigDict
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.structures import SegDataSample
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         OptSampleList, SampleList)
+from torch import Tensor
+
+from mmwsss.registry import MODELS
+
+_FILE = 'mmwsss/models/segmentors/cam_classifier.py'
+
+_TEST_CFG_DEFAULTS = dict(
+    bg_threshold=0.2,
+    use_saliency=False,
+    saliency_threshold=None,
+    scales=(1.0, ),
+    flip=False,
+    label_source='gt',
+    score_threshold=0.5)
+
+
+@MODELS.register_module()
+class CAMClassifier(BaseSegmentor):
+    """Image-level classifier whose localization maps are its segmentation.
+
+    A subclass of MMSeg's ``BaseSegmentor`` so MMSeg's runners, test loop,
+    ``IoUMetric`` and visualiser take it as any segmentor. Training reads
+    only ``gt_cls_label`` (never ``gt_sem_seg``).
+
+    ``predict`` fills, per data sample and at the original image size:
+
+    - ``seg_logits``: PixelData (num_classes + 1, H, W); channel 0 is the
+      background score, channels 1.. the localization maps in [0, 1]
+      (zero for classes absent from the image's labels);
+    - ``pred_sem_seg``: PixelData (1, H, W), long, the arg-max of the above;
+    - ``pred_score``: Tensor (num_classes, ), sigmoid of the logits (mean
+      over the test-time scales and flips).
+
+    Localization maps follow the official DRS evaluation: for every scale
+    (and flip) the image is resized, the class maps are rectified,
+    upsampled to the original size, divided by their per-class maximum,
+    and the passes are fused by element-wise maximum.
+
+    Args:
+        backbone (dict): Backbone config, e.g. ``DRSVGG``.
+        head (dict): ``CAMHead`` config.
+        train_cfg (dict, optional): Unused; kept for MMSeg compatibility.
+        test_cfg (dict, optional): Options of ``predict``:
+
+            - ``bg_threshold`` (float): background score where no saliency is
+              used; with saliency, pixels whose best class score is below it
+              are background (DRS's object-cue threshold ``alpha``).
+              Default: 0.2 (the official value).
+            - ``use_saliency`` (bool): background score = 1 - saliency / 255
+              from ``data_sample.gt_saliency``. Default: False.
+            - ``saliency_threshold`` (int, optional): binarise the saliency
+              at ``> threshold`` first (the official code uses 50).
+              Default: None (use it as is).
+            - ``scales`` (Sequence[int | float]): input scales; an int is a
+              square side (the official 256, 320, 384), a float a factor of
+              the input size. Default: (1.0, ).
+            - ``flip`` (bool): add horizontally flipped passes.
+              Default: False.
+            - ``label_source`` ('gt' | 'pred'): keep the maps of the image's
+              ``gt_cls_label`` (the WSSS convention on the training set) or of
+              the classes with ``pred_score > score_threshold``.
+              Default: 'gt'.
+            - ``score_threshold`` (float): for ``label_source='pred'``.
+              Default: 0.5.
+        data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 head: ConfigType,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.head = MODELS.build(head)
+        if not hasattr(self.head, 'localization_maps'):
+            raise TypeError(f'{_FILE}: head {type(self.head).__name__} is not '
+                            'a CAM head (no localization_maps method).')
+        self.train_cfg = train_cfg
+        self.test_cfg = self._check_test_cfg(test_cfg)
+        self.align_corners = True
+        self.num_fg_classes = self.head.num_classes
+        # classes as MMSeg counts them: background + foreground
+        self.num_classes = self.num_fg_classes + 1
+        self.out_channels = self.num_classes
+
+    @staticmethod
+    def _check_test_cfg(test_cfg: OptConfigType) -> ConfigDict:
+        cfg = dict(_TEST_CFG_DEFAULTS)
+        given = dict(test_cfg or {})
+        unknown = set(given) - set(cfg) - {'mode'}
+        if unknown:
+            raise KeyError(f'{_FILE}: unknown test_cfg keys {sorted(unknown)}; '
+                           f'known: {sorted(cfg)}.')
+        given.pop('mode', None)  # MMSeg's 'whole'/'slide' has no meaning here
+        cfg.update(given)
+        if cfg['label_source'] not in ('gt', 'pred'):
+            raise ValueError(f"{_FILE}: test_cfg.label_source must be 'gt' or "
+                             f"'pred', got {cfg['label_source']!r}.")
+        if not 0 <= cfg['bg_threshold'] <= 1:
+            raise ValueError(f'{_FILE}: test_cfg.bg_threshold must be in '
+                             f"[0, 1], got {cfg['bg_threshold']}.")
+        scales = cfg['scales']
+        if isinstance(scales, (int, float)):
+            scales = (scales, )
+        scales = tuple(scales)
+        if not scales or any(
+                isinstance(s, bool) or not isinstance(s, (int, float))
+                or s <= 0 for s in scales):
+            raise ValueError(f'{_FILE}: test_cfg.scales must be positive ints '
+                             f'(square sides) or floats (factors), got '
+                             f"{cfg['scales']!r}.")
+        cfg['scales'] = scales
+        thr = cfg['saliency_threshold']
+        if thr is not None and not 0 <= thr < 255:
+            raise ValueError(f'{_FILE}: test_cfg.saliency_threshold must be '
+                             f'None or in [0, 255), got {thr}.')
+        return ConfigDict(cfg)
+
+    # ------------------------------------------------------------------ #
+    # network
+    # ------------------------------------------------------------------ #
+    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        """Backbone features of images (B, 3, H, W)."""
+        feats = self.backbone(inputs)
+        return (feats, ) if isinstance(feats, Tensor) else tuple(feats)
+
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
+        """Tensor mode: class activation maps (B, num_fg_classes, h, w)."""
+        return self.head(self.extract_feat(inputs))
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Losses from images and their image-level labels.
+
+        Args:
+            inputs (Tensor): Images, shape (B, 3, H, W).
+            data_samples (list[SegDataSample]): With ``gt_cls_label``.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``.
+        """
+        if data_samples is None:
+            raise ValueError(f'{_FILE}: loss needs data samples carrying '
+                             'gt_cls_label.')
+        return self.head.loss(
+            self.extract_feat(inputs), data_samples, self.train_cfg)
+
+    # ------------------------------------------------------------------ #
+    # localization maps
+    # ------------------------------------------------------------------ #
+    def _scaled_size(self, scale: Union[int, float],
+                     size: Sequence[int]) -> Tuple[int, int]:
+        if isinstance(scale, int):
+            return scale, scale
+        return (max(1, int(round(size[0] * scale))),
+                max(1, int(round(size[1] * scale))))
+
+    def localization_maps(self,
+                          inputs: Tensor,
+                          out_size: Optional[Sequence[int]] = None,
+                          labels: Optional[Tensor] = None
+                          ) -> Tuple[Tensor, Tensor]:
+        """Multi-scale (and optionally flipped) localization maps.
+
+        Uses ``test_cfg.scales`` and ``test_cfg.flip``; every pass gives maps
+        normalised to a per-class maximum of 1 at ``out_size``; the passes
+        are fused by element-wise maximum.
+
+        Args:
+            inputs (Tensor): Normalised images without padding,
+                shape (B, 3, H, W).
+            out_size (Sequence[int], optional): Output (H', W'); default the
+                input size.
+            labels (Tensor, optional): Multi-hot (B, num_fg_classes) that
+                masks the maps; None keeps every class.
+
+        Returns:
+            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W') in
+            [0, 1], and scores (B, num_fg_classes), the mean sigmoid of the
+            logits over the passes.
+        """
+        in_size = tuple(inputs.shape[-2:])
+        out_size = tuple(out_size) if out_size is not None else in_size
+        fused, score_sum, passes = None, 0, 0
+        flips = (False, True) if self.test_cfg.flip else (False, )
+        for scale in self.test_cfg.scales:
+            size = self._scaled_size(scale, in_size)
+            img = inputs if size == in_size else F.interpolate(
+                inputs, size=size, mode='bilinear', align_corners=False)
+            for flip in flips:
+                x = img.flip(-1) if flip else img
+                cams = self._forward(x)
+                maps = self.head.localization_maps(cams, out_size)
+                if flip:
+                    maps = maps.flip(-1)
+                fused = maps if fused is None else torch.maximum(fused, maps)
+                score_sum = score_sum + torch.sigmoid(self.head.pool(cams))
+                passes += 1
+        if labels is not None:
+            fused = fused * labels.to(fused)[:, :, None, None]
+        return fused, score_sum / passes
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """Unmasked localization maps at the input size.
+
+        Args:
+            inputs (Tensor): Images, shape (B, 3, H, W).
+            batch_img_metas (list[dict]): Unused.
+
+        Returns:
+            Tensor: Shape (B, num_fg_classes, H, W).
+        """
+        return self.localization_maps(inputs)[0]
+
+    # ------------------------------------------------------------------ #
+    # prediction
+    # ------------------------------------------------------------------ #
+    @staticmethod
+    def _undo_flip(x: Tensor, meta: dict) -> Tensor:
+        """Undo a pipeline flip recorded in ``meta`` on a (..., H, W) map."""
+        if not meta.get('flip', False):
+            return x
+        direction = meta.get('flip_direction', 'horizontal')
+        dims = dict(horizontal=(-1, ), vertical=(-2, ),
+                    diagonal=(-2, -1)).get(direction)
+        if dims is None:
+            raise ValueError(f'{_FILE}: unknown flip_direction {direction!r}.')
+        return x.flip(dims)
+
+    def _saliency(self, sample: SegDataSample, meta: dict,
+                  valid: Tuple[int, int, int, int],
+                  padded_size: Sequence[int],
+                  size: Sequence[int]) -> Tensor:
+        """Saliency in [0, 1] at ``size`` (H, W) for one sample."""
+        if 'gt_saliency' not in sample:
+            raise KeyError(
+                f'{_FILE}: test_cfg.use_saliency is True but the data sample '
+                f"of {meta.get('img_path', 'an image')} has no gt_saliency; "
+                'add LoadSaliencyMap to the test pipeline.')
+        sal = sample.gt_saliency.data.float()
+        if sal.dim() == 2:
+            sal = sal[None]
+        top, bottom, left, right = valid
+        if tuple(sal.shape[-2:]) == tuple(padded_size) and \
+                tuple(padded_size) != (bottom - top, right - left):
+            sal = sal[..., top:bottom, left:right]  # padded with the image
+        sal = self._undo_flip(sal, meta)
+        if tuple(sal.shape[-2:]) != tuple(size):
+            sal = F.interpolate(
+                sal[None], size=tuple(size), mode='bilinear',
+                align_corners=False)[0]
+        thr = self.test_cfg.saliency_threshold
+        if thr is not None:
+            return (sal > thr).float()[0]
+        return (sal / 255.).clamp(0, 1)[0]
+
+    def _background(self, maps: Tensor, saliency: Optional[Tensor]) -> Tensor:
+        """Background score (1, H, W) from fused maps (K, H, W)."""
+        thr = self.test_cfg.bg_threshold
+        if saliency is None:
+            return maps.new_full((1, ) + tuple(maps.shape[-2:]), thr)
+        bg = (1. - saliency)[None].to(maps)
+        # official rule: class scores below the threshold are dropped, so
+        # such pixels become background whatever the saliency says
+        if maps.shape[0]:
+            weak = maps.amax(dim=0, keepdim=True) < thr
+            bg = torch.where(weak, bg.clamp(min=thr), bg)
+        return bg
+
+    def predict(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        """Localization maps and segmentations at the original image size.
+
+        Args:
+            inputs (Tensor): Preprocessed (possibly padded) images,
+                shape (B, 3, H, W).
+            data_samples (list[SegDataSample], optional): With metainfo
+                (``ori_shape``, ``padding_size``, ``flip``...), and
+                ``gt_cls_label`` / ``gt_saliency`` as ``test_cfg`` needs.
+                Without them predictions are at the input size and masked by
+                the predicted labels.
+
+        Returns:
+            list[SegDataSample]: With ``seg_logits``, ``pred_sem_seg`` and
+            ``pred_score`` set (see the class docstring).
+        """
+        only_prediction = data_samples is None
+        if only_prediction:
+            data_samples = [SegDataSample() for _ in range(inputs.shape[0])]
+        if len(data_samples) != inputs.shape[0]:
+            raise ValueError(f'{_FILE}: {inputs.shape[0]} images but '
+                             f'{len(data_samples)} data samples.')
+        height, width = inputs.shape[-2:]
+        for i, sample in enumerate(data_samples):
+            meta = sample.metainfo
+            left, right, top, bottom = meta.get(
+                'padding_size', meta.get('img_padding_size', (0, 0, 0, 0)))
+            valid = (top, height - bottom, left, width - right)
+            img = inputs[i:i + 1, :, valid[0]:valid[1], valid[2]:valid[3]]
+            img = self._undo_flip(img, meta)
+            ori_shape = tuple(meta.get('ori_shape', img.shape[-2:]))[:2]
+            maps, score = self.localization_maps(img, ori_shape)
+            maps, score = maps[0], score[0]
+            if self.test_cfg.label_source == 'gt' and not only_prediction:
+                labels = self.head.stack_labels([sample])[0]
+            else:
+                labels = (score > self.test_cfg.score_threshold).float()
+            maps = maps * labels.to(maps)[:, None, None]
+            saliency = None
+            if self.test_cfg.use_saliency:
+                saliency = self._saliency(sample, meta, valid,
+                                          (height, width), ori_shape)
+            seg_logits = torch.cat([self._background(maps, saliency), maps])
+            sample.set_data(
+                dict(
+                    seg_logits=PixelData(data=seg_logits),
+                    pred_sem_seg=PixelData(
+                        data=seg_logits.argmax(dim=0, keepdim=True)),
+                    pred_score=score))
+        return data_samples
+
+    def aug_test(self, inputs, batch_img_metas):
+        """Not used: set ``test_cfg.scales`` and ``test_cfg.flip``."""
+        raise NotImplementedError(
+            f'{_FILE}: CAMClassifier does test-time augmentation through '
+            'test_cfg.scales and test_cfg.flip.')
