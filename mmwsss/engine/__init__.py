@@ -1,0 +1,2 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+from . import hooks, optimizers  # noqa: F401

@@ -1,0 +1,4 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+from .drs_optim_wrapper_constructor import DRSOptimWrapperConstructor
+
+__all__ = ['DRSOptimWrapperConstructor']
