@@ -9,7 +9,7 @@ VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 STAMP="$VENV/.mmwsss-setup"
 WANT=$(cat tools/setup_env.sh requirements/*.txt setup.cfg pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
-WITH_EXTRAS=${MMWSSS_EXTRAS:-0}
+WITH_EXTRAS=${MMWSSS_EXTRAS:-1}
 WANT="$WANT-extras$WITH_EXTRAS"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then

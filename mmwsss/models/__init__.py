@@ -1,3 +1,3 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 from . import (backbones, decode_heads, heads, layers, segmentors,  # noqa: F401
-               wrappers)
+               utils, wrappers)

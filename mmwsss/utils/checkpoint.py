@@ -17,13 +17,19 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
+_DEFAULT_STATISTICS = frozenset(('min', 'max', 'current', 'mean'))
+
+
 def _history_buffer_getattr(obj: object, name: str) -> object:
     """A ``getattr`` for unpickling that only resolves :class:`HistoryBuffer`'s statistics methods.
 
     ``HistoryBuffer.state_dict`` keeps its ``statistics_methods`` (classmethods), which pickle as
     ``getattr(HistoryBuffer, 'mean')``; allowing the real builtin would let a file reach any attribute.
     """
-    if obj is HistoryBuffer and not name.startswith('_') and name in HistoryBuffer._statistics_methods:
+    # HistoryBuffer fills _statistics_methods with its defaults only when a first buffer is built, so a
+    # fresh process (tools/test.py, gen_pseudo_labels.py) would refuse them: allow the defaults by name.
+    allowed = _DEFAULT_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and not name.startswith('_') and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint (only HistoryBuffer statistics)')

@@ -3,11 +3,11 @@
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, nesterov=True, weight_decay=5e-4),
-    constructor='PretrainedNewLrMultConstructor',
+    constructor='DRSOptimWrapperConstructor',
     paramwise_cfg=dict(
-        new_keys=['head.', '.suppressor.', 'suppressor.fc'],
-        pretrained_lr_mult=1.0,
-        pretrained_bias_lr_mult=2.0,
+        new_keys=['head.', '.fc'],
+        lr_mult=1.0,
+        bias_lr_mult=2.0,
         new_lr_mult=10.0,
         new_bias_lr_mult=20.0))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[5, 10], gamma=0.1)]

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Packing of WSSS inputs: MMSeg's packing plus image-level labels and saliency."""
+"""Packing of WSSS inputs: MMSeg's packing plus image-level labels, saliency and
+localization maps."""
 from typing import Sequence
 
 import numpy as np
@@ -15,7 +16,7 @@ DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_
 
 @TRANSFORMS.register_module()
 class PackWSSSInputs(PackSegInputs):
-    """MMSeg's ``PackSegInputs`` that also packs ``gt_cls_label`` and ``gt_saliency``.
+    """MMSeg's ``PackSegInputs`` that also packs ``gt_cls_label``, ``gt_saliency``, ``gt_loc_map``.
 
     Subclasses ``PackSegInputs`` so images, ``gt_sem_seg`` (test pipelines) and meta keys are packed
     exactly as MMSeg does; on top of that the data sample gets:
@@ -24,6 +25,8 @@ class PackWSSSInputs(PackSegInputs):
       ``results['gt_cls_label']``.
     - ``gt_saliency``: ``PixelData(data=torch.uint8 tensor of shape (1, H, W))``, from
       ``results['gt_saliency']``.
+    - ``gt_loc_map``: ``PixelData(data=torch.uint8 tensor of shape (K, H, W))``, from
+      ``results['gt_loc_map']`` ((H, W, K), or (H, W) when K = 1, see ``LoadLocalizationMaps``).
 
     Args:
         meta_keys (Sequence[str]): Meta keys to pack. Defaults to MMSeg's plus ``'img_id'``.
@@ -58,4 +61,25 @@ class PackWSSSInputs(PackSegInputs):
                     f'(H, W), got shape {sal.shape}')
             data = torch.from_numpy(np.ascontiguousarray(sal, dtype=np.uint8)[None].copy())
             data_sample.gt_saliency = PixelData(data=data)
+        if 'gt_loc_map' in results:
+            data_sample.gt_loc_map = PixelData(data=self._pack_loc_map(results))
         return packed
+
+    @staticmethod
+    def _pack_loc_map(results: dict) -> torch.Tensor:
+        """(H, W, K) or (H, W) uint8 maps -> uint8 tensor (K, H, W), checked against the image."""
+        loc = np.asarray(results['gt_loc_map'])
+        if loc.ndim == 2:  # OpenCV drops the channel axis of one-channel maps
+            loc = loc[:, :, None]
+        where = results.get('img_path')
+        if loc.ndim != 3 or loc.dtype != np.uint8:
+            raise ValueError(
+                f'PackWSSSInputs: gt_loc_map of {where} must be uint8 (H, W, K), got '
+                f'{loc.dtype} {loc.shape}')
+        img_hw = tuple(results['img'].shape[:2]) if 'img' in results else loc.shape[:2]
+        if loc.shape[:2] != img_hw:
+            raise ValueError(
+                f'PackWSSSInputs: gt_loc_map of {where} is {loc.shape[1]}x{loc.shape[0]} (WxH) '
+                f'but the image is {img_hw[1]}x{img_hw[0]}; a transform moved the image without '
+                "the maps (is 'gt_loc_map' in seg_fields?)")
+        return torch.from_numpy(np.ascontiguousarray(loc.transpose(2, 0, 1)))

@@ -1,1 +1,4 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
+from .export_backbone_hook import ExportBackboneHook
+
+__all__ = ['ExportBackboneHook']

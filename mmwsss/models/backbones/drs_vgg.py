@@ -4,6 +4,8 @@ after every conv, and torchvision's parameter names."""
 from typing import List, Optional, Sequence, Tuple
 
 import torch.nn as nn
+import torch
+from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -46,6 +48,10 @@ class DRSVGG(BaseModule):
             Default: (4, ).
         stage5_dilation (int): Dilation (= padding) of the stage-5 convs.
             Default: 2.
+        norm_cfg (dict, optional): A norm layer after every conv (kept in
+            ``norms``, so ``features`` keeps torchvision's names), e.g.
+            ``dict(type='BN')`` to pretrain a plain network from scratch;
+            :meth:`folded_state_dict` folds it into the convs. Default: None.
         init_cfg (dict | list[dict], optional): Initialisation; by default
             Kaiming normal (fan-out) convs with zero bias, as torchvision.
             Use ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``
@@ -58,6 +64,7 @@ class DRSVGG(BaseModule):
                  in_channels: int = 3,
                  out_indices: Sequence[int] = (4, ),
                  stage5_dilation: int = 2,
+                 norm_cfg: Optional[dict] = None,
                  init_cfg=dict(
                      type='Kaiming',
                      layer='Conv2d',
@@ -108,6 +115,13 @@ class DRSVGG(BaseModule):
                 layers.append(nn.MaxPool2d(kernel_size=3, stride=1, padding=1))
             self._stage_ends.append(len(layers))
         self.features = nn.Sequential(*layers)
+        self.norm_cfg = norm_cfg
+        self.norms = None
+        if norm_cfg is not None:
+            self.norms = nn.ModuleDict({
+                str(i): build_norm_layer(norm_cfg, layers[i].out_channels)[1]
+                for i in VGG16_CONV_INDICES
+            })
         self.out_channels = self.stage_channels[-1]
         assert tuple(i for i, m in enumerate(self.features)
                      if isinstance(m, nn.Conv2d)) == VGG16_CONV_INDICES
@@ -127,9 +141,39 @@ class DRSVGG(BaseModule):
         for stage, end in enumerate(self._stage_ends):
             for idx in range(start, end):
                 x = self.features[idx](x)
+                if self.norms is not None and str(idx) in self.norms:
+                    x = self.norms[str(idx)](x)
             start = end
             if stage in self.out_indices:
                 outs.append(x)
             if stage >= max(self.out_indices):
                 break
         return tuple(outs)
+
+    @torch.no_grad()
+    def folded_state_dict(self) -> dict:
+        """The state dict of the same network without norm layers.
+
+        Every eval-mode BN after a conv is folded into it (``w * g / s``,
+        ``(b - mean) * g / s + beta`` with ``s = sqrt(var + eps)``), so a
+        ``DRSVGG`` built with ``norm_cfg=None`` and these weights computes
+        what this one computes in eval mode.
+
+        Returns:
+            dict: ``features.<i>.weight`` / ``.bias`` tensors (plus any
+            suppressor weights), without ``norms.*``.
+        """
+        state = {k: v.detach().clone() for k, v in self.state_dict().items()
+                 if not k.startswith('norms.')}
+        if self.norms is None:
+            return state
+        for key, norm in self.norms.items():
+            if not isinstance(norm, nn.modules.batchnorm._BatchNorm):
+                raise TypeError(f'{_FILE}: only BatchNorm can be folded, '
+                                f'got {type(norm).__name__}.')
+            scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+            weight = state[f'features.{key}.weight']
+            bias = state[f'features.{key}.bias']
+            state[f'features.{key}.weight'] = weight * scale[:, None, None, None]
+            state[f'features.{key}.bias'] = (bias - norm.running_mean) * scale + norm.bias
+        return state

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 
 from mmwsss.registry import MODEL_WRAPPERS
 
@@ -18,3 +19,8 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
         super().__init__(module=module, detect_anomalous_params=detect_anomalous_params, **kwargs)
+
+
+# MMEngine's Runner looks wrappers up in the root registry (``Runner.wrap_model`` calls
+# ``MODEL_WRAPPERS.get(type)`` there, which never searches the mmseg child), so register it there too.
+ROOT_MODEL_WRAPPERS.register_module(module=DeviceAgnosticDDP)

@@ -90,3 +90,25 @@ def test_bad_arguments():
         DRSVGG(widen_factor=0)
     with pytest.raises(ValueError, match='out_indices'):
         DRSVGG(out_indices=(5, ))
+
+
+def test_folded_bn_backbone_equals_plain_backbone_in_eval():
+    import torch
+    from mmwsss.models.backbones import DRSVGG
+    torch.manual_seed(0)
+    with_bn = DRSVGG(widen_factor=1 / 16, norm_cfg=dict(type='BN'))
+    with_bn.init_weights()
+    assert len(with_bn.norms) == 13
+    with_bn.train()
+    for _ in range(3):  # non-trivial running statistics
+        with_bn(torch.rand(4, 3, 32, 32) * 2)
+    for norm in with_bn.norms.values():
+        norm.weight.data.uniform_(0.5, 1.5)
+        norm.bias.data.uniform_(-0.2, 0.2)
+    with_bn.eval()
+    plain = DRSVGG(widen_factor=1 / 16).eval()
+    state = with_bn.folded_state_dict()
+    assert not any(k.startswith('norms.') for k in state)
+    plain.load_state_dict(state, strict=True)
+    x = torch.rand(2, 3, 32, 32)
+    torch.testing.assert_close(plain(x)[0], with_bn(x)[0], rtol=1e-4, atol=1e-5)

@@ -1,0 +1,44 @@
+# The embedded synthetic benchmark (VOC layout, 4 object classes, 64x64), made by
+#   python tools/dataset_converters/make_synthetic_benchmark.py data/synthetic
+# Same recipe as VOC at a fifth of the size; saliency maps ship with it.
+dataset_type = 'SyntheticWSSSDataset'
+data_root = 'data/synthetic'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageLevelLabels'),
+    dict(type='Resize', scale=(72, 72), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
+    dict(type='RandomCrop', crop_size=(64, 64)),
+    dict(type='PackWSSSInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageLevelLabels'),
+    dict(type='LoadSaliencyMap'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackWSSSInputs'),
+]
+train_dataloader = dict(
+    batch_size=10,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,17 @@
+# DRS stage 1 on the embedded synthetic benchmark: the VOC recipe on a quarter-width VGG16,
+# initialised from the synthetic pretraining run (the ImageNet stand-in).
+_base_ = [
+    '../_base_/models/drs_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_15e_drs_synthetic.py'
+]
+pretrained = 'work_dirs/pretrain_vgg16-x0.25_1xb20-20e_synthetic-shapes-64x64/epoch_20.pth'
+model = dict(
+    backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
+    head=dict(num_classes=4, in_channels=128, channels=128),
+    test_cfg=dict(scales=(1.0, )))
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='CAMThresholdSweepMetric', prefix='sweep'),
+    dict(type='MultiLabelAPMetric'),
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,108 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""The refinement network of DRS stage 2 as a segmentor whose refined maps
+are scored and stored like stage 1's localization maps."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from torch import Tensor
+
+from mmwsss.registry import MODELS
+from .cam_classifier import CAMClassifier
+
+_FILE = 'mmwsss/models/segmentors/refine_segmentor.py'
+
+
+@MODELS.register_module()
+class RefineSegmentor(CAMClassifier):
+    """Backbone + :class:`RefineHead` trained to regress stored maps.
+
+    A subclass of :class:`CAMClassifier` so ``predict`` (background score,
+    optional saliency, masking by the image labels, padding and flip
+    handling, ``seg_logits``/``pred_sem_seg`` at the original size), the
+    ``test_cfg`` keys and the map-model API are the same, and MMSeg's
+    ``IoUMetric`` scores refined maps exactly like stage-1 maps. What
+    differs is what a map is: the head's raw regression output, bilinearly
+    upsampled (``align_corners=True``) and clipped to [0, 1], without the
+    per-class max normalisation of CAMs (as the official refinement code).
+    Training calls ``head.loss`` (MSE to the arg-max-masked ``gt_loc_map``).
+
+    ``pred_score`` (there is no classifier): the per-class peak of the
+    fused, unmasked maps, in [0, 1]; ``label_source='pred'`` thresholds it.
+
+    Args:
+        backbone (dict): Backbone config, e.g. ``DRSVGG`` with ReLU.
+        head (dict): ``RefineHead`` config (``num_classes`` = foreground
+            classes).
+        train_cfg (dict, optional): Passed to ``head.loss``; unused there.
+        test_cfg (dict, optional): As :class:`CAMClassifier`'s
+            (``bg_threshold``, ``use_saliency``, ``saliency_threshold``,
+            ``scales``, ``flip``, ``label_source``, ``score_threshold``).
+        data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 head: ConfigType,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            head=head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if not hasattr(self.head, 'loss_by_feat'):
+            raise TypeError(f'{_FILE}: head {type(self.head).__name__} is not '
+                            'a refinement head (no loss_by_feat); use '
+                            'RefineHead.')
+
+    def localization_maps(
+            self,
+            inputs: Tensor,
+            out_size: Optional[Sequence[int]] = None,
+            labels: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        """Multi-scale (and optionally flipped) refined maps.
+
+        For every ``test_cfg.scales`` entry (int: square side, float: factor)
+        and flip, the image is resized, refined, and the output upsampled to
+        ``out_size`` and clipped to [0, 1]; passes are fused by element-wise
+        maximum (the official pseudo-label generation: scales 256, 320, 384,
+        max-fused).
+
+        Args:
+            inputs (Tensor): Normalised images without padding,
+                shape (B, 3, H, W).
+            out_size (Sequence[int], optional): Output (H', W'); default the
+                input size.
+            labels (Tensor, optional): Multi-hot (B, num_fg_classes) masking
+                the maps; None keeps every class.
+
+        Returns:
+            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W') in
+            [0, 1], and scores (B, num_fg_classes), the per-class maximum of
+            the unmasked maps.
+        """
+        in_size = tuple(inputs.shape[-2:])
+        out_size = tuple(out_size) if out_size is not None else in_size
+        fused = None
+        flips = (False, True) if self.test_cfg.flip else (False, )
+        for scale in self.test_cfg.scales:
+            size = self._scaled_size(scale, in_size)
+            img = inputs if size == in_size else F.interpolate(
+                inputs, size=size, mode='bilinear', align_corners=False)
+            for flip in flips:
+                x = img.flip(-1) if flip else img
+                maps = self.head.localization_maps(self._forward(x), out_size)
+                if flip:
+                    maps = maps.flip(-1)
+                fused = maps if fused is None else torch.maximum(fused, maps)
+        scores = fused.amax(dim=(2, 3))
+        if labels is not None:
+            fused = fused * labels.to(fused)[:, :, None, None]
+        return fused, scores

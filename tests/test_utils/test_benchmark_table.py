@@ -1,0 +1,362 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import pytest
+import yaml
+
+from mmwsss.utils.benchmark_table import (TABLE_END, TABLE_START, MetafileError,
+                                          ResultFileError, aggregate_runs, build_metafile,
+                                          collect_results, find_result_files, load_result_file,
+                                          merge_metafile, render_markdown,
+                                          replace_between_markers, seed_noise_notes,
+                                          update_metafile, update_readme)
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+
+
+def _stage(name, kind, split, miou=None, params=1000, time_s=10.0, **metrics):
+    if miou is not None:
+        metrics['mIoU'] = miou
+    return dict(format_version=1, stage=name, kind=kind, split=split, metrics=metrics,
+                params=params, train_time_s=time_s, checkpoint=None)
+
+
+def _write_pipeline(folder, method, seed, values, supervised=None, config='configs/drs/p.py',
+                    pipeline=None, dataset='synthetic'):
+    """values: localization, refined, pseudo-label, final mIoU."""
+    os.makedirs(folder, exist_ok=True)
+    stages = [
+        _stage('pretrain', 'pretrain', 'val', params=500, time_s=1000.0, accuracy=99.0),
+        _stage('cam', 'localization', 'train', values[0], params=2_500_000, time_s=60.0),
+        _stage('refine', 'refined', 'train', values[1], params=900_000, time_s=30.0),
+        _stage('labels', 'pseudo_label', 'train', values[2], params=None, time_s=0.0),
+        _stage('seg', 'segmentation', 'val', values[3], params=5_000_000, time_s=110.0),
+    ]
+    if supervised is not None:
+        stages.append(_stage('sup', 'supervised', 'val', supervised, time_s=500.0))
+    for s in stages:  # the stage work dirs inside the pipeline work dir
+        os.makedirs(osp.join(folder, s['stage']), exist_ok=True)
+        with open(osp.join(folder, s['stage'], 'results.json'), 'w') as f:
+            json.dump(s, f)
+    obj = dict(format_version=1, pipeline=pipeline or f'pipeline_{method.split()[0].lower()}',
+               method=method, backbone='DRS-VGG16 x0.25', dataset=dataset, seed=seed,
+               config=config, stages=stages)
+    path = osp.join(folder, 'pipeline_results.json')
+    with open(path, 'w') as f:
+        json.dump(obj, f)
+    return path
+
+
+@pytest.fixture
+def work_dirs(tmp_path):
+    root = tmp_path / 'work_dirs'
+    _write_pipeline(str(root / 'drs_s0'), 'DRS (learnable)', 0, [50, 55, 60, 60], supervised=70)
+    _write_pipeline(str(root / 'drs_s1'), 'DRS (learnable)', 1, [52, 57, 62, 64], supervised=72)
+    _write_pipeline(str(root / 'cam_s0'), 'CAM', 0, [40, 44, 50, 61.5])
+    os.makedirs(root / 'lone')
+    with open(root / 'lone' / 'results.json', 'w') as f:
+        json.dump(_stage('cam_only', 'localization', 'train', 33.0, params=2_000_000), f)
+    return root
+
+
+def _write(path, text):
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+# ------------------------------------------------------------------------------ reading
+def test_find_result_files_skips_stages_of_pipelines(work_dirs, tmp_path):
+    files, problems = find_result_files([str(work_dirs), str(tmp_path / 'absent')])
+    names = sorted(osp.relpath(f, work_dirs) for f in files)
+    assert names == ['cam_s0/pipeline_results.json', 'drs_s0/pipeline_results.json',
+                     'drs_s1/pipeline_results.json', 'lone/results.json']
+    assert len(problems) == 1 and 'absent' in problems[0]
+    # a stage dir searched on its own is a lone stage; a file path is taken as is
+    stage_dir = str(work_dirs / 'drs_s0' / 'cam')
+    assert find_result_files([stage_dir])[0] == [osp.join(stage_dir, 'results.json')]
+    again, _ = find_result_files([str(work_dirs), str(work_dirs / 'cam_s0')])
+    assert len(again) == 4  # no duplicates
+
+
+def test_load_pipeline_and_lone_stage(work_dirs):
+    run = load_result_file(str(work_dirs / 'drs_s1' / 'pipeline_results.json'))
+    assert (run.method, run.seed, run.dataset) == ('DRS (learnable)', 1, 'synthetic')
+    assert [run.miou(c) for c in ('localization', 'refined', 'pseudo_label', 'final',
+                                   'supervised')] == [52, 57, 62, 64, 72]
+    assert run.params == 2_500_000  # the localization-map model
+    assert run.train_time_s == 200.0  # pretraining and the upper bound are not counted
+    lone = load_result_file(str(work_dirs / 'lone' / 'results.json'))
+    assert lone.method == 'cam_only' and lone.miou('localization') == 33.0
+    assert lone.miou('final') is None and lone.backbone is None
+
+
+@pytest.mark.parametrize('content, problem', [
+    ('', 'is empty'),
+    ('{"format_version": 1, "stages": [', 'is not valid JSON'),
+    ('[1, 2]', 'holds a JSON list'),
+    ('{"stages": []}', 'has no format_version'),
+    ('{"format_version": 2, "stages": []}', 'format_version 2 is not supported'),
+    ('{"format_version": 1, "stages": {}}', '"stages" is missing or not a list'),
+    ('{"format_version": 1, "stages": []}', '"stages" is empty'),
+    ('{"format_version": 1, "stages": [3]}', 'stages[0] is a JSON int'),
+    ('{"format_version": 1, "stages": [{"kind": "cams", "metrics": {}}]}', "kind is 'cams'"),
+    ('{"format_version": 1, "stages": [{"kind": "refined"}]}', 'has no "metrics" object'),
+    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": "high"}}]}',
+     "metrics.mIoU is 'high'"),
+    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": NaN}}]}',
+     'expected a finite number'),
+    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": 130}}]}',
+     'percentage in [0, 100]'),
+    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {}, "params": true}]}',
+     'params is True'),
+    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {}, '
+     '"train_time_s": -1}]}', 'train_time_s is -1'),
+    ('{"format_version": 1, "seed": "zero", "stages": [{"kind": "refined", "metrics": {}}]}',
+     "seed is 'zero'"),
+])
+def test_malformed_files_name_file_and_problem(tmp_path, content, problem):
+    path = _write(str(tmp_path / 'run' / 'pipeline_results.json'), content)
+    with pytest.raises(ResultFileError) as info:
+        load_result_file(path)
+    assert str(info.value).startswith(path + ': ')
+    assert problem in str(info.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    path = str(tmp_path / 'nope' / 'results.json')
+    with pytest.raises(ResultFileError, match='cannot be read'):
+        load_result_file(path)
+
+
+def test_stage_files_outside_their_pipeline_dir_are_not_counted_twice(tmp_path):
+    path = _write_pipeline(str(tmp_path / 'pipe'), 'DRS', 0, [1, 2, 3, 4])
+    with open(path) as f:
+        stage = json.load(f)['stages'][1]
+    _write(str(tmp_path / 'stage_dirs' / 'cam' / 'results.json'), json.dumps(stage))
+    runs, problems = collect_results([str(tmp_path / 'pipe'), str(tmp_path / 'stage_dirs')])
+    assert [r.method for r in runs] == ['DRS'] and not problems
+
+
+def test_collect_results_keeps_problems(work_dirs):
+    _write(str(work_dirs / 'broken' / 'pipeline_results.json'), '{oops')
+    runs, problems = collect_results([str(work_dirs)])
+    assert len(runs) == 4
+    assert len(problems) == 1 and 'broken' in problems[0] and 'not valid JSON' in problems[0]
+
+
+# ------------------------------------------------------------------------------ aggregation
+def test_aggregate_seeds_upper_bound_and_order(work_dirs):
+    runs, _ = collect_results([str(work_dirs)])
+    rows = aggregate_runs(runs)
+    assert [r.method for r in rows] == ['DRS (learnable)', 'CAM', 'cam_only']
+    drs, cam, lone = rows
+    assert drs.seeds == [0, 1]
+    assert drs.metrics['final'].mean == 62.0
+    assert drs.metrics['final'].std == pytest.approx(2 ** 1.5)  # sample std of 60, 64
+    assert drs.ratio == pytest.approx(62 / 71)
+    assert not drs.upper_bound_from_dataset
+    # CAM has no supervised stage: the dataset's upper bound, flagged as such
+    assert cam.upper_bound_from_dataset and cam.upper_bound.mean == 71.0
+    # the lone stage comes from an unknown dataset: no upper bound
+    assert lone.upper_bound is None and lone.ratio is None
+    # first-seen order: the files in sorted path order (cam_s0 first)
+    assert aggregate_runs(runs, sort='none')[0].method == 'CAM'
+    with pytest.raises(ValueError, match='sort'):
+        aggregate_runs(runs, sort='best')
+
+
+def test_seed_noise_note_when_spread_exceeds_gap(work_dirs):
+    runs, _ = collect_results([str(work_dirs)])
+    rows = aggregate_runs(runs)
+    notes = seed_noise_notes(rows)
+    # final: DRS 62 (seeds 60, 64: spread 4) vs CAM 61.5: gap 0.5 < 4
+    assert any(n.startswith('Final mIoU (val): DRS (learnable)') and 'CAM' in n for n in notes)
+    assert rows[0].flagged.get('final') and rows[1].flagged.get('final')
+    # localization: 51 vs 40, gap 11 > spread 2: no note
+    assert not any(n.startswith('Loc. map') for n in notes)
+    assert not rows[0].flagged.get('localization')
+
+
+def test_render_markdown(work_dirs):
+    runs, _ = collect_results([str(work_dirs / 'drs_s0'), str(work_dirs / 'drs_s1'),
+                               str(work_dirs / 'cam_s0')])
+    rows = aggregate_runs(runs)
+    table = render_markdown(rows)
+    lines = table.splitlines()
+    header = [c.strip() for c in lines[0].strip('|').split('|')]
+    assert header == ['Method', 'Backbone', 'Seeds', 'Loc. map mIoU (train)',
+                      'Refined map mIoU (train)', 'Pseudo-label mIoU (train)',
+                      'Final mIoU (val)', 'Supervised mIoU (val)', 'WSSS / supervised',
+                      'Params (M)', 'Train time']
+    drs = [c.strip() for c in lines[2].strip('|').split('|')]
+    assert drs[:3] == ['DRS (learnable)', 'DRS-VGG16 x0.25', '0, 1']
+    assert drs[3] == '51.00 ± 1.41'
+    assert drs[6] == '62.00 ± 2.83 *'
+    assert drs[8] == '0.873' and drs[9] == '2.50' and drs[10] == '3.3 min'
+    cam = [c.strip() for c in lines[3].strip('|').split('|')]
+    assert cam[7] == '71.00 ± 1.41 †'
+    assert '- Note: Final mIoU (val)' in table
+    # without any supervised result the two upper-bound columns are left out
+    plain = render_markdown(aggregate_runs([r for r in runs if r.method == 'CAM']))
+    assert 'Supervised' not in plain.splitlines()[0] and 'Note' not in plain
+
+
+def test_pipe_in_names_is_escaped(tmp_path):
+    _write_pipeline(str(tmp_path / 'a'), 'A|B', 0, [1, 2, 3, 4])
+    runs, _ = collect_results([str(tmp_path)])
+    assert '| A\\|B |' in render_markdown(aggregate_runs(runs))
+
+
+# ------------------------------------------------------------------------------ metafile
+def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.makedirs('configs/drs')
+    _write('configs/drs/README.md', 'readme')
+    # a pipeline whose config lives elsewhere stays out of this folder's metafile
+    _write_pipeline(str(work_dirs / 'other'), 'Other', 0, [1, 2, 3, 4],
+                    config='configs/other/p.py')
+    runs, _ = collect_results([str(work_dirs)])
+    rows = aggregate_runs(runs)
+    meta = build_metafile(rows, 'configs/drs')
+    assert [m['Name'] for m in meta['Models']] == ['pipeline_drs', 'pipeline_cam']
+    drs = meta['Models'][0]
+    assert drs['In Collection'] == 'DRS' and drs['Config'] == 'configs/drs/p.py'
+    assert drs['Metadata']['Training Data'] == 'synthetic'
+    assert drs['Metadata']['Parameters'] == 2_500_000
+    assert drs['Metadata']['Training Time (s)'] == 200.0
+    assert drs['Results']['Task'] == 'Semantic Segmentation'
+    assert drs['Results']['Metrics']['mIoU'] == 62.0
+    assert meta['Collections'][0]['README'] == 'configs/drs/README.md'
+
+    existing = {
+        'Collections': [{'Name': 'DRS', 'Paper': {'Title': 'DRS'},
+                         'Metadata': {'Training Data': ['Pascal VOC 2012 + Aug']}},
+                        {'Name': 'ESOL'}],
+        'Models': [
+            {'Name': 'voc_model', 'In Collection': 'DRS', 'Results': {'Metrics': {'mIoU': 71.2}}},
+            {'Name': 'pipeline_drs', 'Weights': 'https://x/y.pth', 'Metadata': {'Batch Size': 10},
+             'Results': {'Task': 'Semantic Segmentation', 'Dataset': 'VOC',
+                         'Metrics': {'mIoU': 70.0}}},
+        ],
+        'Import': ['x'],
+    }
+    with open('configs/drs/metafile.yml', 'w') as f:
+        yaml.safe_dump(existing, f, sort_keys=False)
+    path, count = update_metafile(rows, 'configs/drs')
+    assert (path, count) == ('configs/drs/metafile.yml', 2)
+    with open(path) as f:
+        merged = yaml.safe_load(f)
+    assert merged['Import'] == ['x']
+    assert [c['Name'] for c in merged['Collections']] == ['DRS', 'ESOL']
+    assert merged['Collections'][0]['Paper'] == {'Title': 'DRS'}
+    assert merged['Collections'][0]['Metadata']['Training Data'] == ['Pascal VOC 2012 + Aug',
+                                                                     'synthetic']
+    models = {m['Name']: m for m in merged['Models']}
+    assert list(models) == ['voc_model', 'pipeline_drs', 'pipeline_cam']
+    assert models['voc_model'] == existing['Models'][0]
+    assert models['pipeline_drs']['Weights'] == 'https://x/y.pth'
+    assert models['pipeline_drs']['Metadata']['Batch Size'] == 10
+    assert models['pipeline_drs']['Metadata']['Seeds'] == [0, 1]
+    # the VOC result is kept next to the synthetic one
+    results = models['pipeline_drs']['Results']
+    assert [r['Dataset'] for r in results] == ['VOC', 'synthetic']
+    # a second update changes nothing (round trip is stable)
+    with open(path) as f:
+        first = f.read()
+    update_metafile(rows, 'configs/drs')
+    with open(path) as f:
+        assert f.read() == first
+
+
+def test_metafile_errors(work_dirs, tmp_path):
+    runs, _ = collect_results([str(work_dirs)])
+    rows = aggregate_runs(runs)
+    with pytest.raises(MetafileError, match='no such config folder'):
+        update_metafile(rows, str(tmp_path / 'nowhere'))
+    folder = tmp_path / 'cfgs'
+    folder.mkdir()
+    bad = _write(str(folder / 'metafile.yml'), 'Models: [unclosed\n')
+    for row in rows:
+        for run in row.runs:
+            run.config = str(folder / 'p.py')
+    with pytest.raises(MetafileError, match='metafile.yml: not valid YAML'):
+        update_metafile(rows, str(folder))
+    _write(bad, 'Models: {a: 1}\n')
+    with pytest.raises(MetafileError, match='"Models" must be a list'):
+        update_metafile(rows, str(folder))
+    with pytest.raises(MetafileError, match='expected a mapping'):
+        merge_metafile(['x'], {'Models': []}, 'm.yml')
+    # nothing from this folder: the file is not touched
+    (tmp_path / 'elsewhere').mkdir()
+    assert update_metafile(rows, str(tmp_path / 'elsewhere'))[1] == 0
+    assert not osp.exists(tmp_path / 'elsewhere' / 'metafile.yml')
+
+
+# ------------------------------------------------------------------------------ README
+def test_readme_marker_replacement(tmp_path):
+    readme = _write(str(tmp_path / 'README.md'),
+                    f'# T\n\nintro\n{TABLE_START}\nold table\n{TABLE_END}\n\n## After\n')
+    os.chmod(readme, 0o644)
+    assert update_readme(readme, '| a |\n| --- |\n')
+    assert os.stat(readme).st_mode & 0o777 == 0o644
+    with open(readme) as f:
+        text = f.read()
+    assert text == f'# T\n\nintro\n{TABLE_START}\n| a |\n| --- |\n{TABLE_END}\n\n## After\n'
+    assert not update_readme(readme, '| a |\n| --- |\n')  # unchanged
+    with pytest.raises(ValueError, match='exactly one'):
+        replace_between_markers('no markers', 't', 'X.md')
+    with pytest.raises(ValueError, match='comes before'):
+        replace_between_markers(f'{TABLE_END}\n{TABLE_START}', 't', 'X.md')
+    with pytest.raises(ValueError, match='missing.md'):
+        update_readme(str(tmp_path / 'missing.md'), 't')
+
+
+# ------------------------------------------------------------------------------ the tool
+def _load_tool():
+    path = osp.join(REPO, 'tools', 'make_benchmark_table.py')
+    spec = importlib.util.spec_from_file_location('make_benchmark_table', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    os.makedirs('configs/drs')
+    _write(str(work_dirs / 'broken' / 'pipeline_results.json'), '{"format_version": 1}')
+    readme = _write('configs/drs/README.md', f'x\n{TABLE_START}\n{TABLE_END}\n')
+    tool = _load_tool()
+    rc = tool.main([str(work_dirs), '--metafile-dir', 'configs/drs', '--update-readme', readme,
+                    '--out', 'table.md'])
+    out, err = capsys.readouterr()
+    assert rc == 0
+    assert out.startswith('| Method | Backbone |') and 'DRS (learnable)' in out
+    assert 'warning: ' in err and osp.join('broken', 'pipeline_results.json') in err
+    assert 'Traceback' not in err
+    with open('table.md') as f:
+        assert f.read() == out
+    with open(readme) as f:
+        assert out.strip() in f.read()
+    assert osp.isfile('configs/drs/metafile.yml')
+    # a README without markers: error message, exit status 2, the table is still printed
+    _write('plain.md', 'nothing')
+    assert tool.main([str(work_dirs), '--update-readme', 'plain.md']) == 2
+    out, err = capsys.readouterr()
+    assert 'plain.md' in err and 'exactly one' in err and out
+
+
+def test_tool_nothing_usable(tmp_path, capsys):
+    _write(str(tmp_path / 'a' / 'pipeline_results.json'), 'not json')
+    tool = _load_tool()
+    assert tool.main([str(tmp_path), str(tmp_path / 'missing')]) == 1
+    out, err = capsys.readouterr()
+    assert out == ''
+    assert 'pipeline_results.json: is not valid JSON' in err
+    assert 'missing: no such file or directory' in err
+    assert 'error: no usable result file found' in err
+    assert tool.main([str(tmp_path / 'empty_does_not_exist')]) == 1
