@@ -6,6 +6,6 @@ Importing the package registers every module into MMSeg's registries; nothing el
 from .version import __version__
 
 from . import utils  # noqa: F401,E402  (checkpoint loading under weights-only torch.load)
-from . import datasets, engine, evaluation, models  # noqa: F401,E402
+from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402
 
 __all__ = ['__version__']

@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/models/drs_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_15e_drs_synthetic.py'
 ]
-pretrained = 'work_dirs/pretrain_vgg16-x0.25_1xb20-20e_synthetic-shapes-64x64/epoch_20.pth'
+pretrained = 'work_dirs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-shapes-64x64/backbone.pth'
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
     head=dict(num_classes=4, in_channels=128, channels=128),
@@ -15,3 +15,18 @@ val_evaluator = [
     dict(type='MultiLabelAPMetric'),
 ]
 test_evaluator = val_evaluator
+# After training: the stage-1 maps (the refinement targets) and pseudo labels made from them directly.
+# 64 px images: the official scales {256, 320, 384} of a 320 input become {51, 64, 77}.
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        dataset=dict(
+            type='SyntheticWSSSDataset',
+            data_root='data/synthetic',
+            ann_file='ImageSets/Segmentation/train.txt',
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+        out_dir='pseudo_labels',
+        scales=(51, 64, 77),
+        batch_size=16,
+        pseudo_label_cfg=dict(mode='saliency'))
+]

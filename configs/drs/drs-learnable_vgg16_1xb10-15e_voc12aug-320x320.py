@@ -11,3 +11,15 @@ val_evaluator = [
     dict(type='MultiLabelAPMetric'),
 ]
 test_evaluator = val_evaluator
+# After training: multi-scale stage-1 maps of train_aug (the refinement targets).
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        dataset=dict(
+            type='WSSSVOCDataset',
+            data_root='data/VOCdevkit/VOC2012',
+            ann_file='ImageSets/Segmentation/train_aug.txt'),
+        out_dir='pseudo_labels',
+        scales=(256, 320, 384),
+        save_labels=False)
+]

@@ -1,0 +1,15 @@
+# DRS stage 3 on VOC12: MMSeg's own DeepLabV3+ R101 recipe, trained on the pseudo labels of train_aug
+# (written by the refinement stage) instead of GT; val with GT. Other MMSeg segmentors: change _base_.
+_base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py']
+custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
+model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
+pseudo_labels = 'work_dirs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320/pseudo_labels/labels'
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='PseudoLabelDataset',
+        data_root='data/VOCdevkit/VOC2012',
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        metainfo_from='WSSSVOCDataset',
+        data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_labels),
+        pipeline={{_base_.train_pipeline}}))

@@ -1,0 +1,41 @@
+# DRS stage 2 (refinement) on the synthetic benchmark, then the refined maps and pseudo labels.
+_base_ = [
+    '../_base_/models/drs_refine_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_drs_refine.py'
+]
+pretrained = 'work_dirs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-shapes-64x64/backbone.pth'
+stage1_maps = 'work_dirs/drs-learnable_vgg16-x0.25_1xb10-15e_synthetic-64x64/pseudo_labels/maps'
+model = dict(
+    backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
+    head=dict(num_classes=4, in_channels=128, channels=128),
+    test_cfg=dict(scales=(1.0, )))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageLevelLabels'),
+    dict(type='LoadLocalizationMaps', maps_dir=stage1_maps),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackWSSSInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='CAMThresholdSweepMetric', prefix='sweep'),
+]
+test_evaluator = val_evaluator
+# 64 px images: the official scales {256, 320, 384} of a 320 input become {51, 64, 77}.
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        dataset=dict(
+            type='SyntheticWSSSDataset',
+            data_root='data/synthetic',
+            ann_file='ImageSets/Segmentation/train.txt',
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+        out_dir='pseudo_labels',
+        scales=(51, 64, 77),
+        batch_size=16,
+        pseudo_label_cfg=dict(mode='saliency'))
+]

@@ -1,0 +1,46 @@
+# The whole DRS pipeline on the embedded synthetic benchmark (what `make demo` runs):
+#   pretraining (ImageNet stand-in) -> stage 1 (learnable DRS, maps) -> stage 2 (refinement, pseudo labels)
+#   -> stage 3 (DeepLabV3+ on the pseudo labels, val mIoU).
+# python tools/run_pipeline.py configs/drs/pipeline_drs_synthetic.py   (data: tools/dataset_converters/
+# make_synthetic_benchmark.py data/synthetic and data/synthetic_pretrain --pretrain)
+_stage1 = 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-15e_synthetic-64x64.py'
+_backbone = '{pretrain.work_dir}/backbone.pth'
+pipeline = dict(
+    method='DRS (learnable)',
+    backbone='DRS-VGG16 x0.25',
+    dataset='synthetic',
+    seed=0,
+    stages=[
+        dict(
+            name='pretrain',
+            kind='pretrain',
+            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-shapes-64x64.py',
+            split='val',
+            metric='multi-label/mAP'),
+        dict(
+            name='stage1',
+            kind='localization',
+            config=_stage1,
+            cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
+            metric='sweep/best_mIoU'),
+        dict(
+            name='refine',
+            kind='refined',
+            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-64x64.py',
+            cfg_options={
+                'model.backbone.init_cfg.checkpoint': _backbone,
+                'train_dataloader.dataset.pipeline.2.maps_dir': '{stage1.work_dir}/pseudo_labels/maps',
+            },
+            metric='sweep/best_mIoU',
+            extra_results=[
+                dict(kind='pseudo_label', file='pseudo_labels/metrics.json', key='pseudo_label/mIoU')
+            ]),
+        dict(
+            name='segmentation',
+            kind='segmentation',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-40e_synthetic-pseudo-64x64.py',
+            cfg_options={
+                'train_dataloader.dataset.data_prefix.seg_map_path':
+                '{refine.work_dir}/pseudo_labels/labels'
+            }),
+    ])

@@ -1,0 +1,306 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""Run the stages of a WSSS pipeline in order, each an MMEngine Runner, resumably.
+
+A pipeline config names its stages; each stage is an ordinary stage config (train + test) with overrides
+that may point at earlier stages' outputs::
+
+    pipeline = dict(
+        method='DRS (learnable)', backbone='DRS-VGG16 x0.25', dataset='synthetic', seed=0,
+        stages=[
+            dict(name='pretrain', kind='pretrain', config='configs/drs/pretrain_....py', test=False),
+            dict(name='stage1', kind='localization', config='configs/drs/drs-learnable_....py',
+                 cfg_options={'model.backbone.init_cfg.checkpoint': '{pretrain.checkpoint}'},
+                 extra_results=[dict(kind='pseudo_label', file='pseudo_labels/metrics.json',
+                                     key='pseudo_label/mIoU')]),
+            ...])
+
+Placeholders in ``cfg_options`` values: ``{work_dir}`` (the pipeline's), ``{<stage>.work_dir}`` and
+``{<stage>.checkpoint}`` (the stage's last checkpoint). Stage ``<name>`` works in ``<work_dir>/<name>``.
+
+Resuming: a finished stage has ``results.json`` and ``DONE`` in its work dir and is skipped; an unfinished
+one is started with ``resume=True``, so MMEngine continues from its last checkpoint (a stage killed after
+training re-runs only its hooks, which skip finished files, and its test). Only rank 0 writes; every
+file is written atomically.
+"""
+import gc
+import json
+import math
+import os
+import os.path as osp
+import re
+import time
+from typing import Any, Dict, List, Optional
+
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.dist import barrier, get_rank, is_main_process
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from mmwsss.utils import adapt_cfg_to_machine, init_process_group_if_needed
+
+__all__ = ['PipelineRunner', 'RESULT_KINDS', 'atomic_write_json']
+
+RESULT_KINDS = ('pretrain', 'localization', 'refined', 'pseudo_label', 'segmentation', 'supervised')
+FORMAT_VERSION = 1
+_PLACEHOLDER = re.compile(r'\{([A-Za-z0-9_\-]+)\.(work_dir|checkpoint)\}')
+_STAGE_KEYS = {'name', 'kind', 'config', 'cfg_options', 'test', 'split', 'metric', 'extra_results'}
+
+
+def atomic_write_json(obj: Any, path: str) -> None:
+    """Write ``obj`` as JSON to ``path`` through a temporary file and ``os.replace``."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write('\n')
+    os.replace(tmp, path)
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise RuntimeError(f'{path}: cannot be read as JSON ({e}); delete it to redo that step') from e
+
+
+def _to_float(value: Any) -> Any:
+    """A JSON-safe number: tensors and numpy scalars to float, NaN (undefined) to None."""
+    if isinstance(value, torch.Tensor):
+        value = value.item()
+    if hasattr(value, 'item') and not isinstance(value, (list, dict)):
+        value = value.item()
+    if isinstance(value, (int, float)):
+        value = float(value)
+        return None if math.isnan(value) else value
+    return value
+
+
+def _headline(metrics: Dict[str, Any], key: str, where: str) -> Dict[str, Any]:
+    """Set ``metrics['mIoU']`` to ``metrics[key]`` (the stage's headline; the table reads ``mIoU``).
+
+    A replaced MMSeg ``mIoU`` (e.g. maps at a fixed background threshold) is kept as ``IoUMetric/mIoU``.
+    """
+    if key not in metrics:
+        raise KeyError(f'{where}: no metric {key!r}; it has {sorted(metrics)}')
+    if key != 'mIoU' and 'mIoU' in metrics:
+        metrics['IoUMetric/mIoU'] = metrics['mIoU']
+    metrics['mIoU'] = metrics[key]
+    metrics['headline'] = key
+    return metrics
+
+
+class PipelineRunner:
+    """Runs the stages of a pipeline config one after the other.
+
+    Args:
+        cfg (Config): The pipeline config (with a ``pipeline`` dict, see the module docstring).
+        config_path (str): Its file path (recorded in the results).
+        work_dir (str, optional): Where stage work dirs go. Defaults to ``cfg.work_dir`` or
+            ``work_dirs/<config stem>``.
+        launcher (str): ``none`` or ``pytorch`` (one process group for all stages).
+        stage_cfg_options (dict, optional): Overrides applied to every stage config (after the stage's
+            own), e.g. ``{'train_dataloader.num_workers': 0}``.
+        only (list[str], optional): Run only these stages (the earlier ones must be finished).
+    """
+
+    def __init__(self,
+                 cfg: Config,
+                 config_path: str,
+                 work_dir: Optional[str] = None,
+                 launcher: str = 'none',
+                 stage_cfg_options: Optional[dict] = None,
+                 only: Optional[List[str]] = None) -> None:
+        self.config_path = config_path
+        self.stem = osp.splitext(osp.basename(config_path))[0]
+        if 'pipeline' not in cfg or not isinstance(cfg.pipeline, dict):
+            raise KeyError(f'{config_path}: a pipeline config needs a `pipeline = dict(stages=[...])`')
+        self.spec = cfg.pipeline
+        self.work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', self.stem)
+        self.launcher = launcher
+        self.stage_cfg_options = dict(stage_cfg_options or {})
+        self.stages = self._check_stages(self.spec.get('stages'))
+        names = [s['name'] for s in self.stages]
+        unknown = sorted(set(only or []) - set(names))
+        if unknown:
+            raise KeyError(f'{config_path}: --only names unknown stages {unknown}; stages: {names}')
+        self.only = set(only) if only else None
+
+    # ------------------------------------------------------------------ config checks
+    def _check_stages(self, stages: Any) -> List[dict]:
+        where = self.config_path
+        if not stages or not isinstance(stages, (list, tuple)):
+            raise ValueError(f'{where}: pipeline.stages must be a non-empty list of stage dicts')
+        seen: List[str] = []
+        checked = []
+        for i, stage in enumerate(stages):
+            stage = dict(stage)
+            unknown = sorted(set(stage) - _STAGE_KEYS)
+            if unknown:
+                raise KeyError(f'{where}: stage {i} has unknown keys {unknown}; known: {sorted(_STAGE_KEYS)}')
+            for key in ('name', 'kind', 'config'):
+                if not stage.get(key):
+                    raise KeyError(f'{where}: stage {i} needs `{key}`')
+            name = stage['name']
+            if name in seen:
+                raise ValueError(f'{where}: stage name {name!r} is used twice')
+            if not re.fullmatch(r'[A-Za-z0-9_\-]+', name):
+                raise ValueError(f'{where}: stage name {name!r} may only hold letters, digits, _ and -')
+            kinds = [stage['kind']] + [r.get('kind') for r in stage.get('extra_results', [])]
+            for kind in kinds:
+                if kind not in RESULT_KINDS:
+                    raise ValueError(f'{where}: stage {name!r} has kind {kind!r}; known: {RESULT_KINDS}')
+            if not osp.isfile(stage['config']):
+                raise FileNotFoundError(f'{where}: stage {name!r} config {stage["config"]} does not exist')
+            for value in (stage.get('cfg_options') or {}).values():
+                for ref, _ in _PLACEHOLDER.findall(str(value)):
+                    if ref not in seen:
+                        raise ValueError(f'{where}: stage {name!r} refers to {{{ref}...}}, which is not an '
+                                         f'earlier stage (earlier: {seen})')
+            stage.setdefault('cfg_options', {})
+            stage.setdefault('test', True)
+            stage.setdefault('split', 'val' if stage['kind'] in ('segmentation', 'supervised') else 'train')
+            stage.setdefault('metric', 'mIoU')
+            stage.setdefault('extra_results', [])
+            seen.append(name)
+            checked.append(stage)
+        return checked
+
+    # ------------------------------------------------------------------ paths
+    def stage_dir(self, name: str) -> str:
+        return osp.join(self.work_dir, name)
+
+    def _done_path(self, name: str) -> str:
+        return osp.join(self.stage_dir(name), 'DONE')
+
+    def _results_path(self, name: str) -> str:
+        return osp.join(self.stage_dir(name), 'results.json')
+
+    def is_done(self, name: str) -> bool:
+        return osp.isfile(self._done_path(name)) and osp.isfile(self._results_path(name))
+
+    @staticmethod
+    def last_checkpoint(work_dir: str) -> Optional[str]:
+        """The checkpoint MMEngine recorded last in ``work_dir`` (None if there is none)."""
+        marker = osp.join(work_dir, 'last_checkpoint')
+        if not osp.isfile(marker):
+            return None
+        with open(marker, encoding='utf-8') as f:
+            path = f.read().strip()
+        return path if osp.isfile(path) else None
+
+    def _substitute(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._substitute(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._substitute(v) for k, v in value.items()}
+        if not isinstance(value, str):
+            return value
+
+        def repl(match: 're.Match') -> str:
+            ref, what = match.groups()
+            if what == 'work_dir':
+                return self.stage_dir(ref)
+            ckpt = self.last_checkpoint(self.stage_dir(ref))
+            if ckpt is None:
+                raise FileNotFoundError(
+                    f'{self.config_path}: stage {ref!r} has no checkpoint in {self.stage_dir(ref)}; '
+                    'run that stage first')
+            return ckpt
+
+        return _PLACEHOLDER.sub(repl, value).replace('{work_dir}', self.work_dir)
+
+    # ------------------------------------------------------------------ running
+    def build_stage_cfg(self, stage: dict) -> Config:
+        """The stage's Config with the pipeline's overrides, work dir, seed and resume set."""
+        cfg = Config.fromfile(stage['config'])
+        options = {k: self._substitute(v) for k, v in stage['cfg_options'].items()}
+        options.update(self.stage_cfg_options)
+        if options:
+            cfg.merge_from_dict(options)
+        cfg = adapt_cfg_to_machine(cfg, self.launcher)
+        cfg.work_dir = self.stage_dir(stage['name'])
+        cfg.resume = True  # MMEngine starts afresh when the work dir holds no checkpoint
+        cfg.load_from = None
+        if 'seed' in self.spec:
+            cfg.randomness = dict(cfg.get('randomness', {}), seed=self.spec['seed'])
+        if cfg.get('visualizer') is not None:
+            # MMEngine keeps visualizers by name for the whole process: one per stage.
+            cfg.visualizer = ConfigDict(cfg.visualizer, name=f'{self.stem}-{stage["name"]}')
+        return cfg
+
+    def _collect(self, stage: dict, metrics: Dict[str, Any], params: int, train_time: float,
+                 checkpoint: Optional[str]) -> List[dict]:
+        results = []
+        main = dict(
+            format_version=FORMAT_VERSION, stage=stage['name'], kind=stage['kind'], split=stage['split'],
+            metrics={k: _to_float(v) for k, v in metrics.items()}, params=params,
+            train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config'])
+        if stage['test']:
+            _headline(main['metrics'], stage['metric'], f'stage {stage["name"]!r} test metrics')
+        results.append(main)
+        for extra in stage['extra_results']:
+            path = osp.join(self.stage_dir(stage['name']), extra['file'])
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'stage {stage["name"]!r}: expected {path} (written by its hooks)')
+            found = _read_json(path)
+            found = found.get('metrics', found)
+            extra_metrics = _headline({k: _to_float(v) for k, v in found.items()},
+                                      extra.get('key', 'mIoU'), path)
+            results.append(dict(
+                format_version=FORMAT_VERSION, stage=stage['name'], kind=extra['kind'],
+                split=extra.get('split', stage['split']), metrics=extra_metrics, params=params,
+                train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config']))
+        return results
+
+    def run_stage(self, stage: dict) -> List[dict]:
+        """Train (resuming) and test one stage; returns its result records."""
+        name = stage['name']
+        cfg = self.build_stage_cfg(stage)
+        os.makedirs(cfg.work_dir, exist_ok=True)
+        progress_path = osp.join(cfg.work_dir, 'train_time.json')
+        spent = _read_json(progress_path).get('train_time_s', 0.0) if osp.isfile(progress_path) else 0.0
+        print_log(f'[pipeline] stage {name}: {stage["config"]} -> {cfg.work_dir}', logger='current')
+        runner = Runner.from_cfg(cfg)
+        params = sum(p.numel() for p in runner.model.parameters())
+        start = time.time()
+        runner.train()
+        spent += time.time() - start
+        if is_main_process():
+            atomic_write_json(dict(train_time_s=spent), progress_path)
+        metrics = runner.test() if stage['test'] else {}
+        checkpoint = self.last_checkpoint(cfg.work_dir)
+        results = self._collect(stage, metrics or {}, params, spent, checkpoint)
+        if is_main_process():
+            atomic_write_json(results, self._results_path(name))
+            with open(self._done_path(name) + '.tmp', 'w', encoding='utf-8') as f:
+                f.write(time.strftime('%Y-%m-%d %H:%M:%S\n'))
+            os.replace(self._done_path(name) + '.tmp', self._done_path(name))
+        barrier()
+        del runner
+        gc.collect()
+        return results
+
+    def run(self) -> dict:
+        """Run every unfinished stage in order and write ``pipeline_results.json``."""
+        init_process_group_if_needed(self.launcher)
+        records: List[dict] = []
+        for stage in self.stages:
+            name = stage['name']
+            wanted = self.only is None or name in self.only
+            if self.is_done(name):
+                print_log(f'[pipeline] stage {name}: finished before, skipped', logger='current')
+                records += _read_json(self._results_path(name))
+                continue
+            if not wanted:
+                raise RuntimeError(f'{self.config_path}: stage {name!r} is not finished; run it first '
+                                   '(drop --only or add it)')
+            records += self.run_stage(stage)
+        summary = dict(
+            format_version=FORMAT_VERSION, pipeline=self.stem, config=self.config_path,
+            method=self.spec.get('method', self.stem), backbone=self.spec.get('backbone', ''),
+            dataset=self.spec.get('dataset', ''), seed=self.spec.get('seed'), stages=records)
+        if get_rank() == 0:
+            atomic_write_json(summary, osp.join(self.work_dir, 'pipeline_results.json'))
+        return summary

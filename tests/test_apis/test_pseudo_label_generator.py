@@ -1,0 +1,271 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+import json
+import os
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from generation_helpers import NUM_FG, NUM_IMAGES, SCALES, build_tiny_model, dataset_cfg
+from mmseg.datasets.transforms import LoadAnnotations
+from PIL import Image
+
+import mmwsss.apis.storage as storage
+from mmwsss.apis import PseudoLabelGenerator, load_label_png, load_maps
+from mmwsss.apis.storage import full_palette
+from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps
+from mmwsss.registry import DATASETS
+
+
+def _generator(root, out_dir, saliency=True, **kwargs):
+    kwargs.setdefault('scales', SCALES)
+    return PseudoLabelGenerator(dataset_cfg(root, saliency), str(out_dir), **kwargs)
+
+
+def _files(out_dir):
+    """{relative path: bytes} of the maps and labels under out_dir (no temporary files)."""
+    found = {}
+    for sub in ('maps', 'labels'):
+        folder = osp.join(out_dir, sub)
+        if osp.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if name.startswith('.'):
+                    continue  # temporary files
+                with open(osp.join(folder, name), 'rb') as f:
+                    found[f'{sub}/{name}'] = f.read()
+    return found
+
+
+def _mtimes(out_dir):
+    return {rel: os.stat(osp.join(out_dir, rel)).st_mtime_ns for rel in _files(out_dir)}
+
+
+class _CountingModel(torch.nn.Module):
+    """Wraps a map model and counts the images its localization_maps sees."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.inner = model
+        self.data_preprocessor = model.data_preprocessor
+        self.test_cfg = model.test_cfg
+        self.images = 0
+
+    def localization_maps(self, inputs, out_size=None, labels=None):
+        self.images += inputs.shape[0]
+        return self.inner.localization_maps(inputs, out_size, labels)
+
+
+def test_writes_one_map_and_one_label_per_image(data_root, model, tmp_path):
+    out = tmp_path / 'out'
+    gen = _generator(data_root, out)
+    metrics = gen.run(model)
+
+    assert tuple(model.test_cfg.scales) == (1.0, )  # the override is undone
+    assert len(gen.infos) == NUM_IMAGES
+    palette = full_palette(gen.dataset.metainfo['palette'])
+    peaks = []
+    for index, info in enumerate(gen.infos):
+        maps, labels = load_maps(gen.map_path(index))
+        assert maps.dtype == np.uint8 and maps.shape == (len(info['cls_labels']), 40, 40)
+        assert labels.dtype == np.int64 and labels.tolist() == info['cls_labels']
+        # each class map is normalised to a maximum of 1 (an untrained class may stay all 0)
+        assert all(peak == 0 or peak >= 250 for peak in maps.max(axis=(1, 2)))
+        peaks.append(maps.max())
+        with Image.open(gen.label_path(index)) as img:
+            assert img.mode == 'P' and img.size == (40, 40)
+            assert img.getpalette()[:768] == palette
+            label = np.array(img)
+        assert set(np.unique(label)) <= {0, 255, *info['cls_labels']}
+        # MMSeg's LoadAnnotations (what a segmentation stage uses) reads the same indices
+        loaded = LoadAnnotations()(dict(seg_map_path=gen.label_path(index), reduce_zero_label=False,
+                                        seg_fields=[]))['gt_seg_map']
+        np.testing.assert_array_equal(loaded, label)
+        # the label is the DRS rule applied to the stored maps and the saliency map
+        saliency = np.array(Image.open(info['sal_path']))
+        dense = np.zeros((NUM_FG, 40, 40), np.float32)
+        dense[labels - 1] = uint8_to_maps(maps)
+        expected = generate_pseudo_label(dense, dict(mode='saliency'), saliency, info['cls_labels'])
+        np.testing.assert_array_equal(label, expected)
+    assert max(peaks) == 255
+
+    # the maps are the model's multi-scale maps at the original size, masked by the labels
+    item = gen.dataset.prepare_data(0)
+    data = model.data_preprocessor(
+        dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False)
+    model.test_cfg.scales = SCALES
+    try:
+        onehot = torch.zeros(1, NUM_FG)
+        onehot[0, [c - 1 for c in gen.infos[0]['cls_labels']]] = 1
+        with torch.no_grad():
+            ref, _ = model.localization_maps(data['inputs'], (40, 40), onehot)
+    finally:
+        model.test_cfg.scales = (1.0, )
+    stored, labels = load_maps(gen.map_path(0))
+    np.testing.assert_array_equal(stored, maps_to_uint8(ref[0, labels - 1]))
+
+    with open(out / 'metrics.json') as f:
+        saved = json.load(f)
+    assert saved['num_images'] == NUM_IMAGES and saved['num_scored'] == NUM_IMAGES
+    assert saved['metrics'] == pytest.approx(metrics)
+    for key in ('pseudo_label/mIoU', 'pseudo_label/mPrecision', 'pseudo_label/mRecall',
+                'loc_map/mIoU', 'loc_map/best_mIoU'):
+        assert 0 <= metrics[key] <= 100
+    assert metrics['loc_map/mIoU'] == metrics['loc_map/mIoU@0.20']
+    assert not [n for n in os.listdir(out / 'maps') if n.endswith('.tmp')]
+
+
+def test_rerun_skips_finished_images_and_completes_partial_dirs(data_root, model, tmp_path):
+    out = str(tmp_path / 'out')
+    _generator(data_root, out).run(model)
+    reference, mtimes = _files(out), _mtimes(out)
+
+    counting = _CountingModel(model)
+    _generator(data_root, out).run(counting)
+    assert counting.images == 0
+    assert _mtimes(out) == mtimes
+
+    os.remove(osp.join(out, 'maps', 'train_00001.npz'))  # needs the model
+    os.remove(osp.join(out, 'labels', 'train_00002.png'))  # remade from the stored maps
+    half = reference['labels/train_00003.png']
+    with open(osp.join(out, 'labels', 'train_00003.png'), 'wb') as f:
+        f.write(half[:len(half) // 2])  # a truncated file counts as missing
+    with open(osp.join(out, 'maps', '.train_00004.npz.tmp'), 'wb') as f:
+        f.write(b'junk of a killed writer')
+    _generator(data_root, out).run(counting)
+
+    assert counting.images == 1
+    assert _files(out) == reference
+    after = _mtimes(out)
+    for rel in ('maps/train_00000.npz', 'labels/train_00001.png', 'maps/train_00005.npz'):
+        assert after[rel] == mtimes[rel]
+    assert not osp.exists(osp.join(out, 'maps', '.train_00004.npz.tmp'))
+
+
+class _Killed(BaseException):
+    pass
+
+
+def test_killed_run_restarts_to_identical_files(data_root, model, tmp_path, monkeypatch):
+    ref_dir, out = str(tmp_path / 'ref'), str(tmp_path / 'out')
+    _generator(data_root, ref_dir, batch_size=2).run(model)
+    reference = _files(ref_dir)
+
+    real_write = storage.atomic_write_bytes
+    calls = []
+
+    def dying_write(path, data):
+        calls.append(path)
+        if len(calls) == 5:  # mid-file: half the bytes in the temporary file, then the kill
+            with open(storage.tmp_path_of(path), 'wb') as f:
+                f.write(data[:len(data) // 2])
+            raise _Killed()
+        real_write(path, data)
+
+    monkeypatch.setattr(storage, 'atomic_write_bytes', dying_write)
+    with pytest.raises(_Killed):
+        _generator(data_root, out, batch_size=2).run(model)
+    partial = _files(out)
+    assert len(partial) == 4 < len(reference)
+    assert all(reference[rel] == data for rel, data in partial.items())  # no half file
+    assert any(n.endswith('.tmp') for sub in ('maps', 'labels')
+               for n in os.listdir(osp.join(out, sub)))
+
+    monkeypatch.setattr(storage, 'atomic_write_bytes', real_write)
+    _generator(data_root, out, batch_size=2).run(model)
+    assert _files(out) == reference
+    for sub in ('maps', 'labels'):
+        assert not [n for n in os.listdir(osp.join(out, sub)) if n.startswith('.')]
+
+
+def test_batched_generation_matches_one_by_one(data_root, model, tmp_path):
+    _generator(data_root, tmp_path / 'one', batch_size=1, evaluate=False).run(model)
+    _generator(data_root, tmp_path / 'many', batch_size=4, evaluate=False).run(model)
+    one, many = _files(str(tmp_path / 'one')), _files(str(tmp_path / 'many'))
+    assert one.keys() == many.keys() and len(one) == 2 * NUM_IMAGES
+    for rel in one:
+        if rel.startswith('maps/'):
+            a = np.load(osp.join(tmp_path, 'one', rel))['maps'].astype(int)
+            b = np.load(osp.join(tmp_path, 'many', rel))['maps'].astype(int)
+            assert np.abs(a - b).max() <= 1
+
+
+def test_threshold_mode_without_saliency_and_labels_only(data_root, model, tmp_path):
+    out = tmp_path / 'out'
+    rule = dict(mode='threshold', bg_thr=0.3)
+    gen = _generator(data_root, out, saliency=False, save_maps=False, pseudo_label_cfg=rule)
+    metrics = gen.run(model)
+    assert not osp.exists(out / 'maps')
+    assert sorted(metrics) == sorted(f'pseudo_label/{k}' for k in (
+        'mIoU', 'mIoU_strict', 'mPrecision', 'mRecall', 'ignore_ratio'))
+    for index, info in enumerate(gen.infos):
+        label = load_label_png(gen.label_path(index))
+        assert set(np.unique(label)) <= {0, *info['cls_labels']}  # no ignore rule configured
+    assert any(np.any(load_label_png(gen.label_path(i)) > 0) for i in range(NUM_IMAGES))
+
+
+def test_scores_against_gt_masks(data_root, model, tmp_path):
+    out = tmp_path / 'out'
+    gen = _generator(data_root, out)
+    gen.run(model)
+    # labels equal to the GT masks score 100
+    for index, info in enumerate(gen.infos):
+        shutil.copyfile(info['seg_map_path'], gen.label_path(index))
+    metrics = gen.score()
+    assert metrics['pseudo_label/mIoU'] == pytest.approx(100)
+    assert metrics['pseudo_label/mPrecision'] == pytest.approx(100)
+    assert metrics['pseudo_label/ignore_ratio'] == 0
+
+
+def test_no_gt_masks_means_no_scores(data_root, model, tmp_path):
+    cfg = dataset_cfg(data_root)
+    cfg['data_prefix']['seg_map_path'] = None
+    gen = PseudoLabelGenerator(cfg, str(tmp_path / 'out'), scales=SCALES)
+    assert gen.run(model) == {}
+    with open(tmp_path / 'out' / 'metrics.json') as f:
+        assert json.load(f)['metrics'] == {}
+
+
+# ---------------------------------------------------------------- errors, before any work
+def test_unwritable_out_dir_is_refused_up_front(data_root, tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a folder')
+    gen = _generator(data_root, blocker / 'out')
+    with pytest.raises(OSError, match='cannot write to the output folder .*a_file'):
+        gen.prepare()
+
+
+def test_saliency_mode_needs_saliency_maps(data_root, tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"train_00000\.png.*sal_path"):
+        _generator(data_root, tmp_path / 'o1', saliency=False).prepare()
+
+    dataset = DATASETS.build(dataset_cfg(data_root))  # built while every file existed
+    os.remove(osp.join(data_root, 'SaliencyMap', 'train_00002.png'))
+    gen = PseudoLabelGenerator(dataset, str(tmp_path / 'o2'))
+    with pytest.raises(FileNotFoundError, match=r'SaliencyMap/train_00002\.png does not exist'):
+        gen.prepare()
+    shutil.rmtree(osp.join(data_root, 'SaliencyMap'))
+    gen = PseudoLabelGenerator(dataset, str(tmp_path / 'o3'))
+    with pytest.raises(FileNotFoundError, match='saliency folder .*SaliencyMap does not exist'):
+        gen.prepare()
+
+
+def test_bad_settings_are_refused_up_front(data_root, model, tmp_path):
+    with pytest.raises(ValueError, match='bg_thr'):
+        _generator(data_root, tmp_path / 'o', pseudo_label_cfg=dict(mode='threshold')).prepare()
+    with pytest.raises(ValueError, match='scales'):
+        _generator(data_root, tmp_path / 'o', scales=(0, 320))
+    with pytest.raises(ValueError, match='nothing to do'):
+        _generator(data_root, tmp_path / 'o', save_maps=False, save_labels=False)
+    with pytest.raises(KeyError, match='cls_label_file'):
+        PseudoLabelGenerator(dataset_cfg(data_root, cls_label_file=None),
+                             str(tmp_path / 'o')).prepare()
+    with pytest.raises(TypeError, match='localization_maps'):
+        _generator(data_root, tmp_path / 'o').generate(torch.nn.Conv2d(3, 3, 1))
+
+
+def test_model_with_other_classes_is_refused(data_root, tmp_path):
+    wrong = build_tiny_model(num_classes=NUM_FG + 2)
+    with pytest.raises(ValueError, match='3 foreground classes'):
+        _generator(data_root, tmp_path / 'o').run(wrong)
+    assert not os.listdir(tmp_path / 'o' / 'maps')

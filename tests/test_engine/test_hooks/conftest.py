@@ -1,0 +1,26 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""Fixtures of the hook tests: MMSeg's scope, one thread, a tiny synthetic benchmark."""
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from stage1_helpers import NUM_FG, NUM_IMAGES
+
+from mmwsss.datasets import generate_synthetic_benchmark
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope_one_thread():
+    """MMSeg's scope as in a config; one torch thread (tiny convs, a busy 2-core machine)."""
+    init_default_scope('mmseg')
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def data_root(tmp_path) -> str:
+    root = str(tmp_path / 'synthetic')
+    generate_synthetic_benchmark(root, num_train=NUM_IMAGES, num_val=0,
+                                 num_object_classes=NUM_FG, image_size=40, seed=0)
+    return root
