@@ -20,28 +20,30 @@ from mmengine.config import Config  # noqa: E402
 
 import mmwsss  # noqa: E402,F401
 from mmwsss.apis.pipeline_runner import PipelineRunner  # noqa: E402
-from mmwsss.datasets import generate_pretrain_set, generate_synthetic_benchmark  # noqa: E402
+from mmwsss.datasets import generate_synthetic_benchmark  # noqa: E402
 from mmwsss.utils.stage_table import format_stage_table  # noqa: E402
 
 PIPELINE = 'configs/drs/pipeline_drs_synthetic.py'
+# (folder, generator arguments, seed offset): the benchmark, and its pretraining set (8 other classes)
 DATASETS = (
-    ('data/synthetic', generate_synthetic_benchmark, dict(num_train=400, num_val=100)),
-    ('data/synthetic_pretrain', generate_pretrain_set, dict(num_train=800, num_val=200)),
+    ('data/synthetic', dict(num_train=400, num_val=100, num_object_classes=4), 0),
+    ('data/synthetic_pretrain', dict(num_train=800, num_val=200, num_object_classes=8), 101),
 )
 
 
 def ensure_data(seed: int) -> None:
-    for out_dir, generate, kwargs in DATASETS:
+    for out_dir, kwargs, offset in DATASETS:
         meta_path = osp.join(out_dir, 'meta.json')
         if osp.isfile(meta_path):
             with open(meta_path, encoding='utf-8') as f:
                 meta = json.load(f)
-            if meta.get('seed') == seed and meta.get('splits') == dict(
+            if meta.get('seed') == seed + offset and meta.get(
+                    'num_object_classes') == kwargs['num_object_classes'] and meta.get('splits') == dict(
                     train=kwargs['num_train'], val=kwargs['num_val']):
                 print(f'[demo] {out_dir}: present')
                 continue
         start = time.time()
-        generate(out_dir, seed=seed, **kwargs)
+        generate_synthetic_benchmark(out_dir, seed=seed + offset, **kwargs)
         print(f'[demo] {out_dir}: written in {time.time() - start:.1f}s')
 
 

@@ -5,7 +5,7 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_drs_refine.py'
 ]
 stage1_maps = 'work_dirs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320/pseudo_labels/maps'
-saliency = 'SALImages'  # PoolNet saliency maps under data_root (not downloadable here)
+saliency = 'SaliencyMap'  # PoolNet saliency maps under data_root (not downloadable here)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),

@@ -11,10 +11,12 @@ pipeline = dict(
     dataset='synthetic',
     seed=0,
     stages=[
+        # shared by every synthetic pipeline (its own work_dir): run once, skipped afterwards
         dict(
             name='pretrain',
             kind='pretrain',
-            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-shapes-64x64.py',
+            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-pretrain-64x64.py',
+            work_dir='work_dirs/synthetic_pretrain',
             split='val',
             metric='multi-label/mAP'),
         dict(
@@ -43,4 +45,10 @@ pipeline = dict(
                 'train_dataloader.dataset.data_prefix.seg_map_path':
                 '{refine.work_dir}/pseudo_labels/labels'
             }),
+        # the fully supervised upper bound: the same segmentor and budget on GT masks (shared, run once)
+        dict(
+            name='supervised',
+            kind='supervised',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-40e_synthetic-gt-64x64.py',
+            work_dir='work_dirs/synthetic_supervised'),
     ])

@@ -15,7 +15,11 @@ that may point at earlier stages' outputs::
             ...])
 
 Placeholders in ``cfg_options`` values: ``{work_dir}`` (the pipeline's), ``{<stage>.work_dir}`` and
-``{<stage>.checkpoint}`` (the stage's last checkpoint). Stage ``<name>`` works in ``<work_dir>/<name>``.
+``{<stage>.checkpoint}`` (the stage's last checkpoint). Stage ``<name>`` works in ``<work_dir>/<name>``
+unless it names its own ``work_dir`` (then pipelines share it: a stage finished by one is skipped by all).
+
+Variants: ``stage_overrides=dict(<stage>=dict(config=...))`` replaces keys of a stage, ``skip_stages``
+drops stages; a child config inherits the full pipeline with ``_base_`` and sets only those.
 
 Resuming: a finished stage has ``results.json`` and ``DONE`` in its work dir and is skipped; an unfinished
 one is started with ``resume=True``, so MMEngine continues from its last checkpoint (a stage killed after
@@ -44,7 +48,9 @@ __all__ = ['PipelineRunner', 'RESULT_KINDS', 'atomic_write_json']
 RESULT_KINDS = ('pretrain', 'localization', 'refined', 'pseudo_label', 'segmentation', 'supervised')
 FORMAT_VERSION = 1
 _PLACEHOLDER = re.compile(r'\{([A-Za-z0-9_\-]+)\.(work_dir|checkpoint)\}')
-_STAGE_KEYS = {'name', 'kind', 'config', 'cfg_options', 'test', 'split', 'metric', 'extra_results'}
+_STAGE_KEYS = {
+    'name', 'kind', 'config', 'cfg_options', 'test', 'split', 'metric', 'extra_results', 'work_dir'
+}
 
 
 def atomic_write_json(obj: Any, path: str) -> None:
@@ -120,7 +126,7 @@ class PipelineRunner:
         self.work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', self.stem)
         self.launcher = launcher
         self.stage_cfg_options = dict(stage_cfg_options or {})
-        self.stages = self._check_stages(self.spec.get('stages'))
+        self.stages = self._check_stages(self._variant(self.spec))
         names = [s['name'] for s in self.stages]
         unknown = sorted(set(only or []) - set(names))
         if unknown:
@@ -128,6 +134,24 @@ class PipelineRunner:
         self.only = set(only) if only else None
 
     # ------------------------------------------------------------------ config checks
+    def _variant(self, spec: dict) -> List[dict]:
+        """The stages after ``stage_overrides`` (per name, keys replaced) and ``skip_stages``.
+
+        A pipeline variant then stays a few lines: ``_base_`` the full pipeline, swap a stage's config
+        (e.g. plain CAM for DRS) or drop one (e.g. the refinement).
+        """
+        stages = [dict(s) for s in spec.get('stages') or []]
+        names = [s.get('name') for s in stages]
+        overrides = dict(spec.get('stage_overrides') or {})
+        skipped = list(spec.get('skip_stages') or [])
+        unknown = sorted((set(overrides) | set(skipped)) - set(names))
+        if unknown:
+            raise KeyError(f'{self.config_path}: stage_overrides/skip_stages name unknown stages {unknown}; '
+                           f'stages: {names}')
+        for stage in stages:
+            stage.update(overrides.get(stage['name'], {}))
+        return [s for s in stages if s['name'] not in skipped]
+
     def _check_stages(self, stages: Any) -> List[dict]:
         where = self.config_path
         if not stages or not isinstance(stages, (list, tuple)):
@@ -169,6 +193,10 @@ class PipelineRunner:
 
     # ------------------------------------------------------------------ paths
     def stage_dir(self, name: str) -> str:
+        """``<work_dir>/<name>``, or the stage's own ``work_dir`` (shared by pipelines, e.g. pretraining)."""
+        for stage in self.stages:
+            if stage['name'] == name and stage.get('work_dir'):
+                return stage['work_dir']
         return osp.join(self.work_dir, name)
 
     def _done_path(self, name: str) -> str:
@@ -231,15 +259,23 @@ class PipelineRunner:
         return cfg
 
     def _collect(self, stage: dict, metrics: Dict[str, Any], params: int, train_time: float,
-                 checkpoint: Optional[str]) -> List[dict]:
-        results = []
+                 checkpoint: Optional[str]) -> dict:
+        """The stage's own result record (its test metrics)."""
         main = dict(
             format_version=FORMAT_VERSION, stage=stage['name'], kind=stage['kind'], split=stage['split'],
             metrics={k: _to_float(v) for k, v in metrics.items()}, params=params,
             train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config'])
         if stage['test']:
             _headline(main['metrics'], stage['metric'], f'stage {stage["name"]!r} test metrics')
-        results.append(main)
+        return main
+
+    def _extras(self, stage: dict, main: dict) -> List[dict]:
+        """Records of the files the stage's hooks wrote (``extra_results``), read afresh each run.
+
+        Read afresh so a pipeline variant that reuses a finished stage (shared ``work_dir``) can ask
+        for results the first pipeline did not record.
+        """
+        results = []
         for extra in stage['extra_results']:
             path = osp.join(self.stage_dir(stage['name']), extra['file'])
             if not osp.isfile(path):
@@ -248,14 +284,12 @@ class PipelineRunner:
             found = found.get('metrics', found)
             extra_metrics = _headline({k: _to_float(v) for k, v in found.items()},
                                       extra.get('key', 'mIoU'), path)
-            results.append(dict(
-                format_version=FORMAT_VERSION, stage=stage['name'], kind=extra['kind'],
-                split=extra.get('split', stage['split']), metrics=extra_metrics, params=params,
-                train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config']))
+            results.append(dict(main, kind=extra['kind'], split=extra.get('split', stage['split']),
+                                metrics=extra_metrics, source=extra['file']))
         return results
 
     def run_stage(self, stage: dict) -> List[dict]:
-        """Train (resuming) and test one stage; returns its result records."""
+        """Train (resuming) and test one stage; returns its result records (own + extras)."""
         name = stage['name']
         cfg = self.build_stage_cfg(stage)
         os.makedirs(cfg.work_dir, exist_ok=True)
@@ -271,16 +305,16 @@ class PipelineRunner:
             atomic_write_json(dict(train_time_s=spent), progress_path)
         metrics = runner.test() if stage['test'] else {}
         checkpoint = self.last_checkpoint(cfg.work_dir)
-        results = self._collect(stage, metrics or {}, params, spent, checkpoint)
+        main = self._collect(stage, metrics or {}, params, spent, checkpoint)
         if is_main_process():
-            atomic_write_json(results, self._results_path(name))
+            atomic_write_json(main, self._results_path(name))
             with open(self._done_path(name) + '.tmp', 'w', encoding='utf-8') as f:
                 f.write(time.strftime('%Y-%m-%d %H:%M:%S\n'))
             os.replace(self._done_path(name) + '.tmp', self._done_path(name))
         barrier()
         del runner
         gc.collect()
-        return results
+        return [main] + self._extras(stage, main)
 
     def run(self) -> dict:
         """Run every unfinished stage in order and write ``pipeline_results.json``."""
@@ -291,7 +325,11 @@ class PipelineRunner:
             wanted = self.only is None or name in self.only
             if self.is_done(name):
                 print_log(f'[pipeline] stage {name}: finished before, skipped', logger='current')
-                records += _read_json(self._results_path(name))
+                main = _read_json(self._results_path(name))
+                if not isinstance(main, dict) or main.get('kind') != stage['kind']:
+                    raise RuntimeError(f'{self._results_path(name)}: not a {stage["kind"]!r} result of '
+                                       'this stage; delete the stage folder to redo it')
+                records += [main] + self._extras(stage, main)
                 continue
             if not wanted:
                 raise RuntimeError(f'{self.config_path}: stage {name!r} is not finished; run it first '

@@ -1,7 +1,10 @@
-# The ImageNet stand-in of the synthetic benchmark: a narrow VGG16 trained to classify the separate shape
-# set (data/synthetic_pretrain, 8 classes). It trains with BN (without, the plain 13-conv net barely moves in
-# this budget); ExportBackboneHook folds BN into the convs and writes backbone.pth, the plain DRS-VGG16
-# topology that stage 1 loads like torchvision's ImageNet weights.
+# The ImageNet stand-in of the synthetic benchmark: a narrow VGG16 trained to classify a separate set
+# drawn by the same generator with 8 object classes (seed 101; written by tools/run_demo.py, or
+# make_synthetic_benchmark.py data/synthetic_pretrain --num-classes 8 --num-train 800 --num-val 200
+# --seed 101). Like ImageNet for VOC, it shares object kinds with the target (same style; the 'red1'
+# class definition even recurs), never its images or masks. It trains with BN (without, the plain
+# 13-conv net barely moves in this budget); ExportBackboneHook folds BN into the convs and writes
+# backbone.pth, the plain DRS-VGG16 topology that stage 1 loads like torchvision's ImageNet weights.
 _base_ = [
     '../_base_/models/drs_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
     '../_base_/default_runtime.py'
