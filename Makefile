@@ -9,10 +9,10 @@ setup:
 	@bash tools/setup_env.sh
 
 demo: setup
-	$(PY) tools/run_demo.py
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) tools/run_demo.py
 
 test: setup
-	$(PY) -m pytest -q tests
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) -m pytest -q tests
 
 clean-demo:
-	rm -rf work_dirs/demo data/synthetic
+	rm -rf work_dirs/pipeline_*synthetic work_dirs/synthetic_pretrain work_dirs/synthetic_supervised data/synthetic data/synthetic_pretrain

@@ -2,7 +2,7 @@
 # from scratch) trained on the stage-2 pseudo labels, scored on val with GT.
 _base_ = ['mmseg::_base_/models/deeplabv3plus_r50-d8.py', '../_base_/default_runtime.py']
 num_classes = 5
-pseudo_labels = 'work_dirs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-64x64/pseudo_labels/labels'
+pseudo_labels = 'work_dirs/pipeline_drs_synthetic/refine/pseudo_labels/labels'
 data_root = 'data/synthetic'
 model = dict(
     pretrained=None,

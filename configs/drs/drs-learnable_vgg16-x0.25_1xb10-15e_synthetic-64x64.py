@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/models/drs_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_15e_drs_synthetic.py'
 ]
-pretrained = 'work_dirs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-pretrain-64x64/backbone.pth'
+pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
     head=dict(num_classes=4, in_channels=128, channels=128),

@@ -3,8 +3,8 @@ _base_ = [
     '../_base_/models/drs_refine_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_drs_refine.py'
 ]
-pretrained = 'work_dirs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-pretrain-64x64/backbone.pth'
-stage1_maps = 'work_dirs/drs-learnable_vgg16-x0.25_1xb10-15e_synthetic-64x64/pseudo_labels/maps'
+pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
+stage1_maps = 'work_dirs/pipeline_drs_synthetic/stage1/pseudo_labels/maps'
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
     head=dict(num_classes=4, in_channels=128, channels=128),

@@ -1,0 +1,168 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""Helpers of tools/analysis_tools/benchmark.py (no timing is asserted)."""
+import numpy as np
+import pytest
+import torch
+from mmengine.analysis import FlopAnalyzer
+from torch import nn
+
+from mmwsss.models.backbones import DRSVGG
+from mmwsss.utils.benchmark_utils import (InterleavedStepClock, IterationClock, RunnerIterClock,
+                                          count_conv_flops, format_si, markdown_table,
+                                          matmul_gflops, paired_overhead, peak_rss_mib,
+                                          relative_overhead, reset_peak_rss, scaled_test_scales,
+                                          summarize_times)
+
+
+def test_summarize_times_drops_warmup():
+    out = summarize_times([10.0, 1.0, 3.0, 2.0, 4.0], warmup=1)
+    assert out['median'] == 2.5
+    assert out['mean'] == 2.5
+    assert (out['min'], out['max'], out['n']) == (1.0, 4.0, 4.0)
+    assert out['iqr'] == pytest.approx(1.5)  # inclusive quartiles of 1..4: 1.75, 3.25
+    assert summarize_times([0.5])['iqr'] == 0.0
+    with pytest.raises(ValueError, match='nothing to summarise'):
+        summarize_times([1.0, 2.0], warmup=2)
+    with pytest.raises(ValueError, match='warmup'):
+        summarize_times([1.0], warmup=-1)
+
+
+def test_relative_overhead():
+    assert relative_overhead(1.05, 1.0) == pytest.approx(0.05)
+    assert relative_overhead(0.9, 1.0) == pytest.approx(-0.1)
+    with pytest.raises(ValueError, match='reference'):
+        relative_overhead(1.0, 0.0)
+
+
+def test_scaled_test_scales():
+    assert scaled_test_scales(320) == (256, 320, 384)
+    assert scaled_test_scales(128) == (104, 128, 152)
+    assert scaled_test_scales(8) == (8, 8, 8)  # never below one output-stride step
+    assert scaled_test_scales(100, multiple=1) == (80, 100, 120)
+    with pytest.raises(ValueError):
+        scaled_test_scales(0)
+
+
+def test_count_conv_flops_by_hand():
+    conv = nn.Conv2d(3, 8, 3, padding=1)
+    out = count_conv_flops(conv, torch.zeros(2, 3, 10, 10))
+    outputs = 2 * 8 * 10 * 10
+    assert out['conv'] == 2 * outputs * 3 * 9 + outputs
+    assert out['per_sample'] == out['total'] // 2
+    assert out['layers'] == 1 and out['linear'] == 0
+    assert not conv._forward_hooks  # hooks removed
+
+    grouped = nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False)
+    assert count_conv_flops(grouped, torch.zeros(1, 4, 5, 5))['total'] == 2 * 4 * 25 * 9
+
+    net = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2, bias=False))
+    out = count_conv_flops(net, torch.zeros(3, 4))
+    assert out['linear'] == (2 * 15 * 4 + 15) + 2 * 6 * 5
+    assert out['layers'] == 2
+
+    # a function needs the module that holds the layers
+    with pytest.raises(TypeError, match='modules'):
+        count_conv_flops(lambda x: conv(x), torch.zeros(1, 3, 4, 4))
+    assert count_conv_flops(lambda x: conv(x), torch.zeros(1, 3, 4, 4),
+                            modules=conv)['layers'] == 1
+
+
+def test_count_conv_flops_matches_mmengine():
+    """Without biases, the analytic count is twice MMEngine's multiply-add count."""
+    net = DRSVGG(widen_factor=0.0625, init_cfg=None).eval()
+    x = torch.zeros(1, 3, 32, 32)
+    ours = count_conv_flops(net, x)
+    bias = 0
+    with torch.no_grad():
+        for layer in net.features:
+            x = layer(x)
+            if isinstance(layer, nn.Conv2d):
+                bias += x.numel()
+    analyzer = FlopAnalyzer(net, (torch.zeros(1, 3, 32, 32), ))
+    analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    assert ours['layers'] == 13
+    assert ours['total'] - bias == 2 * analyzer.total()
+
+
+def test_matmul_gflops_reports():
+    out = matmul_gflops(n=32, repeats=2, warmup=1)
+    assert set(out) == {'gflops', 'best_gflops', 'seconds', 'n'}
+    assert out['n'] == 32 and out['gflops'] > 0 and out['best_gflops'] >= out['gflops']
+    with pytest.raises(ValueError):
+        matmul_gflops(n=0)
+
+
+def test_peak_rss_and_reset():
+    marks = peak_rss_mib()
+    assert set(marks) == {'self', 'current', 'children'}
+    assert marks['self'] > 0 and marks['children'] >= 0
+    block = np.ones(200 * 2**20 // 8)  # 200 MiB, touched
+    high = peak_rss_mib()['self']
+    assert high >= marks['self']
+    del block
+    if not reset_peak_rss():
+        pytest.skip('no /proc/self/clear_refs on this system')
+    after = peak_rss_mib()
+    assert after['self'] < high - 100  # the freed block no longer counts
+    assert after['self'] >= after['current'] - 1
+
+
+def test_markdown_table_and_format_si():
+    table = markdown_table(['a', 'b'], [[1, 'x|y'], ['z', 2.5]])
+    assert table.splitlines() == ['| a | b |', '| --- | --- |', '| 1 | x\\|y |', '| z | 2.5 |']
+    with pytest.raises(ValueError, match='row 0'):
+        markdown_table(['a'], [[1, 2]])
+    assert format_si(1234.4) == '1234'
+    assert format_si(99.96) == '100'
+    assert format_si(12.345) == '12.3'
+    assert format_si(0.012345) == '0.0123'
+    assert format_si(0) == '0'
+    assert format_si(None) == 'n/a'
+    assert format_si(float('nan')) == 'nan'
+
+
+def test_iteration_clocks():
+    clock = IterationClock()
+    with pytest.raises(RuntimeError, match='before start'):
+        clock.tick()
+    clock.start()
+    clock.tick()
+    clock.tick()
+    durations = clock.durations()
+    assert len(durations) == 2 and all(d >= 0 for d in durations)
+
+    hook = RunnerIterClock()
+    assert hook.priority == 'LOWEST'
+    for i in range(3):
+        hook.before_train_iter(None, i)
+        hook.after_train_iter(None, i)
+    # started once, at the first iteration: one duration per iteration
+    assert len(hook.durations()) == 3
+
+
+def test_interleaved_step_clock_takes_turns():
+    calls = []
+    hook = InterleavedStepClock(lambda: calls.append('step'))
+    assert hook.priority == 'LOWEST'
+    with pytest.raises(RuntimeError, match='before before_train_iter'):
+        hook.after_train_iter(None, 0)
+    for i in range(3):
+        hook.before_train_iter(None, i)
+        calls.append('runner')
+        hook.after_train_iter(None, i)
+    assert calls == ['runner', 'step'] * 3
+    assert len(hook.runner_times) == len(hook.step_times) == 3
+    assert all(t >= 0 for t in hook.runner_times + hook.step_times)
+    with pytest.raises(TypeError, match='callable'):
+        InterleavedStepClock(None)
+
+
+def test_paired_overhead():
+    out = paired_overhead([1.1, 2.2, 0.5], [1.0, 2.0, 1.0])
+    assert out['ratio'] == pytest.approx(0.1)  # median of +10%, +10%, -50%
+    assert out['difference'] == pytest.approx(0.1)  # median of 0.1, 0.2, -0.5
+    assert out['n'] == 3.0
+    with pytest.raises(ValueError, match='same length'):
+        paired_overhead([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match='> 0'):
+        paired_overhead([1.0], [0.0])
