@@ -51,10 +51,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/pipeline_drs_synthetic')
     parser.add_argument('--seed', type=int, default=0, help='data and training seed')
+    parser.add_argument('--data-only', action='store_true', help='only write the datasets')
     args = parser.parse_args()
     os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
     start = time.time()
     ensure_data(args.seed)
+    if args.data_only:
+        return 0
     cfg = Config.fromfile(PIPELINE)
     cfg.pipeline.seed = args.seed
     summary = PipelineRunner(cfg, PIPELINE, work_dir=args.work_dir).run()

@@ -34,6 +34,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--stage-cfg-options', nargs='+', action=DictAction,
         help='overrides applied to every stage config, e.g. train_dataloader.num_workers=0')
+    parser.add_argument(
+        '--shared-root', help='put the stages that have their own work_dir (work_dirs/...) under this folder')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -49,7 +51,8 @@ def main() -> int:
         cfg.merge_from_dict(args.cfg_options)
     runner = PipelineRunner(
         cfg, args.config, work_dir=args.work_dir, launcher=args.launcher,
-        stage_cfg_options=args.stage_cfg_options, only=args.only)
+        stage_cfg_options=args.stage_cfg_options, only=args.only,
+        shared_root=args.shared_root)
     summary = runner.run()
     if int(os.environ.get('RANK', 0)) == 0:
         print(format_stage_table(summary))

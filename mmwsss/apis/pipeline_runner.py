@@ -109,6 +109,8 @@ class PipelineRunner:
         stage_cfg_options (dict, optional): Overrides applied to every stage config (after the stage's
             own), e.g. ``{'train_dataloader.num_workers': 0}``.
         only (list[str], optional): Run only these stages (the earlier ones must be finished).
+        shared_root (str, optional): Moves stages with their own ``work_dir`` under ``work_dirs/`` to
+            this folder instead (e.g. one set of shared stages per seed). Defaults to None.
     """
 
     def __init__(self,
@@ -117,8 +119,10 @@ class PipelineRunner:
                  work_dir: Optional[str] = None,
                  launcher: str = 'none',
                  stage_cfg_options: Optional[dict] = None,
-                 only: Optional[List[str]] = None) -> None:
+                 only: Optional[List[str]] = None,
+                 shared_root: Optional[str] = None) -> None:
         self.config_path = config_path
+        self.shared_root = shared_root
         self.stem = osp.splitext(osp.basename(config_path))[0]
         if 'pipeline' not in cfg or not isinstance(cfg.pipeline, dict):
             raise KeyError(f'{config_path}: a pipeline config needs a `pipeline = dict(stages=[...])`')
@@ -196,7 +200,10 @@ class PipelineRunner:
         """``<work_dir>/<name>``, or the stage's own ``work_dir`` (shared by pipelines, e.g. pretraining)."""
         for stage in self.stages:
             if stage['name'] == name and stage.get('work_dir'):
-                return stage['work_dir']
+                own = stage['work_dir']
+                if self.shared_root and own.startswith('work_dirs/'):
+                    own = osp.join(self.shared_root, own[len('work_dirs/'):])
+                return own
         return osp.join(self.work_dir, name)
 
     def _done_path(self, name: str) -> str:
@@ -228,16 +235,16 @@ class PipelineRunner:
 
         def repl(match: 're.Match') -> str:
             ref, what = match.groups()
-            if what == 'work_dir':
-                return self.stage_dir(ref)
+            if what == 'work_dir':  # absolute: datasets join relative paths to their data_root
+                return osp.abspath(self.stage_dir(ref))
             ckpt = self.last_checkpoint(self.stage_dir(ref))
             if ckpt is None:
                 raise FileNotFoundError(
                     f'{self.config_path}: stage {ref!r} has no checkpoint in {self.stage_dir(ref)}; '
                     'run that stage first')
-            return ckpt
+            return osp.abspath(ckpt)
 
-        return _PLACEHOLDER.sub(repl, value).replace('{work_dir}', self.work_dir)
+        return _PLACEHOLDER.sub(repl, value).replace('{work_dir}', osp.abspath(self.work_dir))
 
     # ------------------------------------------------------------------ running
     def build_stage_cfg(self, stage: dict) -> Config:
