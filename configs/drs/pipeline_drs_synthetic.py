@@ -42,7 +42,7 @@ pipeline = dict(
         dict(
             name='segmentation',
             kind='segmentation',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-40e_synthetic-pseudo-64x64.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-64x64.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path':
                 '{refine.work_dir}/pseudo_labels/labels'
@@ -51,6 +51,6 @@ pipeline = dict(
         dict(
             name='supervised',
             kind='supervised',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-40e_synthetic-gt-64x64.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-64x64.py',
             work_dir='work_dirs/synthetic_supervised'),
     ])

@@ -53,8 +53,8 @@ val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
-param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, by_epoch=True, begin=0, end=40)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=40, val_interval=40)
+param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, by_epoch=True, begin=0, end=25)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=25, val_interval=25)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
