@@ -11,13 +11,20 @@ SEEDS=("${@:-0 1}")
 read -r -a SEEDS <<< "${SEEDS[*]}"
 CONFIGS=(
   configs/drs/pipeline_drs_synthetic.py
-  configs/drs/pipeline_drs-norefine_synthetic.py
   configs/drs/pipeline_cam_synthetic.py
-  configs/drs/pipeline_cam-norefine_synthetic.py
   configs/drs/pipeline_drs-learnable_synthetic.py
+  configs/drs/pipeline_drs-norefine_synthetic.py
+  configs/drs/pipeline_cam-norefine_synthetic.py
   configs/drs/pipeline_drs-learnable-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.4-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.7-norefine_synthetic.py
+  projects/esol/configs/pipeline_esol_synthetic.py
+  projects/destruction_learning/configs/pipeline_lldm_synthetic.py
+  projects/destruction_learning/configs/pipeline_mdcm_synthetic.py
+  projects/destruction_learning/configs/pipeline_lldm-mdcm_synthetic.py
+  projects/pixel_self_supervision/configs/pipeline_rcm_synthetic.py
+  projects/pixel_self_supervision/configs/pipeline_mam_synthetic.py
+  projects/pixel_self_supervision/configs/pipeline_rcm-mam_synthetic.py
 )
 "$PY" tools/run_demo.py --data-only
 for seed in "${SEEDS[@]}"; do
@@ -32,4 +39,7 @@ for seed in "${SEEDS[@]}"; do
   done
 done
 "$PY" tools/make_benchmark_table.py work_dirs --metafile-dir configs/drs \
-  --update-readme configs/drs/README.md
+  --metafile-dir projects/esol/configs --metafile-dir projects/destruction_learning/configs \
+  --metafile-dir projects/pixel_self_supervision/configs --update-readme configs/drs/README.md \
+  --update-readme projects/esol/README.md --update-readme projects/destruction_learning/README.md \
+  --update-readme projects/pixel_self_supervision/README.md

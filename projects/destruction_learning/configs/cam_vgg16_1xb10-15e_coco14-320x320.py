@@ -1,0 +1,25 @@
+# Plain-CAM baseline on COCO 2014: the VOC recipe of configs/drs (ReLU VGG16, square 384 resize,
+# crop 320, batch 10, 15 epochs) on COCO's train2014.
+_base_ = ['../../../configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py']
+# MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
+# scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
+# afterwards.
+dataset_type = 'WSSSCOCODataset'
+data_root = 'data/coco2014'
+_coco_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='',
+    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'))
+train_dataloader = dict(dataset=_coco_train)
+val_dataloader = dict(dataset=_coco_train)
+test_dataloader = val_dataloader
+model = dict(head=dict(num_classes=80))
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        dataset=_coco_train,
+        out_dir='pseudo_labels',
+        scales=(256, 320, 384),
+        save_labels=False)
+]

@@ -1,0 +1,14 @@
+# Destruction learning, both modules, on VOC12 aug (VGG16, plain-CAM recipe).
+_base_ = ['./lldm_vgg16_1xb10-15e_voc12aug-320x320.py']
+# MDCM: after pool3 (output stride 8) the feature map is also cut into 2x2 patches that run alone
+# through the later stages (shared weights), stitched back and concatenated with the full path (head
+# input 2x wider).
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='MDCMBackbone',
+        backbone={{_base_.model.backbone}},
+        split_stage=2,
+        grid_size=2,
+        aggregation='concat'),
+    head=dict(in_channels=1024))

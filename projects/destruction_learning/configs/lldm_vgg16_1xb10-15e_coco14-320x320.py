@@ -1,0 +1,24 @@
+# Destruction learning, LLDM only, on COCO 2014 (VGG16, plain-CAM recipe, the VOC LLDM pipeline).
+_base_ = ['./lldm_vgg16_1xb10-15e_voc12aug-320x320.py']
+# MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
+# scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
+# afterwards.
+dataset_type = 'WSSSCOCODataset'
+data_root = 'data/coco2014'
+_coco_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='',
+    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'))
+train_dataloader = dict(dataset=_coco_train)
+val_dataloader = dict(dataset=_coco_train)
+test_dataloader = val_dataloader
+model = dict(head=dict(num_classes=80))
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        dataset=_coco_train,
+        out_dir='pseudo_labels',
+        scales=(256, 320, 384),
+        save_labels=False)
+]

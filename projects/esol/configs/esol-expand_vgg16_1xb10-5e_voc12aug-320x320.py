@@ -1,0 +1,25 @@
+# ESOL expansion stage on VOC12 aug, on the plain-CAM stage 1 (DRS-VGG16 with ReLU, torchvision
+# weights; configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py). Starts from its checkpoint (the
+# pipeline sets model.init_cfg.checkpoint); the expansion offsets ascend the classification loss,
+# the CAM head descends it, the backbone is frozen. Schedule and sampler settings are ours (the
+# paper's are not public); seeds after expansion are scored on VOC train by the test loop.
+_base_ = ['../../../configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py']
+custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imports=False)
+stage1_checkpoint = 'work_dirs/pipeline_esol_voc12aug/stage1/epoch_15.pth'
+# 40 x 40 feature maps at the 320 crop: offsets bounded to 4 feature pixels (32 image pixels)
+max_offset = 4.0
+model = dict(
+    type='ESOLClassifier',
+    stage='expand',
+    init_cfg=dict(type='Pretrained', checkpoint=stage1_checkpoint),
+    backbone=dict(init_cfg=None),  # every weight comes from the stage-1 checkpoint
+    expansion=dict(
+        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
+    shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),
+    feature_clip=dict(type='FeatureClip', mode='relative', tau=0.7),
+    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1))
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.expansion.']))
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[3], gamma=0.1)]
+train_cfg = dict(max_epochs=5, val_interval=5)
+# the expansion maps are not needed downstream: no map generation after this stage
+custom_hooks = []

@@ -1,0 +1,51 @@
+# ESOL on PASCAL VOC 2012 aug (needs the dataset, saliency maps and the converted torchvision
+# VGG16 weights, see configs/drs/README.md): plain-CAM stage 1 -> expansion -> shrinkage (maps)
+# -> DRS refinement (pseudo labels with saliency) -> DeepLabV3+ R101 (val mIoU).
+#   torchrun --nproc_per_node 8 tools/run_pipeline.py \
+#       projects/esol/configs/pipeline_esol_voc12aug.py --launcher pytorch
+_esol = 'projects/esol/configs/'
+pipeline = dict(
+    method='ESOL',
+    backbone='DRS-VGG16',
+    dataset='VOC12 aug',
+    seed=0,
+    stages=[
+        dict(
+            name='stage1',
+            kind='localization',
+            config='configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py',
+            metric='sweep/best_mIoU'),
+        dict(
+            name='expand',
+            kind='localization',
+            config=_esol + 'esol-expand_vgg16_1xb10-5e_voc12aug-320x320.py',
+            cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}'},
+            metric='sweep/best_mIoU'),
+        dict(
+            name='shrink',
+            kind='localization',
+            config=_esol + 'esol-shrink_vgg16_1xb10-5e_voc12aug-320x320.py',
+            cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}'},
+            metric='sweep/best_mIoU'),
+        dict(
+            name='refine',
+            kind='refined',
+            config='configs/drs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320.py',
+            cfg_options={
+                'train_dataloader.dataset.pipeline.2.maps_dir':
+                '{shrink.work_dir}/pseudo_labels/maps'
+            },
+            extra_results=[
+                dict(
+                    kind='pseudo_label', file='pseudo_labels/metrics.json',
+                    key='pseudo_label/mIoU')
+            ]),
+        dict(
+            name='segmentation',
+            kind='segmentation',
+            config='configs/drs/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py',
+            cfg_options={
+                'train_dataloader.dataset.data_prefix.seg_map_path':
+                '{refine.work_dir}/pseudo_labels/labels'
+            }),
+    ])

@@ -1,0 +1,34 @@
+# MainNet/SupportNet with both modules (RCM + MAM) on the embedded synthetic benchmark.
+# MainNet: the plain-CAM network and recipe of configs/drs (quarter-width VGG16, ReLU, 20 epochs,
+# initialised from the synthetic pretraining); SupportNet: frozen, the plain-CAM stage-1 checkpoint
+# (what pipeline_cam_synthetic.py's stage 1 writes; the pipeline configs pass it through
+# `{support.checkpoint}`). Alone:
+#   python tools/train.py projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-20e_synthetic-64x64.py \
+#       --cfg-options model.support_checkpoint=<a CAM stage-1 checkpoint>
+_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-64x64.py']
+custom_imports = dict(
+    imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],
+    allow_failed_imports=False)
+model = dict(
+    type='MainSupportCAMClassifier',
+    support_mode='frozen',
+    support_checkpoint='work_dirs/pipeline_cam_synthetic/stage1/epoch_20.pth',
+    # SupportNet's regions (maps >= 0.5) and background (all maps < 0.15) on MainNet's features
+    rcm=dict(
+        type='RegionalContrastiveModule',
+        fg_threshold=0.5,
+        bg_threshold=0.15,
+        temperature=0.1,
+        prototype_scope='batch',
+        feature='head',
+        loss_weight=0.1),
+    # SupportNet's maps at half, full and 1.5x input size, fused by max, pull MainNet's maps up
+    mam=dict(
+        type='MultiScaleAttentiveModule',
+        scales=(0.5, 1.0, 1.5),
+        fusion='max',
+        up_weight=1.0,
+        down_weight=0.5,
+        loss_weight=1.0))
+# the projection head is trained from scratch: the lr multipliers of new layers
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['head.', '.fc', 'rcm.']))
