@@ -23,8 +23,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the dir to save the evaluation metrics and logs')
     parser.add_argument('--out', help='the dir to save the predicted label maps (one PNG per image)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument('--show-dir', help='dir (under the work dir) to save painted overlays')
+    parser.add_argument('--show-dir', help='dir to save painted overlays (vis_data/vis_image/ inside it), as MMSeg')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--show-interval', type=int, default=1,
+                        help='draw every N-th test batch (MMSeg\'s hook defaults to 50)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value pairs, e.g. model.test_cfg.bg_threshold=0.3')
@@ -46,6 +48,7 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
                            'default_hooks; the configs under configs/_base_/default_runtime.py have it.')
     hook = default_hooks['visualization']
     hook['draw'] = True
+    hook['interval'] = args.show_interval
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
