@@ -12,19 +12,19 @@ read -r -a SEEDS <<< "${SEEDS[*]}"
 CONFIGS=(
   configs/drs/pipeline_drs_synthetic.py
   configs/drs/pipeline_cam_synthetic.py
+  projects/esol/configs/pipeline_esol_synthetic.py
+  projects/destruction_learning/configs/pipeline_lldm-mdcm_synthetic.py
+  projects/pixel_self_supervision/configs/pipeline_rcm-mam_synthetic.py
   configs/drs/pipeline_drs-learnable_synthetic.py
   configs/drs/pipeline_drs-norefine_synthetic.py
   configs/drs/pipeline_cam-norefine_synthetic.py
   configs/drs/pipeline_drs-learnable-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.4-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.7-norefine_synthetic.py
-  projects/esol/configs/pipeline_esol_synthetic.py
   projects/destruction_learning/configs/pipeline_lldm_synthetic.py
   projects/destruction_learning/configs/pipeline_mdcm_synthetic.py
-  projects/destruction_learning/configs/pipeline_lldm-mdcm_synthetic.py
   projects/pixel_self_supervision/configs/pipeline_rcm_synthetic.py
   projects/pixel_self_supervision/configs/pipeline_mam_synthetic.py
-  projects/pixel_self_supervision/configs/pipeline_rcm-mam_synthetic.py
 )
 "$PY" tools/run_demo.py --data-only
 for seed in "${SEEDS[@]}"; do

@@ -101,9 +101,10 @@ class RunResult:
 
     @property
     def params(self) -> Optional[int]:
-        """Parameters of the localization-map model (else of the first stage that has any)."""
-        for kinds in (('localization', ), WSSS_KINDS, KINDS):
-            for stage in self.stages:
+        """Parameters of the (last) localization-map model, e.g. ESOL's shrinkage stage rather than the
+        CAM it starts from (else of the first stage that has any)."""
+        for kinds, order in ((('localization', ), -1), (WSSS_KINDS, 1), (KINDS, 1)):
+            for stage in self.stages[::order]:
                 if stage.kind in kinds and stage.params is not None:
                     return stage.params
         return None
@@ -115,9 +116,10 @@ class RunResult:
         A run with no WSSS stage reports the sum over its stages.
         """
         kinds = WSSS_KINDS if any(s.kind in WSSS_KINDS for s in self.stages) else KINDS
-        times = [s.train_time_s for s in self.stages
-                 if s.kind in kinds and s.train_time_s is not None]
-        return float(sum(times)) if times else None
+        # a stage with several records (e.g. refined maps + pseudo labels) trained once
+        times = {s.stage: s.train_time_s for s in self.stages
+                 if s.kind in kinds and s.train_time_s is not None}
+        return float(sum(times.values())) if times else None
 
 
 @dataclass

@@ -360,3 +360,23 @@ def test_tool_nothing_usable(tmp_path, capsys):
     assert 'missing: no such file or directory' in err
     assert 'error: no usable result file found' in err
     assert tool.main([str(tmp_path / 'empty_does_not_exist')]) == 1
+
+
+def test_stage_with_two_records_counts_its_time_once_and_params_of_last_map_model(tmp_path):
+    folder = tmp_path / 'p'
+    os.makedirs(folder)
+    stages = [
+        _stage('cam', 'localization', 'train', 40, params=100, time_s=60.0),
+        _stage('expand', 'localization', 'train', 45, params=120, time_s=20.0),
+        _stage('refine', 'refined', 'train', 50, params=90, time_s=30.0),
+        _stage('refine', 'pseudo_label', 'train', 55, params=90, time_s=30.0),  # same training
+        _stage('seg', 'segmentation', 'val', 58, params=500, time_s=100.0),
+    ]
+    obj = dict(format_version=1, pipeline='p', method='M', backbone='b', dataset='d', seed=0,
+               config='c.py', stages=stages)
+    path = folder / 'pipeline_results.json'
+    path.write_text(json.dumps(obj))
+    run = load_result_file(str(path))
+    assert run.train_time_s == 60.0 + 20.0 + 30.0 + 100.0
+    assert run.params == 120
+    assert run.miou('localization') == 45
