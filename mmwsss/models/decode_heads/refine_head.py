@@ -10,6 +10,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import Tensor
 
 from mmwsss.models.layers import build_activation
+from mmwsss.models.utils.cls_labels import stack_cls_labels
 from mmwsss.registry import MODELS
 
 _FILE = 'mmwsss/models/decode_heads/refine_head.py'
@@ -249,26 +250,5 @@ class RefineHead(BaseDecodeHead):
         return maps
 
     def stack_labels(self, data_samples: Sequence) -> Tensor:
-        """Stack the image-level labels of a batch.
-
-        Args:
-            data_samples (list[SegDataSample]): Each with ``gt_cls_label``, a
-                multi-hot tensor of shape (num_classes, ).
-
-        Returns:
-            Tensor: Shape (B, num_classes), float.
-        """
-        labels = []
-        for i, sample in enumerate(data_samples):
-            if 'gt_cls_label' not in sample:
-                raise KeyError(
-                    f'{_FILE}: data sample {i} has no gt_cls_label; add '
-                    'LoadImageLevelLabels and PackWSSSInputs to the pipeline.')
-            label = torch.as_tensor(sample.gt_cls_label).float().flatten()
-            if label.numel() != self.num_classes:
-                raise ValueError(
-                    f'{_FILE}: gt_cls_label of data sample {i} has '
-                    f'{label.numel()} entries but RefineHead.num_classes is '
-                    f'{self.num_classes} (foreground classes, no background).')
-            labels.append(label)
-        return torch.stack(labels)
+        """Image-level labels of a batch, shape (B, num_classes) (see :func:`stack_cls_labels`)."""
+        return stack_cls_labels(data_samples, self.num_classes, 'RefineHead', _FILE)

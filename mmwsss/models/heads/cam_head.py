@@ -10,6 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmwsss.models.layers import build_activation
+from mmwsss.models.utils.cls_labels import stack_cls_labels
 from mmwsss.registry import MODELS
 
 _FILE = 'mmwsss/models/heads/cam_head.py'
@@ -111,29 +112,8 @@ class CAMHead(BaseModule):
         return self.pool(self.forward(feats))
 
     def stack_labels(self, data_samples: Sequence) -> Tensor:
-        """Stack the image-level labels of a batch.
-
-        Args:
-            data_samples (list[SegDataSample]): Each with ``gt_cls_label``, a
-                multi-hot tensor of shape (num_classes, ).
-
-        Returns:
-            Tensor: Shape (B, num_classes), float.
-        """
-        labels = []
-        for i, sample in enumerate(data_samples):
-            if 'gt_cls_label' not in sample:
-                raise KeyError(
-                    f'{_FILE}: data sample {i} has no gt_cls_label; add '
-                    'LoadImageLevelLabels and PackWSSSInputs to the pipeline.')
-            label = torch.as_tensor(sample.gt_cls_label).float().flatten()
-            if label.numel() != self.num_classes:
-                raise ValueError(
-                    f'{_FILE}: gt_cls_label of data sample {i} has '
-                    f'{label.numel()} entries but CAMHead.num_classes is '
-                    f'{self.num_classes} (foreground classes, no background).')
-            labels.append(label)
-        return torch.stack(labels)
+        """Image-level labels of a batch, shape (B, num_classes) (see :func:`stack_cls_labels`)."""
+        return stack_cls_labels(data_samples, self.num_classes, 'CAMHead', _FILE)
 
     def loss(self,
              feats: Union[Tensor, Sequence[Tensor]],
