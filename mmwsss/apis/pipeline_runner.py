@@ -339,8 +339,12 @@ class PipelineRunner:
                 records += [main] + self._extras(stage, main)
                 continue
             if not wanted:
-                raise RuntimeError(f'{self.config_path}: stage {name!r} is not finished; run it first '
-                                   '(drop --only or add it)')
+                later = [s['name'] for s in self.stages[self.stages.index(stage) + 1:]
+                         if s['name'] in self.only]
+                if later:
+                    raise RuntimeError(f'{self.config_path}: stage {name!r} is not finished; run it '
+                                       f'before {later} (drop --only or add it)')
+                break  # --only: the stages asked for are done; the summary holds what exists
             records += self.run_stage(stage)
         summary = dict(
             format_version=FORMAT_VERSION, pipeline=self.stem, config=self.config_path,

@@ -121,3 +121,12 @@ def test_pipeline_config_errors(tmp_path, tiny_pipeline):
         PipelineRunner(Config(dict(a=1)), path)
     with pytest.raises(KeyError, match='unknown stages'):
         PipelineRunner(Config.fromfile(path), path, only=['stage9'])
+
+
+def test_only_runs_the_named_stages_and_refuses_gaps(tiny_pipeline):
+    path, work_dir = tiny_pipeline
+    summary = _run(path, work_dir, only=['stage1'])
+    assert [r['kind'] for r in summary['stages']] == ['localization']
+    assert not osp.exists(osp.join(work_dir, 'refine'))
+    with pytest.raises(RuntimeError, match='stage1'):
+        _run(path, str(osp.join(work_dir, 'other')), only=['refine'])
