@@ -57,6 +57,17 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def drop_training_parts(cfg: Config) -> None:
+    """Removes the training loop, data and optimizer from a config that is only tested.
+
+    MMSeg's ``SegVisualizationHook`` reads ``runner.iter``, which builds the training loop, and with it
+    the training dataset, when the config has one: testing on one split would then fail on a missing
+    or unreadable *training* set. Without a training loop ``runner.iter`` is 0.
+    """
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
+        cfg[key] = None
+
+
 def set_output_dir(cfg: Config, out_dir: str) -> None:
     """Makes every IoUMetric-like evaluator write its label PNGs to ``out_dir``."""
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
@@ -83,6 +94,7 @@ def main() -> None:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    drop_training_parts(cfg)
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
