@@ -20,6 +20,7 @@ CONFIGS=(
   configs/drs/pipeline_cam-norefine_synthetic.py
   configs/drs/pipeline_drs-learnable-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.4-norefine_synthetic.py
+  configs/drs/pipeline_drs-fixed0.5-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.7-norefine_synthetic.py
   projects/destruction_learning/configs/pipeline_lldm_synthetic.py
   projects/destruction_learning/configs/pipeline_mdcm_synthetic.py

@@ -1,0 +1,74 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""Suppressor statistics on hand-made inputs, and tools/analysis_tools/suppressor_stats.py on a tiny set."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from torch import nn
+
+from mmwsss.datasets import generate_synthetic_benchmark
+from mmwsss.models.layers.drs import DRS
+from mmwsss.utils.suppressor_stats import collect_suppressor_stats, format_suppressor_stats
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_fixed_suppressor_clip_share_delta_and_dead_maps():
+    model = nn.Sequential(DRS(delta=0.5))
+    # channel 0: relu -> [0, 1, 2, 4], max 4, cap 2: one of four positions clipped;
+    # channel 1: all negative -> a dead map
+    x = torch.tensor([[[[-1., 1., 2., 4.]], [[-1., -2., -3., -4.]]]])
+    stats = collect_suppressor_stats(model, [x, x])
+    assert len(stats) == 1
+    s = stats[0]
+    assert (s.name, s.channels, s.learnable, s.count) == ('0', 2, False, 2)
+    assert s.delta_mean == pytest.approx(0.5) and s.delta_min == s.delta_max == pytest.approx(0.5)
+    assert s.clipped == pytest.approx(1 / 8)
+    assert s.dead == pytest.approx(0.5)
+    table = format_suppressor_stats(stats)
+    assert '| 0 | 2 | 0.500 | 0.500 | 0.500 | 12.5 | 50.0 |' in table
+
+
+def test_learnable_suppressor_delta_follows_its_weights():
+    layer = DRS(learnable=True, channels=2)
+    with torch.no_grad():
+        layer.fc.weight.copy_(torch.tensor([[0., 0.], [0., 10.]]))
+    x = torch.tensor([[[[1., 3.]], [[2., 2.]]]])  # avg: (2, 2) -> delta: (0.5, sigmoid(20))
+    s = collect_suppressor_stats(nn.Sequential(layer), [x])[0]
+    assert s.learnable
+    assert s.delta_min == pytest.approx(0.5)
+    assert s.delta_max == pytest.approx(torch.sigmoid(torch.tensor(20.)).item())
+    assert s.clipped == pytest.approx(1 / 4)  # only the 3 of channel 0 exceeds 0.5 * 3
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match='no DRS'):
+        collect_suppressor_stats(nn.Sequential(nn.ReLU()), [torch.zeros(1, 1, 2, 2)])
+    unused = nn.ModuleDict(dict(used=DRS(), unused=DRS()))
+    with pytest.raises(RuntimeError, match='unused saw no input'):
+        collect_suppressor_stats(unused, [torch.ones(1, 1, 2, 2)], forward=unused['used'])
+
+
+def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
+    data_root = str(tmp_path / 'syn')
+    generate_synthetic_benchmark(data_root, num_train=3, num_val=0, num_object_classes=4,
+                                 image_size=32, seed=0)
+    spec = importlib.util.spec_from_file_location(
+        'suppressor_stats_tool', osp.join(ROOT, 'tools/analysis_tools/suppressor_stats.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-20e_synthetic-64x64.py')
+    out = tmp_path / 'stats.md'
+    rc = tool.main([
+        config, '--num', '3', '--batch-size', '2', '--out', str(out), '--cfg-options',
+        'model.backbone.widen_factor=0.0625', 'model.backbone.init_cfg=None',
+        'model.head.in_channels=32', 'model.head.channels=16',
+        f'train_dataloader.dataset.data_root={data_root}'
+    ])
+    assert rc == 0
+    rows = [line for line in out.read_text().splitlines() if line.startswith('| backbone.')
+            or line.startswith('| head.')]
+    assert len(rows) == 13 + 3  # every conv of VGG16 and the head's three convs
+    assert '3 train images' in capsys.readouterr().out
+    assert tool.main([config, 'missing.pth', '--cfg-options', 'model.backbone.init_cfg=None']) == 1
