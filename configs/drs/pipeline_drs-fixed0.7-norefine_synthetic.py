@@ -1,14 +1,8 @@
-# Synthetic leaderboard row: DRS (fixed, delta 0.7), no refinement (see pipeline_drs_synthetic.py for the stages).
-_base_ = ['./pipeline_drs_synthetic.py']
-# Without refinement: stage 3 trains on the pseudo labels made from the stage-1 maps directly.
+# Synthetic leaderboard row: DRS (fixed, delta 0.7), no refinement (stages: pipeline_drs_synthetic.py, without refinement:
+# pipeline_drs-norefine_synthetic.py).
+_base_ = ['./pipeline_drs-norefine_synthetic.py']
 pipeline = dict(
     method='DRS (fixed, delta 0.7), no refinement',
-    skip_stages=['refine'],
-    stage_overrides=dict(
-        stage1=dict(
-            config='configs/drs/drs-fixed0.7_vgg16-x0.25_1xb10-20e_synthetic-64x64.py',
-            work_dir='work_dirs/pipeline_drs-fixed0.7-norefine_synthetic/stage1',
-            extra_results=[dict(kind='pseudo_label', file='pseudo_labels/metrics.json', key='pseudo_label/mIoU')]),
-        segmentation=dict(cfg_options={
-            'train_dataloader.dataset.data_prefix.seg_map_path': '{stage1.work_dir}/pseudo_labels/labels'
-        })))
+    stage_overrides=dict(stage1=dict(
+        config='configs/drs/drs-fixed0.7_vgg16-x0.25_1xb10-20e_synthetic-64x64.py',
+        work_dir='work_dirs/pipeline_drs-fixed0.7-norefine_synthetic/stage1')))
