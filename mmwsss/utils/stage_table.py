@@ -18,6 +18,10 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return f'{value:.{digits}f}' if isinstance(value, (int, float)) else '-'
 
 
+def _count(value: Any) -> str:
+    return f'{value:,}' if isinstance(value, int) else '-'
+
+
 def format_stage_table(summary: Dict[str, Any]) -> str:
     """Markdown table of a ``pipeline_results.json`` object.
 
@@ -39,6 +43,6 @@ def format_stage_table(summary: Dict[str, Any]) -> str:
             miou = None
         lines.append(
             f"| {record.get('stage')} | {_KIND_TITLES.get(record.get('kind'), record.get('kind'))} | "
-            f"{record.get('split', '-')} | {_fmt(miou)} | {record.get('params', '-'):,} | "
+            f"{record.get('split', '-')} | {_fmt(miou)} | {_count(record.get('params'))} | "
             f"{_fmt(record.get('train_time_s'), 0)} |")
     return '\n'.join(lines)
