@@ -3,9 +3,11 @@
 
     python tools/make_benchmark_table.py work_dirs/ [more dirs or result files ...]
         [--metafile-dir configs/drs] [--collection DRS] [--update-readme configs/drs/README.md]
-        [--out table.md] [--sort final|none]
+        [--out table.md] [--sort final|none] [--stages]
 
-Prints the table on stdout; problems with result files go to stderr as
+Prints the table on stdout (with ``--stages``, then the per-stage table: what every stage of each
+method measured; each README then also gets it between ``<!-- mmwsss-stages:start -->`` and
+``<!-- mmwsss-stages:end -->``); problems with result files go to stderr as
 ``warning: <file>: <problem>`` and those files are skipped. Exit status: 0 on success, 1 when no
 usable result was found, 2 when the --out file, a metafile or a README could not be written.
 """
@@ -16,10 +18,12 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
-from mmwsss.utils.benchmark_table import (MetafileError,  # noqa: E402
+from mmwsss.utils.benchmark_table import (STAGES_END,  # noqa: E402
+                                          STAGES_START, MetafileError,
                                           aggregate_runs, collect_results,
-                                          render_markdown, seed_noise_notes,
-                                          update_metafile, update_readme)
+                                          render_markdown, render_stage_details,
+                                          seed_noise_notes, update_metafile,
+                                          update_readme)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -38,6 +42,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='also write the table to this file')
     parser.add_argument('--sort', choices=['final', 'none'], default='final',
                         help='row order: by final mIoU (default) or as found')
+    parser.add_argument('--stages', action='store_true',
+                        help='also the per-stage table (recall, precision, mAP of every stage)')
     return parser.parse_args(argv)
 
 
@@ -52,6 +58,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows = aggregate_runs(runs, sort=args.sort)
     table = render_markdown(rows, seed_noise_notes(rows))
     print(table, end='')
+    stages = render_stage_details(rows) if args.stages else None
+    if stages:
+        print('\n' + stages, end='')
     status = 0
     if args.out:
         try:
@@ -75,11 +84,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     for readme in args.update_readme:
         try:
             changed = update_readme(readme, table)
+            if stages:
+                changed = update_readme(readme, stages, STAGES_START, STAGES_END) or changed
         except (ValueError, OSError) as e:
             print(f'error: {e}', file=sys.stderr)
             status = 2
             continue
-        print(f'{readme}: table {"updated" if changed else "unchanged"}', file=sys.stderr)
+        print(f'{readme}: tables {"updated" if changed else "unchanged"}', file=sys.stderr)
     return status
 
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The synthetic leaderboard from scratch: every synthetic pipeline (DRS, CAM baseline, fixed-delta sweep,
-# learnable DRS, with and without refinement, the fully supervised upper bound), for each seed, then the
-# table tool writes configs/drs/README.md's table and metafile.yml. Resumable: run it again to continue.
+# learnable DRS, with and without refinement, the three projects' methods, the fully supervised upper
+# bound), for each seed, then the table tool writes the metafiles and each README's tables (the
+# leaderboard and the per-stage table of its own rows next to CAM and DRS). Resumable: run it again to
+# continue; finished stages are skipped.
 #   tools/run_synthetic_leaderboard.sh [SEEDS...]      (default: 0 1)
+#   tools/run_synthetic_leaderboard.sh --tables-only   (only the tables, from the runs there are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-SEEDS=("${@:-0 1}")
-read -r -a SEEDS <<< "${SEEDS[*]}"
 CONFIGS=(
   configs/drs/pipeline_drs_synthetic.py
   configs/drs/pipeline_cam_synthetic.py
@@ -22,25 +23,71 @@ CONFIGS=(
   configs/drs/pipeline_drs-fixed0.4-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.5-norefine_synthetic.py
   configs/drs/pipeline_drs-fixed0.7-norefine_synthetic.py
+  projects/esol/configs/pipeline_esol-norefine_synthetic.py
   projects/destruction_learning/configs/pipeline_lldm_synthetic.py
   projects/destruction_learning/configs/pipeline_mdcm_synthetic.py
   projects/pixel_self_supervision/configs/pipeline_rcm_synthetic.py
   projects/pixel_self_supervision/configs/pipeline_mam_synthetic.py
 )
-"$PY" tools/run_demo.py --data-only
-for seed in "${SEEDS[@]}"; do
-  for cfg in "${CONFIGS[@]}"; do
-    name=$(basename "$cfg" .py)
-    # seed 0 is `make demo`'s layout (its runs are reused); shared stages (pretraining, supervised
-    # bound, stage 1 of the no-refinement rows) live per seed
-    root=work_dirs
-    [ "$seed" = 0 ] || root=work_dirs/leaderboard/seed$seed
-    "$PY" tools/run_pipeline.py "$cfg" --work-dir "$root/$name" \
-      --cfg-options pipeline.seed="$seed" --shared-root "$root"
+# README -> the pipeline work-dir names (globs) whose rows it shows
+declare -A ROWS=(
+  [configs/drs/README.md]='pipeline_drs*_synthetic pipeline_cam*_synthetic'
+  [projects/esol/README.md]='pipeline_cam_synthetic pipeline_drs_synthetic pipeline_esol*_synthetic'
+  [projects/destruction_learning/README.md]='pipeline_cam_synthetic pipeline_drs_synthetic pipeline_lldm_synthetic pipeline_mdcm_synthetic pipeline_lldm-mdcm_synthetic'
+  [projects/pixel_self_supervision/README.md]='pipeline_cam_synthetic pipeline_drs_synthetic pipeline_rcm_synthetic pipeline_mam_synthetic pipeline_rcm-mam_synthetic'
+)
+
+# seed 0 is `make demo`'s layout (its runs are reused); the other seeds live under work_dirs/leaderboard
+root_of() { if [ "$1" = 0 ]; then echo work_dirs; else echo "work_dirs/leaderboard/seed$1"; fi; }
+
+run_all() {
+  local seeds=("${@:-0 1}")
+  read -r -a seeds <<< "${seeds[*]}"
+  "$PY" tools/run_demo.py --data-only
+  local seed cfg name root
+  for seed in "${seeds[@]}"; do
+    root=$(root_of "$seed")
+    for cfg in "${CONFIGS[@]}"; do
+      name=$(basename "$cfg" .py)
+      # shared stages (pretraining, the supervised bound, stage 1 of the no-refinement rows) per seed
+      "$PY" tools/run_pipeline.py "$cfg" --work-dir "$root/$name" \
+        --cfg-options pipeline.seed="$seed" --shared-root "$root"
+    done
   done
-done
-"$PY" tools/make_benchmark_table.py work_dirs --metafile-dir configs/drs \
-  --metafile-dir projects/esol/configs --metafile-dir projects/destruction_learning/configs \
-  --metafile-dir projects/pixel_self_supervision/configs --update-readme configs/drs/README.md \
-  --update-readme projects/esol/README.md --update-readme projects/destruction_learning/README.md \
-  --update-readme projects/pixel_self_supervision/README.md
+}
+
+write_tables() {
+  "$PY" tools/make_benchmark_table.py work_dirs --metafile-dir configs/drs \
+    --metafile-dir projects/esol/configs --metafile-dir projects/destruction_learning/configs \
+    --metafile-dir projects/pixel_self_supervision/configs > /dev/null
+  local readme pattern root dir patterns dirs
+  shopt -s nullglob
+  for readme in "${!ROWS[@]}"; do
+    read -r -a patterns <<< "${ROWS[$readme]}"  # read does not expand the globs; the loop does
+    dirs=()
+    for pattern in "${patterns[@]}"; do
+      for root in work_dirs work_dirs/leaderboard/seed*; do
+        for dir in "$root"/$pattern; do
+          [ -e "$dir" ] && dirs+=("$dir")
+        done
+      done
+    done
+    if [ ${#dirs[@]} = 0 ]; then
+      echo "$readme: none of its runs has started; table not touched" >&2
+      continue
+    fi
+    "$PY" tools/make_benchmark_table.py "${dirs[@]}" --stages --update-readme "$readme" > /dev/null
+  done
+  "$PY" tools/make_benchmark_table.py work_dirs --stages
+}
+
+main() {
+  if [ "${1:-}" = --tables-only ]; then
+    shift
+  else
+    run_all "$@"
+  fi
+  write_tables
+}
+
+main "$@"; exit $?  # on one line: bash stops reading this file here, so editing it mid-run is safe

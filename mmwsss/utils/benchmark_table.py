@@ -24,7 +24,8 @@ __all__ = [
     'ResultFileError', 'MetafileError', 'StageResult', 'RunResult', 'Stat', 'LeaderboardRow',
     'find_result_files', 'load_result_file', 'collect_results', 'aggregate_runs',
     'seed_noise_notes', 'render_markdown', 'metafile_path', 'build_metafile', 'merge_metafile',
-    'update_metafile', 'replace_between_markers', 'update_readme', 'TABLE_START', 'TABLE_END'
+    'update_metafile', 'replace_between_markers', 'update_readme', 'render_stage_details',
+    'TABLE_START', 'TABLE_END', 'STAGES_START', 'STAGES_END'
 ]
 
 FORMAT_VERSION = 1
@@ -33,6 +34,8 @@ STAGE_FILE = 'results.json'
 KINDS = ('pretrain', 'localization', 'refined', 'pseudo_label', 'segmentation', 'supervised')
 TABLE_START = '<!-- mmwsss-table:start -->'
 TABLE_END = '<!-- mmwsss-table:end -->'
+STAGES_START = '<!-- mmwsss-stages:start -->'
+STAGES_END = '<!-- mmwsss-stages:end -->'
 
 # metric columns: key -> (stage kind, preferred split, table header, metafile metric name)
 METRIC_COLUMNS: Dict[str, Tuple[str, str, str, str]] = {
@@ -43,6 +46,25 @@ METRIC_COLUMNS: Dict[str, Tuple[str, str, str, str]] = {
                      'Pseudo label mIoU (train)'),
     'final': ('segmentation', 'val', 'Final mIoU (val)', 'mIoU'),
     'supervised': ('supervised', 'val', 'Supervised mIoU (val)', 'Supervised upper bound mIoU'),
+}
+# columns of the per-stage table: header -> the metric keys that fill it, first found wins (the
+# threshold sweep of localization-map stages, the pseudo-label metric of pseudo-label records)
+STAGE_COLUMNS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    ('mIoU', ('mIoU', )),
+    ('Best bg threshold', ('sweep/best_threshold', )),
+    ('Recall (class mean)', ('sweep/best_mRecall', 'pseudo_label/mRecall')),
+    ('Precision (class mean)', ('sweep/best_mPrecision', 'pseudo_label/mPrecision')),
+    ('Fg recall', ('sweep/best_fgRecall', )),
+    ('Fg precision', ('sweep/best_fgPrecision', )),
+    ('Classifier mAP', ('multi-label/mAP', )),
+)
+_STAGE_TITLES = {
+    'pretrain': 'pretraining (mAP)',
+    'localization': 'localization maps',
+    'refined': 'refined maps',
+    'pseudo_label': 'pseudo labels',
+    'segmentation': 'final segmentation',
+    'supervised': 'supervised upper bound',
 }
 # stages whose training counts towards the WSSS method's training time
 WSSS_KINDS = ('localization', 'refined', 'pseudo_label', 'segmentation')
@@ -561,7 +583,7 @@ def render_markdown(rows: Sequence[LeaderboardRow], notes: Optional[Sequence[str
     legend = ('mIoU in % (MMSeg IoUMetric); "a ± b": mean ± sample standard deviation over the '
               'seeds listed. Params: the localization-map model. Train time: sum over the WSSS '
               'stages (pretraining and the supervised upper bound not counted), mean over seeds.')
-    if with_upper:
+    if any(row.upper_bound_from_dataset for row in rows):
         legend += (' †: no supervised stage in these runs; the upper bound is the mean of the '
                    "dataset's supervised runs.")
     if any(row.flagged for row in rows):
@@ -570,6 +592,73 @@ def render_markdown(rows: Sequence[LeaderboardRow], notes: Optional[Sequence[str
     if notes:
         lines.append('')
         lines += [f'- Note: {note}' for note in notes]
+    return '\n'.join(lines) + '\n'
+
+
+def _stage_value(stage: StageResult, keys: Tuple[str, ...]) -> Optional[float]:
+    for key in keys:
+        if key in stage.metrics:
+            return stage.metrics[key]
+    return None
+
+
+def render_stage_details(rows: Sequence[LeaderboardRow]) -> str:
+    """Per method, one line per result record of its pipeline: what every stage measured.
+
+    The leaderboard shows one number per kind of output; a method's claim is often about a stage
+    in between (DRS: maps that cover more of the objects; ESOL: an expansion that raises recall,
+    a shrinkage that wins back precision). This table shows, for every record of the runs (in
+    pipeline order, pretraining and the upper bound left out), the headline mIoU and, where the
+    stage measured them, the background threshold of the best sweep point, class-mean recall and
+    precision, class-agnostic foreground recall and precision, and the classifier's mAP, over seeds.
+
+    Args:
+        rows (Sequence[LeaderboardRow]): From :func:`aggregate_runs`.
+
+    Returns:
+        str: Markdown, ending with a newline.
+    """
+    header = ['Method', 'Stage', 'Output', 'Split', 'Seeds'] + [c[0] for c in STAGE_COLUMNS]
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join([' --- '] * len(header)) + '|']
+    for row in rows:
+        order: List[Tuple[str, str]] = []
+        values: Dict[Tuple[str, str], Dict[str, List[float]]] = {}
+        seeds: Dict[Tuple[str, str], List[str]] = {}
+        splits: Dict[Tuple[str, str], Optional[str]] = {}
+        for run in row.runs:
+            for stage in run.stages:
+                if stage.kind in ('pretrain', 'supervised'):
+                    continue
+                key = (stage.stage, stage.kind)
+                if key not in values:
+                    order.append(key)
+                    values[key] = {c[0]: [] for c in STAGE_COLUMNS}
+                    seeds[key] = []
+                    splits[key] = stage.split
+                seeds[key].append('?' if run.seed is None else str(run.seed))
+                for column, keys in STAGE_COLUMNS:
+                    value = _stage_value(stage, keys)
+                    if value is not None:
+                        values[key][column].append(value)
+        for key in order:
+            cells = [_cell(row.method), _cell(key[0]), _STAGE_TITLES.get(key[1], key[1]),
+                     _cell(splits[key]), ', '.join(seeds[key])]
+            for column, _ in STAGE_COLUMNS:
+                found = values[key][column]
+                if not found:
+                    cells.append('—')
+                elif column == 'Best bg threshold':
+                    cells.append(', '.join(f'{v:.2f}' for v in found))
+                else:
+                    cells.append(_fmt_stat(Stat(found)))
+            lines.append('| ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    lines.append('In % but the threshold (one per seed). Localization and refined maps: the test '
+                 "loop's single-scale maps at the best point of the background-threshold sweep, "
+                 'class means over the object classes (`CAMThresholdSweepMetric`); pseudo labels: '
+                 'mIoU over the labelled pixels, class means with the background, recall counting '
+                 'ignored pixels as misses (`PseudoLabelMetric`); "Fg": object vs background, '
+                 'classes merged.')
     return '\n'.join(lines) + '\n'
 
 
@@ -798,13 +887,19 @@ def update_metafile(rows: Sequence[LeaderboardRow],
 
 
 # --------------------------------------------------------------------------------------- README
-def replace_between_markers(text: str, table: str, source: str = 'README') -> str:
-    """Replace what lies between ``TABLE_START`` and ``TABLE_END`` (markers kept).
+def replace_between_markers(text: str,
+                            table: str,
+                            source: str = 'README',
+                            start: str = TABLE_START,
+                            end: str = TABLE_END) -> str:
+    """Replace what lies between ``start`` and ``end`` (markers kept).
 
     Args:
         text (str): The document.
         table (str): The new content.
         source (str): The document's name, for error messages.
+        start (str): The opening marker. Defaults to ``TABLE_START``.
+        end (str): The closing marker. Defaults to ``TABLE_END``.
 
     Returns:
         str: The new document.
@@ -812,23 +907,25 @@ def replace_between_markers(text: str, table: str, source: str = 'README') -> st
     Raises:
         ValueError: A marker is missing, repeated or in the wrong order.
     """
-    starts, ends = text.count(TABLE_START), text.count(TABLE_END)
+    starts, ends = text.count(start), text.count(end)
     if starts != 1 or ends != 1:
-        raise ValueError(f'{source}: needs exactly one {TABLE_START} and one {TABLE_END} line, '
+        raise ValueError(f'{source}: needs exactly one {start} and one {end} line, '
                          f'found {starts} and {ends}')
-    head, rest = text.split(TABLE_START)
-    if TABLE_END not in rest:
-        raise ValueError(f'{source}: {TABLE_END} comes before {TABLE_START}')
-    _, tail = rest.split(TABLE_END)
-    return f'{head}{TABLE_START}\n{table.strip()}\n{TABLE_END}{tail}'
+    head, rest = text.split(start)
+    if end not in rest:
+        raise ValueError(f'{source}: {end} comes before {start}')
+    _, tail = rest.split(end)
+    return f'{head}{start}\n{table.strip()}\n{end}{tail}'
 
 
-def update_readme(path: str, table: str) -> bool:
+def update_readme(path: str, table: str, start: str = TABLE_START, end: str = TABLE_END) -> bool:
     """Replace the table between the markers of a README file.
 
     Args:
         path (str): The README.
         table (str): The new table (markdown).
+        start (str): The opening marker. Defaults to ``TABLE_START``.
+        end (str): The closing marker. Defaults to ``TABLE_END``.
 
     Returns:
         bool: Whether the file changed.
@@ -841,7 +938,7 @@ def update_readme(path: str, table: str) -> bool:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         raise ValueError(f'{path}: cannot be read ({e})') from None
-    new = replace_between_markers(text, table, path)
+    new = replace_between_markers(text, table, path, start, end)
     if new == text:
         return False
     _atomic_write(path, new)

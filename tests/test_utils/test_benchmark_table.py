@@ -7,12 +7,12 @@ import os.path as osp
 import pytest
 import yaml
 
-from mmwsss.utils.benchmark_table import (TABLE_END, TABLE_START, MetafileError,
-                                          ResultFileError, aggregate_runs, build_metafile,
-                                          collect_results, find_result_files, load_result_file,
-                                          merge_metafile, render_markdown,
-                                          replace_between_markers, seed_noise_notes,
-                                          update_metafile, update_readme)
+from mmwsss.utils.benchmark_table import (STAGES_END, STAGES_START, TABLE_END, TABLE_START,
+                                          MetafileError, ResultFileError, aggregate_runs,
+                                          build_metafile, collect_results, find_result_files,
+                                          load_result_file, merge_metafile, render_markdown,
+                                          render_stage_details, replace_between_markers,
+                                          seed_noise_notes, update_metafile, update_readme)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -206,6 +206,48 @@ def test_render_markdown(work_dirs):
     assert 'Supervised' not in plain.splitlines()[0] and 'Note' not in plain
 
 
+def _write_staged_run(folder, seed, recall):
+    stages = [
+        _stage('pretrain', 'pretrain', 'val', 90.0),
+        _stage('stage1', 'localization', 'train', 40.0 + seed, **{
+            'sweep/best_threshold': 0.3 + 0.05 * seed, 'sweep/best_mRecall': recall,
+            'sweep/best_mPrecision': 50.0, 'sweep/best_fgRecall': 70.0,
+            'multi-label/mAP': 99.0}),
+        _stage('expand', 'localization', 'train', 42.0, **{'sweep/best_mRecall': recall + 5}),
+        _stage('expand', 'pseudo_label', 'train', 55.0, **{
+            'pseudo_label/mRecall': 61.0, 'pseudo_label/mPrecision': 62.0,
+            'loc_map/best_mRecall': 1.0}),
+        _stage('sup', 'supervised', 'val', 70.0),
+    ]
+    os.makedirs(folder, exist_ok=True)
+    with open(osp.join(folder, 'pipeline_results.json'), 'w') as f:
+        json.dump(dict(format_version=1, method='ESOL', backbone='VGG', dataset='synthetic',
+                       seed=seed, stages=stages), f)
+
+
+def test_stage_details_one_line_per_record_over_seeds(tmp_path):
+    _write_staged_run(str(tmp_path / 's0'), 0, 50.0)
+    _write_staged_run(str(tmp_path / 's1'), 1, 54.0)
+    runs, problems = collect_results([str(tmp_path)])
+    assert not problems
+    table = render_stage_details(aggregate_runs(runs))
+    lines = table.splitlines()
+    header = [c.strip() for c in lines[0].strip('|').split('|')]
+    assert header == ['Method', 'Stage', 'Output', 'Split', 'Seeds', 'mIoU', 'Best bg threshold',
+                      'Recall (class mean)', 'Precision (class mean)', 'Fg recall',
+                      'Fg precision', 'Classifier mAP']
+    rows = [[c.strip() for c in line.strip('|').split('|')] for line in lines[2:5]]
+    # pretraining and the upper bound are left out; pipeline order is kept
+    assert [r[1:3] for r in rows] == [['stage1', 'localization maps'],
+                                      ['expand', 'localization maps'], ['expand', 'pseudo labels']]
+    assert rows[0][4:] == ['0, 1', '40.50 ± 0.71', '0.30, 0.35', '52.00 ± 2.83', '50.00 ± 0.00',
+                           '70.00 ± 0.00', '—', '99.00 ± 0.00']
+    assert rows[1][7] == '57.00 ± 2.83'
+    # the pseudo-label record reads its own metric, not the hook's map scores (loc_map/*)
+    assert rows[2][5:9] == ['55.00 ± 0.00', '—', '61.00 ± 0.00', '62.00 ± 0.00']
+    assert lines[5] == '' and 'PseudoLabelMetric' in lines[6]
+
+
 def test_pipe_in_names_is_escaped(tmp_path):
     _write_pipeline(str(tmp_path / 'a'), 'A|B', 0, [1, 2, 3, 4])
     runs, _ = collect_results([str(tmp_path)])
@@ -342,6 +384,15 @@ def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
         assert f.read() == out
     with open(readme) as f:
         assert out.strip() in f.read()
+    # --stages: printed after the leaderboard, and into the README's second pair of markers
+    _write(readme, f'x\n{TABLE_START}\n{TABLE_END}\n{STAGES_START}\n{STAGES_END}\n')
+    assert tool.main([str(work_dirs), '--update-readme', readme, '--stages']) == 0
+    out, _ = capsys.readouterr()
+    leaderboard, stages = out.split('\n\n| Method | Stage |')
+    with open(readme) as f:
+        text = f.read()
+    assert leaderboard.strip() in text and '| Method | Stage |' + stages.rstrip() in text
+    assert text.index(TABLE_END) < text.index('| Method | Stage |') < text.index(STAGES_END)
     assert osp.isfile('configs/drs/metafile.yml')
     # a README without markers: error message, exit status 2, the table is still printed
     _write('plain.md', 'nothing')
