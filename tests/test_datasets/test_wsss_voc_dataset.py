@@ -174,3 +174,17 @@ def test_labels_match_masks(make_voc):
     info = ds.get_data_info(0)
     mask = np.array(Image.open(info['seg_map_path']))
     assert sorted(set(np.unique(mask).tolist()) - {0, 255}) == info['cls_labels']
+
+
+def test_corrupt_image_names_the_file(make_voc):
+    root = make_voc()
+    with open(osp.join(root, 'JPEGImages', 'b.jpg'), 'wb') as f:
+        f.write(b'\xff\xd8 not a JPEG: the copy was cut short')
+    ds = DATASETS.build(dict(type='WSSSVOCDataset', data_root=root,
+                             ann_file='ImageSets/Segmentation/train.txt',
+                             cls_label_file='cls_labels.txt', data_prefix=dict(
+                                 img_path='JPEGImages', sal_path='SaliencyMap'),
+                             pipeline=TRAIN_PIPELINE))
+    assert ds[0]['inputs'].shape[0] == 3  # the intact image still loads
+    with pytest.raises(Exception, match=r'JPEGImages/b\.jpg'):
+        ds[1]
