@@ -336,6 +336,8 @@ class PipelineRunner:
                 if not isinstance(main, dict) or main.get('kind') != stage['kind']:
                     raise RuntimeError(f'{self._results_path(name)}: not a {stage["kind"]!r} result of '
                                        'this stage; delete the stage folder to redo it')
+                # a stage dir shared with another pipeline holds that pipeline's stage name
+                main = dict(main, stage=name)
                 records += [main] + self._extras(stage, main)
                 continue
             if not wanted:

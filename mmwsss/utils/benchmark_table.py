@@ -626,10 +626,13 @@ def render_stage_details(rows: Sequence[LeaderboardRow]) -> str:
         seeds: Dict[Tuple[str, str], List[str]] = {}
         splits: Dict[Tuple[str, str], Optional[str]] = {}
         for run in row.runs:
+            seen: Dict[Tuple[str, str], int] = {}
             for stage in run.stages:
                 if stage.kind in ('pretrain', 'supervised'):
                     continue
-                key = (stage.stage, stage.kind)
+                # the n-th record of a (stage, kind) in its run: two records of one name stay apart
+                n = seen[(stage.stage, stage.kind)] = seen.get((stage.stage, stage.kind), 0) + 1
+                key = (stage.stage if n == 1 else f'{stage.stage} ({n})', stage.kind)
                 if key not in values:
                     order.append(key)
                     values[key] = {c[0]: [] for c in STAGE_COLUMNS}

@@ -130,3 +130,18 @@ def test_only_runs_the_named_stages_and_refuses_gaps(tiny_pipeline):
     assert not osp.exists(osp.join(work_dir, 'refine'))
     with pytest.raises(RuntimeError, match='stage1'):
         _run(path, str(osp.join(work_dir, 'other')), only=['refine'])
+
+
+def test_a_stage_shared_with_another_pipeline_is_recorded_under_this_pipelines_name(
+        tiny_pipeline, tmp_path):
+    path, work_dir = tiny_pipeline
+    _run(path, work_dir, only=['stage1'])
+    with open(osp.join(work_dir, 'stage1', 'results.json')) as f:
+        first = json.load(f)
+    cfg = Config.fromfile(path)
+    cfg.pipeline.stages = [dict(cfg.pipeline.stages[0], name='support',
+                                work_dir=osp.join(work_dir, 'stage1'))]
+    summary = PipelineRunner(cfg, path, work_dir=str(tmp_path / 'other')).run()
+    record = summary['stages'][0]
+    assert record['stage'] == 'support'
+    assert dict(record, stage='stage1') == first  # the rest is the first pipeline's record

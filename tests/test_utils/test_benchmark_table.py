@@ -248,6 +248,20 @@ def test_stage_details_one_line_per_record_over_seeds(tmp_path):
     assert lines[5] == '' and 'PseudoLabelMetric' in lines[6]
 
 
+def test_stage_details_keep_two_records_of_one_name_apart(tmp_path):
+    # result files of older runs named a shared stage after the pipeline that trained it
+    stages = [_stage('stage1', 'localization', 'train', 40.0),
+              _stage('stage1', 'localization', 'train', 45.0)]
+    os.makedirs(tmp_path / 'a')
+    with open(tmp_path / 'a' / 'pipeline_results.json', 'w') as f:
+        json.dump(dict(format_version=1, method='M', seed=0, stages=stages), f)
+    runs, _ = collect_results([str(tmp_path)])
+    lines = render_stage_details(aggregate_runs(runs)).splitlines()
+    cells = [[c.strip() for c in line.strip('|').split('|')] for line in lines[2:4]]
+    assert [(c[1], c[4], c[5]) for c in cells] == [('stage1', '0', '40.00'),
+                                                  ('stage1 (2)', '0', '45.00')]
+
+
 def test_pipe_in_names_is_escaped(tmp_path):
     _write_pipeline(str(tmp_path / 'a'), 'A|B', 0, [1, 2, 3, 4])
     runs, _ = collect_results([str(tmp_path)])
