@@ -25,7 +25,7 @@ CONFIGS=(
   configs/drs/pipeline_drs-fixed0.7-norefine_synthetic.py
   projects/esol/configs/pipeline_esol-norefine_synthetic.py
   projects/esol/configs/pipeline_esol-expand-frozenhead_synthetic.py
-  projects/esol/configs/pipeline_esol-expand-identity_synthetic.py
+  projects/esol/configs/pipeline_esol-identity-noclip-norefine_synthetic.py
   projects/destruction_learning/configs/pipeline_lldm_synthetic.py
   projects/destruction_learning/configs/pipeline_mdcm_synthetic.py
   projects/pixel_self_supervision/configs/pipeline_rcm_synthetic.py
