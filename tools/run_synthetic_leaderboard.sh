@@ -34,7 +34,7 @@ CONFIGS=(
 # README -> the pipeline work-dir names (globs) whose rows it shows
 declare -A ROWS=(
   [configs/drs/README.md]='pipeline_drs*_synthetic pipeline_cam*_synthetic'
-  [projects/esol/README.md]='pipeline_cam_synthetic pipeline_drs_synthetic pipeline_esol*_synthetic'
+  [projects/esol/README.md]='pipeline_cam_synthetic pipeline_cam-norefine_synthetic pipeline_drs_synthetic pipeline_esol*_synthetic'
   [projects/destruction_learning/README.md]='pipeline_cam_synthetic pipeline_drs_synthetic pipeline_lldm_synthetic pipeline_mdcm_synthetic pipeline_lldm-mdcm_synthetic'
   [projects/pixel_self_supervision/README.md]='pipeline_cam_synthetic pipeline_drs_synthetic pipeline_rcm_synthetic pipeline_mam_synthetic pipeline_rcm-mam_synthetic'
 )

@@ -23,6 +23,7 @@ import yaml
 __all__ = [
     'ResultFileError', 'MetafileError', 'StageResult', 'RunResult', 'Stat', 'LeaderboardRow',
     'find_result_files', 'load_result_file', 'collect_results', 'aggregate_runs',
+    'default_collection',
     'seed_noise_notes', 'render_markdown', 'metafile_path', 'build_metafile', 'merge_metafile',
     'update_metafile', 'replace_between_markers', 'update_readme', 'render_stage_details',
     'TABLE_START', 'TABLE_END', 'STAGES_START', 'STAGES_END'
@@ -682,6 +683,16 @@ def _under(path: Optional[str], folder: str) -> bool:
     return rel != '.' and not rel.startswith('..')
 
 
+def default_collection(config_dir: str) -> str:
+    """The folder name in upper case (``configs/drs`` -> ``DRS``); for a project's ``configs``
+    folder the project's (``projects/esol/configs`` -> ``ESOL``)."""
+    folder = osp.normpath(osp.abspath(config_dir))
+    if osp.basename(folder) == 'configs' and osp.basename(osp.dirname(osp.dirname(folder))) == \
+            'projects':
+        folder = osp.dirname(folder)
+    return osp.basename(folder).upper()
+
+
 def build_metafile(rows: Sequence[LeaderboardRow],
                    config_dir: str,
                    collection: Optional[str] = None) -> dict:
@@ -691,14 +702,14 @@ def build_metafile(rows: Sequence[LeaderboardRow],
         rows (Sequence[LeaderboardRow]): From :func:`aggregate_runs`.
         config_dir (str): The config folder (e.g. ``configs/drs``). Relative config paths of
             the results are taken from the current directory (run from the repository root).
-        collection (str, optional): ``In Collection`` name; default the folder name in upper
-            case (``configs/drs`` -> ``DRS``).
+        collection (str, optional): ``In Collection`` name; default
+            :func:`default_collection` of the folder.
 
     Returns:
         dict: ``{'Collections': [...], 'Models': [...]}`` in OpenMMLab's model-index format
         (MMSeg's layout: ``Results`` a mapping with Task, Dataset, Metrics).
     """
-    collection = collection or osp.basename(osp.normpath(config_dir)).upper()
+    collection = collection or default_collection(config_dir)
     models, names, datasets = [], set(), []
     for row in rows:
         if not _under(row.config, config_dir):

@@ -9,8 +9,9 @@ import yaml
 
 from mmwsss.utils.benchmark_table import (STAGES_END, STAGES_START, TABLE_END, TABLE_START,
                                           MetafileError, ResultFileError, aggregate_runs,
-                                          build_metafile, collect_results, find_result_files,
-                                          load_result_file, merge_metafile, render_markdown,
+                                          build_metafile, collect_results, default_collection,
+                                          find_result_files, load_result_file, merge_metafile,
+                                          render_markdown,
                                           render_stage_details, replace_between_markers,
                                           seed_noise_notes, update_metafile, update_readme)
 
@@ -327,6 +328,13 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     update_metafile(rows, 'configs/drs')
     with open(path) as f:
         assert f.read() == first
+
+
+def test_default_collection_names_the_method_folder():
+    assert default_collection('configs/drs') == 'DRS'
+    assert default_collection('projects/esol/configs') == 'ESOL'
+    assert default_collection('projects/destruction_learning/configs/') == 'DESTRUCTION_LEARNING'
+    assert default_collection('other/configs') == 'CONFIGS'
 
 
 def test_metafile_errors(work_dirs, tmp_path):
