@@ -145,3 +145,22 @@ def test_a_stage_shared_with_another_pipeline_is_recorded_under_this_pipelines_n
     record = summary['stages'][0]
     assert record['stage'] == 'support'
     assert dict(record, stage='stage1') == first  # the rest is the first pipeline's record
+
+
+def test_dataloader_workers_are_stopped_after_a_stage(tiny_pipeline, tmp_path):
+    import multiprocessing
+
+    from mmengine.runner import Runner
+
+    from mmwsss.apis.pipeline_runner import shutdown_dataloader_workers
+    path, _ = tiny_pipeline
+    runner_cfg = PipelineRunner(Config.fromfile(path), path, work_dir=str(tmp_path / 'w'))
+    cfg = runner_cfg.build_stage_cfg(runner_cfg.stages[0])
+    cfg.merge_from_dict({'train_dataloader.num_workers': 1,
+                         'train_dataloader.persistent_workers': True, 'custom_hooks': []})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert multiprocessing.active_children(), 'the persistent worker should still be alive'
+    shutdown_dataloader_workers(runner)
+    assert not multiprocessing.active_children()
+    assert runner.train_loop.dataloader._iterator is None
