@@ -32,6 +32,9 @@ def _options(data_root: str, epochs: int) -> list:
         'model.head.in_channels=32', 'model.head.channels=16',
         f'train_dataloader.dataset.data_root={data_root}', 'train_dataloader.batch_size=2',
         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+        # the Runner builds the validation loop (and its data) when training starts
+        f'val_dataloader.dataset.data_root={data_root}', 'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
         f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=100', 'param_scheduler=[]',
         'default_hooks.checkpoint.max_keep_ckpts=5', 'custom_hooks=[]',
     ]
