@@ -20,6 +20,7 @@ CONFIG_DIR = osp.join(ROOT, 'projects', 'destruction_learning', 'configs')
 STAGE_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIG_DIR, '*.py'))
                        if not osp.basename(p).startswith('pipeline_'))
 PIPELINES = sorted(glob.glob(osp.join(CONFIG_DIR, 'pipeline_*.py')))
+SYNTHETIC_PIPELINES = [p for p in PIPELINES if p.endswith('_synthetic.py')]
 SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-20e_synthetic-64x64.py'
 
 
@@ -43,7 +44,8 @@ def test_the_matrix_is_complete():
     for method in ('lldm', 'mdcm', 'lldm-mdcm'):
         assert (method, 'vgg16', 'synthetic') in found
     assert {osp.basename(p) for p in PIPELINES} == {
-        f'pipeline_{m}_synthetic.py' for m in ('lldm', 'mdcm', 'lldm-mdcm')}
+        f'pipeline_{m}_synthetic.py' for m in ('lldm', 'mdcm', 'lldm-mdcm')} | {
+            'pipeline_lldm-mdcm_voc12aug.py', 'pipeline_lldm-mdcm_coco14.py'}
 
 
 @pytest.mark.parametrize('path', STAGE_CONFIGS, ids=osp.basename)
@@ -117,7 +119,7 @@ def test_synthetic_training_step_and_inference():
     assert samples[0].pred_sem_seg.data.shape == (1, 64, 64)
 
 
-@pytest.mark.parametrize('path', PIPELINES, ids=osp.basename)
+@pytest.mark.parametrize('path', SYNTHETIC_PIPELINES, ids=osp.basename)
 def test_pipelines_swap_only_stage1(path):
     base = Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipeline_drs_synthetic.py'))
     runner = PipelineRunner(Config.fromfile(path), osp.relpath(path, ROOT))
@@ -136,3 +138,23 @@ def test_pipelines_swap_only_stage1(path):
     assert backbone.init_cfg.checkpoint.endswith(osp.join('synthetic_pretrain', 'backbone.pth'))
     if cfg.model.backbone.type == 'MDCMBackbone':  # no stray init_cfg on the wrapper
         assert 'init_cfg' not in cfg.model.backbone
+
+
+@pytest.mark.parametrize('dataset', ['voc12aug', 'coco14'])
+def test_real_data_pipelines(dataset):
+    path = osp.join(CONFIG_DIR, f'pipeline_lldm-mdcm_{dataset}.py')
+    runner = PipelineRunner(Config.fromfile(path), osp.relpath(path, ROOT))
+    stages = {s['name']: s for s in runner.stages}
+    assert stages['stage1']['config'] == (
+        f'projects/destruction_learning/configs/lldm-mdcm_vgg16_1xb10-15e_{dataset}-320x320.py')
+    cfg = runner.build_stage_cfg(stages['stage1'])
+    assert cfg.model.backbone.type == 'MDCMBackbone'
+    hooks = [h for h in cfg.custom_hooks if h['type'] == 'PseudoLabelHook']
+    assert len(hooks) == 1 and hooks[0].out_dir == 'pseudo_labels'  # where the next stage reads
+    if dataset == 'voc12aug':  # the rest is the DRS pipeline, unchanged
+        base = Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipeline_drs_voc12aug.py'))
+        assert [s['name'] for s in runner.stages] == ['stage1', 'refine', 'segmentation']
+        for stage, ref in zip(runner.stages[1:], base.pipeline.stages[1:]):
+            assert stage['config'] == ref['config'] and stage['cfg_options'] == ref['cfg_options']
+    else:
+        assert list(stages) == ['stage1'] and cfg.model.head.num_classes == 80
