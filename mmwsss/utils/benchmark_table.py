@@ -474,7 +474,9 @@ def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
 
     For every metric column and every pair of rows of one dataset, the pair's order is within
     seed noise when the gap between their means is smaller than the larger spread (max - min over
-    seeds) of the two. Both cells are then flagged (``row.flagged[column] = True``).
+    seeds) of the two. Both cells are then flagged (``row.flagged[column] = True``). Rows with the
+    very same values are skipped: they share the stage (e.g. one supervised bound, one stage 1
+    with and without refinement), there is no order to doubt.
 
     Args:
         rows (Sequence[LeaderboardRow]): Aggregated rows (changed in place).
@@ -492,6 +494,8 @@ def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
                 if a.dataset != b.dataset:
                     continue
                 sa, sb = a.metrics[column], b.metrics[column]
+                if sorted(sa.values) == sorted(sb.values):
+                    continue
                 spread = max(sa.spread, sb.spread)
                 gap = abs(sa.mean - sb.mean)
                 if spread > 0 and gap < spread:

@@ -183,6 +183,18 @@ def test_seed_noise_note_when_spread_exceeds_gap(work_dirs):
     assert not rows[0].flagged.get('localization')
 
 
+def test_no_seed_noise_note_between_rows_of_one_shared_stage(tmp_path):
+    # two rows with the same supervised bound (one run, shared): nothing to order there
+    _write_pipeline(str(tmp_path / 'a0'), 'A', 0, [50, 55, 60, 60], supervised=70, pipeline='a')
+    _write_pipeline(str(tmp_path / 'a1'), 'A', 1, [52, 57, 62, 64], supervised=72, pipeline='a')
+    _write_pipeline(str(tmp_path / 'b0'), 'B', 0, [30, 35, 40, 40], supervised=70, pipeline='b')
+    _write_pipeline(str(tmp_path / 'b1'), 'B', 1, [31, 36, 41, 41], supervised=72, pipeline='b')
+    rows = aggregate_runs(collect_results([str(tmp_path)])[0])
+    notes = seed_noise_notes(rows)
+    assert not any(n.startswith('Supervised') for n in notes)
+    assert not any(r.flagged.get('supervised') for r in rows)
+
+
 def test_render_markdown(work_dirs):
     runs, _ = collect_results([str(work_dirs / 'drs_s0'), str(work_dirs / 'drs_s1'),
                                str(work_dirs / 'cam_s0')])
