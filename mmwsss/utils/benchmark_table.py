@@ -476,19 +476,22 @@ def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
     seed noise when the gap between their means is smaller than the larger spread (max - min over
     seeds) of the two. Both cells are then flagged (``row.flagged[column] = True``). Rows with the
     very same values are skipped: they share the stage (e.g. one supervised bound, one stage 1
-    with and without refinement), there is no order to doubt.
+    with and without refinement), there is no order to doubt. The pairs are told per column and
+    per noisier row, so a row whose seeds disagree a lot gets one note, not one per neighbour.
 
     Args:
         rows (Sequence[LeaderboardRow]): Aggregated rows (changed in place).
 
     Returns:
-        list[str]: One note per such pair.
+        list[str]: One note per column and noisier row.
     """
     notes = []
     for row in rows:
         row.flagged = {}
     for column, (_, _, header, _) in METRIC_COLUMNS.items():
         with_values = [r for r in rows if column in r.metrics]
+        # noisier row -> the rows it cannot be ordered against, with the gaps
+        doubts: Dict[int, List[Tuple[LeaderboardRow, float]]] = {}
         for i, a in enumerate(with_values):
             for b in with_values[i + 1:]:
                 if a.dataset != b.dataset:
@@ -500,11 +503,16 @@ def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
                 gap = abs(sa.mean - sb.mean)
                 if spread > 0 and gap < spread:
                     a.flagged[column] = b.flagged[column] = True
-                    noisy = a if sa.spread >= sb.spread else b
-                    notes.append(
-                        f'{header}: {_label(a)} vs {_label(b)} differ by {gap:.2f}, less than '
-                        f'the {spread:.2f} by which the seeds of {_label(noisy)} disagree; their '
-                        'order is not reliable.')
+                    noisy, other = (a, b) if sa.spread >= sb.spread else (b, a)
+                    doubts.setdefault(id(noisy), []).append((other, gap))
+        for row in with_values:
+            if id(row) not in doubts:
+                continue
+            others = ', '.join(f'{_label(o)} ({gap:.2f})' for o, gap in doubts[id(row)])
+            notes.append(
+                f'{header}: the seeds of {_label(row)} disagree by '
+                f'{row.metrics[column].spread:.2f}, more than its gap to {others}; those orders '
+                'are not reliable.')
     return notes
 
 

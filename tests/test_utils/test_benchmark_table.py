@@ -176,11 +176,27 @@ def test_seed_noise_note_when_spread_exceeds_gap(work_dirs):
     rows = aggregate_runs(runs)
     notes = seed_noise_notes(rows)
     # final: DRS 62 (seeds 60, 64: spread 4) vs CAM 61.5: gap 0.5 < 4
-    assert any(n.startswith('Final mIoU (val): DRS (learnable)') and 'CAM' in n for n in notes)
+    assert any(n.startswith('Final mIoU (val): the seeds of DRS (learnable)')
+               and 'disagree by 4.00' in n and 'CAM (DRS-VGG16 x0.25) (0.50)' in n for n in notes)
     assert rows[0].flagged.get('final') and rows[1].flagged.get('final')
     # localization: 51 vs 40, gap 11 > spread 2: no note
     assert not any(n.startswith('Loc. map') for n in notes)
     assert not rows[0].flagged.get('localization')
+
+
+def test_seed_noise_notes_one_per_noisy_row(tmp_path):
+    # A's seeds disagree by 20 on the final mIoU: one note naming both rows it cannot be ordered
+    # against, not one note per pair
+    for seed, final in ((0, 50), (1, 70)):
+        _write_pipeline(str(tmp_path / f'a{seed}'), 'A', seed, [50, 55, 60, final], pipeline='a')
+    for name, final in (('B', 55), ('C', 62)):
+        _write_pipeline(str(tmp_path / name), name, 0, [10, 15, 20, final], pipeline=name)
+    rows = aggregate_runs(collect_results([str(tmp_path)])[0])
+    notes = [n for n in seed_noise_notes(rows) if n.startswith('Final')]
+    assert len(notes) == 1
+    assert 'seeds of A' in notes[0] and 'B (DRS-VGG16 x0.25) (5.00)' in notes[0]
+    assert 'C (DRS-VGG16 x0.25) (2.00)' in notes[0]
+    assert all(r.flagged.get('final') for r in rows)
 
 
 def test_no_seed_noise_note_between_rows_of_one_shared_stage(tmp_path):
