@@ -2,6 +2,7 @@
 """Suppressor statistics on hand-made inputs, and tools/analysis_tools/suppressor_stats.py on a tiny set."""
 import importlib.util
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -9,6 +10,7 @@ from torch import nn
 
 from mmwsss.datasets import generate_synthetic_benchmark
 from mmwsss.models.layers.drs import DRS
+from mmwsss.utils.cam_peak_stats import cam_peak_stats, format_cam_peak_stats
 from mmwsss.utils.suppressor_stats import collect_suppressor_stats, format_suppressor_stats
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -50,6 +52,22 @@ def test_errors_name_the_problem():
         collect_suppressor_stats(unused, [torch.ones(1, 1, 2, 2)], forward=unused['used'])
 
 
+def test_cam_peaks_of_labelled_classes_only():
+    cams = torch.full((2, 3, 2, 2), -1.0)
+    cams[0, 0, 1, 1] = 2.0   # image 0, class 0 (labelled): lights up at one pixel
+    cams[0, 1] = 5.0         # image 0, class 1 (not labelled): ignored
+    cams[1, 2, 0, 0] = -0.5  # image 1, class 2 (labelled): negative everywhere, peak -0.5
+    labels = torch.tensor([[1., 0., 0.], [0., 0., 1.]])
+    s = cam_peak_stats([(cams[:1], labels[:1]), (cams[1:], labels[1:])])
+    assert (s.pairs, s.positive) == (2, 1)
+    assert (s.peak_min, s.peak_median, s.peak_max) == (-0.5, 0.75, 2.0)
+    assert '1/2 above zero' in format_cam_peak_stats(s)
+    with pytest.raises(ValueError, match='do not match'):
+        cam_peak_stats([(cams, labels[:1])])
+    with pytest.raises(ValueError, match='no labelled'):
+        cam_peak_stats([(cams, torch.zeros(2, 3))])
+
+
 def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
     data_root = str(tmp_path / 'syn')
     generate_synthetic_benchmark(data_root, num_train=3, num_val=0, num_object_classes=4,
@@ -70,5 +88,7 @@ def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
     rows = [line for line in out.read_text().splitlines() if line.startswith('| backbone.')
             or line.startswith('| head.')]
     assert len(rows) == 13 + 3  # every conv of VGG16 and the head's three convs
-    assert '3 train images' in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert '3 train images' in printed
+    assert re.search(r'raw maps of the labelled classes: \d+/\d+ above zero', printed)
     assert tool.main([config, 'missing.pth', '--cfg-options', 'model.backbone.init_cfg=None']) == 1

@@ -7,7 +7,9 @@
 Without a checkpoint the model is taken as training starts (``init_weights``: the pretrained
 backbone of ``init_cfg`` and freshly initialised new layers). Prints a markdown table: per suppressor,
 the mean / min / max of the ratio ``delta`` over (image, channel) pairs, the share of positions it caps
-(``relu(x) > delta * max``), and the share of channel maps that are zero everywhere.
+(``relu(x) > delta * max``), and the share of channel maps that are zero everywhere; then, for the
+images' labelled classes, how many raw class maps rise above zero anywhere (a map that does not is
+empty after the localization maps' ReLU, however well the classifier ranks the image).
 """
 import argparse
 import os.path as osp
@@ -35,6 +37,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _labels(samples: list, split: str):
+    """The multi-hot image-level labels (B, C) of a batch's data samples."""
+    import torch
+    missing = [s.img_path for s in samples if 'gt_cls_label' not in s]
+    if missing:
+        raise ValueError(f'{missing[0]}: no image-level label in the {split} test pipeline '
+                         '(LoadImageLevelLabels + PackWSSSInputs)')
+    return torch.stack([s.gt_cls_label for s in samples])
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     import logging
@@ -44,6 +56,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mmengine.logging import MMLogger
 
     from mmwsss.apis.model_loading import build_model_from_cfg
+    from mmwsss.utils.cam_peak_stats import cam_peak_stats, format_cam_peak_stats
     from mmwsss.utils.suppressor_stats import (collect_suppressor_stats,
                                                format_suppressor_stats)
     from mmwsss.visualization import build_vis_dataset
@@ -70,16 +83,18 @@ def main(argv: Optional[List[str]] = None) -> int:
             for start in range(0, num, args.batch_size):
                 items = [dataset[i] for i in range(start, min(start + args.batch_size, num))]
                 data = model.data_preprocessor(pseudo_collate(items), False)
-                yield data['inputs']
+                yield data['inputs'], data['data_samples']
 
         with torch.no_grad():
-            stats = collect_suppressor_stats(model, batches())
+            stats = collect_suppressor_stats(model, (inputs for inputs, _ in batches()))
+            peaks = cam_peak_stats(
+                (model._forward(inputs), _labels(samples, args.split)) for inputs, samples in batches())
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 1
     source = args.checkpoint or 'the model at the start of training (init_weights)'
-    table = format_suppressor_stats(stats)
+    table = format_suppressor_stats(stats) + '\n\n' + format_cam_peak_stats(peaks)
     print(f'{num} {args.split} images of {args.config}, {source}:\n\n{table}')
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:
