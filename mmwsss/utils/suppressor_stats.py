@@ -2,7 +2,7 @@
 """What the DRS suppressors of a model do to real inputs: per layer, the ratio ``delta`` they apply and
 the share of positions they clip. Used by ``tools/analysis_tools/suppressor_stats.py``."""
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import torch
 from torch import Tensor, nn
@@ -71,13 +71,14 @@ class _Accumulator:
 
 
 @torch.no_grad()
-def collect_suppressor_stats(model: nn.Module, batches: Iterable[Tensor],
-                             forward: Optional[Callable[[Tensor], object]] = None) -> List[SuppressorStats]:
+def collect_suppressor_stats(model: nn.Module, batches: Iterable,
+                             forward: Optional[Callable[[Any], object]] = None) -> List[SuppressorStats]:
     """Run ``model`` over batches and gather the statistics of every :class:`DRS` in it.
 
     Args:
         model (nn.Module): Any model holding DRS layers (put it in eval mode first).
-        batches (Iterable[Tensor]): Normalised inputs, each of shape (B, 3, H, W).
+        batches (Iterable): Normalised inputs, each of shape (B, 3, H, W); anything ``forward``
+            takes when it is given.
         forward (callable, optional): How to run one batch; defaults to ``model._forward`` when the
             model has it (an MMSeg segmentor: backbone and head), else ``model``.
 

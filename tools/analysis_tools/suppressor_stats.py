@@ -85,10 +85,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                 data = model.data_preprocessor(pseudo_collate(items), False)
                 yield data['inputs'], data['data_samples']
 
+        # one pass: the suppressors' hooks see the forward that also gives the class maps, of
+        # which only the per-class peaks (B, C, 1, 1) are kept
+        peaks_per_batch = []
+
+        def forward(batch):
+            inputs, samples = batch
+            cams = model._forward(inputs)
+            peaks_per_batch.append((cams.amax(dim=(2, 3), keepdim=True),
+                                    _labels(samples, args.split)))
+
         with torch.no_grad():
-            stats = collect_suppressor_stats(model, (inputs for inputs, _ in batches()))
-            peaks = cam_peak_stats(
-                (model._forward(inputs), _labels(samples, args.split)) for inputs, samples in batches())
+            stats = collect_suppressor_stats(model, batches(), forward=forward)
+        peaks = cam_peak_stats(peaks_per_batch)
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
