@@ -49,12 +49,15 @@ run_all() {
   local seed cfg name root
   for seed in "${seeds[@]}"; do
     root=$(root_of "$seed")
+    local start=$SECONDS
     for cfg in "${CONFIGS[@]}"; do
       name=$(basename "$cfg" .py)
       # shared stages (pretraining, the supervised bound, stage 1 of the no-refinement rows) per seed
       "$PY" tools/run_pipeline.py "$cfg" --work-dir "$root/$name" \
         --cfg-options pipeline.seed="$seed" --shared-root "$root"
     done
+    # wall time of this call for the seed (finished stages are skipped, so a resumed run counts less)
+    echo "[leaderboard] seed $seed: ${#CONFIGS[@]} pipelines in $(( (SECONDS - start) / 60 )) min" >&2
   done
 }
 
