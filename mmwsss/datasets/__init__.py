@@ -5,6 +5,7 @@ from .cls_label_file import (cls_labels_from_mask, derive_cls_labels, read_cls_l
 from .coco import COCO_CLASSES, WSSSCOCODataset
 from .palette import voc_colormap
 from .pseudo_label import PseudoLabelDataset
+from .samplers import SampleSeedMixin, SeededIndex, SeededSampler
 from .synthetic import (generate_pretrain_set, generate_synthetic_benchmark, make_sample,
                         sample_rng)
 from .synthetic_dataset import SyntheticWSSSDataset
@@ -17,5 +18,6 @@ __all__ = [
     'SyntheticWSSSDataset', 'LoadImageLevelLabels', 'LoadSaliencyMap', 'PackWSSSInputs',
     'VOC_CLASSES', 'COCO_CLASSES', 'read_cls_label_file', 'write_cls_label_file', 'read_index_mask',
     'cls_labels_from_mask', 'derive_cls_labels', 'voc_colormap', 'generate_synthetic_benchmark',
-    'generate_pretrain_set', 'make_sample', 'sample_rng'
+    'generate_pretrain_set', 'make_sample', 'sample_rng', 'SeededSampler', 'SeededIndex',
+    'SampleSeedMixin'
 ]

@@ -12,10 +12,11 @@ from mmseg.datasets import BaseSegDataset
 
 from mmwsss.registry import DATASETS
 from .cls_label_file import read_cls_label_file
+from .samplers import SampleSeedMixin
 
 
 @DATASETS.register_module()
-class WSSSBaseDataset(BaseSegDataset):
+class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
     """Dataset for weakly-supervised segmentation: images, image-level labels, optional saliency.
 
     Subclasses MMSeg's ``BaseSegDataset`` so label maps, palettes, ``indices``, serialization and
@@ -23,7 +24,9 @@ class WSSSBaseDataset(BaseSegDataset):
     from a class label file at load time, never from masks), ``num_classes`` (background included),
     ``sal_path`` (saliency PNG or None) and ``img_id``. Every file the list names is checked at load
     time, so a broken layout fails at start-up with the file and line, not in a worker halfway
-    through an epoch.
+    through an epoch. With :class:`~mmwsss.datasets.SampleSeedMixin` it honours the per-sample
+    seeds of :class:`~mmwsss.datasets.SeededSampler` (augmentation as a function of seed, epoch and
+    index).
 
     Args:
         ann_file (str): Image list, one image id per line (VOC's ``ImageSets`` format; a line may
