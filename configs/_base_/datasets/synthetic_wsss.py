@@ -23,7 +23,8 @@ train_dataloader = dict(
     batch_size=10,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # augmentation as a function of (seed, epoch, index): a resumed run sees the same data
+    sampler=dict(type='SeededSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
