@@ -14,6 +14,7 @@ from mmwsss.datasets import SeededSampler, generate_synthetic_benchmark
 from mmwsss.datasets.samplers import (SampleSeedMixin, SeededIndex, process_seed, sample_seed,
                                       seed_global_rngs)
 from mmwsss.registry import DATA_SAMPLERS
+from projects.destruction_learning import destruction_learning  # noqa: F401 (LLDM)
 
 
 class _Draws:
@@ -113,7 +114,8 @@ def test_a_real_wsss_pipeline_gives_the_same_tensors_with_and_without_workers(tm
         dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
         dict(type='PhotoMetricDistortion'),  # Python's random
         dict(type='RandomCrop', crop_size=(24, 24)),
-        dict(type='PackWSSSInputs'),
+        dict(type='LowLevelDestruction', grid_size=4, jitter=1),  # its region shuffle
+        dict(type='PackDestructionInputs'),
     ]
 
     def images(num_workers: int, persistent: bool) -> List[torch.Tensor]:
@@ -125,7 +127,8 @@ def test_a_real_wsss_pipeline_gives_the_same_tensors_with_and_without_workers(tm
         out = []
         for epoch in range(2):
             loader.sampler.set_epoch(epoch)
-            out += [img for batch in loader for img in batch['inputs']]
+            out += [torch.cat([img, sample.img_destructed]) for batch in loader
+                    for img, sample in zip(batch['inputs'], batch['data_samples'])]
         return out
 
     reference = images(0, False)
