@@ -21,7 +21,7 @@ REFINE = osp.join(ROOT, 'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-
 
 
 def _tiny(data_root: str, epochs: int) -> dict:
-    """Overrides that make a synthetic stage config tiny (1/16 width, 32 px, 2 persistent workers)."""
+    """Overrides making a synthetic stage config tiny (1/16 width, 32 px, 2 persistent workers)."""
     loader = dict(batch_size=2, dataset=dict(data_root=data_root))
     return {
         'model.backbone.widen_factor': 1 / 16,

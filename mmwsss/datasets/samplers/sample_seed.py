@@ -3,11 +3,11 @@
 
 The random transforms of MMCV, MMSeg, mmpretrain and mmwsss draw from the global random number
 generators of the process that runs the pipeline: NumPy's (``RandomCrop``, ``RandomFlip``,
-``RandomResize``, ``ColorJitter``'s parameters, ``LowLevelDestruction``'s region shuffle), Python's
-``random`` (MMSeg's ``PhotoMetricDistortion``) and torch's (torchvision transforms). In a data-loader
-worker those generators are seeded once when the worker starts, so what a sample gets depends on
-which worker loads it and on how many samples that worker produced before, i.e. on the number of
-workers, on whether they persist, and on where the run last (re)started.
+``RandomResize``, ``ColorJitter``'s parameters, ``LowLevelDestruction``'s region shuffle),
+Python's ``random`` (MMSeg's ``PhotoMetricDistortion``) and torch's (torchvision transforms). In a
+data-loader worker those generators are seeded once when the worker starts, so what a sample gets
+depends on which worker loads it and on how many samples that worker produced before, i.e. on the
+number of workers, on whether they persist, and on where the run last (re)started.
 
 Here the seed travels with the index instead: a :class:`SeededIndex` is an ``int`` (usable as an
 index everywhere) that also carries ``seed``, derived by :func:`sample_seed` from the run's seed,
