@@ -16,6 +16,8 @@ import mmwsss  # noqa: E402,F401  (registers modules, weights-only checkpoint lo
 from mmwsss.registry import RUNNERS  # noqa: E402
 from mmwsss.utils import (adapt_cfg_to_machine,  # noqa: E402
                           init_process_group_if_needed)
+from mmwsss.utils.precision import (describe_precision,  # noqa: E402
+                                    resolve_precision, set_amp_optim_wrapper)
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,8 +27,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume', nargs='?', const='auto', default=None,
         help='resume from the latest checkpoint in the work dir, or from the given checkpoint')
-    parser.add_argument('--amp', action='store_true', default=False,
-                        help='enable automatic-mixed-precision training (needs a GPU)')
+    parser.add_argument(
+        '--amp', action='store_true', default=False,
+        help='enable automatic-mixed-precision training: fp16 with loss scaling on a GPU (as MMSeg), '
+        'bf16 on a CPU with native bf16 (AMX-BF16/AVX512-BF16); refused on other CPUs')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value pairs, e.g. train_cfg.max_epochs=3')
@@ -52,13 +56,16 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a GPU: MMEngine\'s AmpOptimWrapper refuses the CPU.')
-        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+        if set_amp_optim_wrapper(cfg, None):
             print_log('AMP training is already enabled in your config.', logger='current')
         else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+            try:
+                # a GPU's fp16 (as MMSeg), or the CPU's bf16 where it is native; refused elsewhere
+                dtype = resolve_precision('fp16' if torch.cuda.is_available() else 'bf16')
+            except ValueError as e:
+                raise SystemExit(f'--amp: {e}') from e
+            set_amp_optim_wrapper(cfg, dtype)
+            print_log(f'--amp: training with {describe_precision(dtype, False)}', logger='current')
 
     if args.resume == 'auto':
         cfg.resume = True

@@ -197,7 +197,7 @@ class RefineHead(BaseDecodeHead):
         padded = self._batch_input_size(
             sizes, [s.metainfo for s in batch_data_samples])
         out = F.interpolate(
-            seg_logits,
+            seg_logits.float(),  # the loss in fp32 under autocast too
             size=tuple(padded),
             mode='bilinear',
             align_corners=self.align_corners)
@@ -241,7 +241,7 @@ class RefineHead(BaseDecodeHead):
             Tensor: Maps in [0, 1], shape (B, num_classes, H, W).
         """
         maps = F.interpolate(
-            outputs,
+            outputs.float(),
             size=tuple(size),
             mode='bilinear',
             align_corners=self.align_corners).clamp(0., 1.)

@@ -104,7 +104,7 @@ class CAMHead(BaseModule):
         Returns:
             Tensor: Logits, shape (B, C).
         """
-        return cams.mean(dim=(2, 3))
+        return cams.float().mean(dim=(2, 3))  # fp32 logits under autocast too
 
     def forward_logits(self, feats: Union[Tensor,
                                           Sequence[Tensor]]) -> Tensor:
@@ -156,7 +156,7 @@ class CAMHead(BaseModule):
             Tensor: Maps in [0, 1), shape (B, C, H, W).
         """
         maps = F.interpolate(
-            F.relu(cams),
+            F.relu(cams.float()),  # normalised in fp32 under autocast too
             size=tuple(size),
             mode='bilinear',
             align_corners=True)
