@@ -2,7 +2,7 @@
 """Write localization maps and pseudo labels of a checkpoint, as a stage's PseudoLabelHook does.
 
     python tools/gen_pseudo_labels.py CONFIG CHECKPOINT [--out-dir DIR] [--work-dir DIR]
-        [--cfg-options k=v ...] [--launcher none|pytorch]
+        [--precision auto|fp32|bf16|fp16] [--cfg-options k=v ...] [--launcher none|pytorch]
 
 The settings (dataset, scales, flip, pseudo_label_cfg, batch_size, ...) are those of the config's
 ``PseudoLabelHook`` entry in ``custom_hooks`` (exactly one is required); ``--cfg-options`` can change
@@ -29,6 +29,7 @@ from mmengine.utils import import_modules_from_strings  # noqa: E402
 import mmwsss  # noqa: E402,F401  (registers modules, weights-only checkpoint loading)
 from mmwsss.apis import PseudoLabelGenerator, build_model_from_cfg  # noqa: E402
 from mmwsss.utils import init_process_group_if_needed  # noqa: E402
+from mmwsss.utils.precision import PRECISIONS  # noqa: E402
 
 _HOOK_TYPES = ('PseudoLabelHook', 'mmwsss.PseudoLabelHook', 'mmseg.PseudoLabelHook')
 
@@ -44,6 +45,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value pairs, e.g. '
         'custom_hooks.0.batch_size=8')
+    parser.add_argument(
+        '--precision', choices=PRECISIONS, default=None,
+        help="numerics of the maps (default: the hook's, 'auto' unless set: bf16 autocast on a CPU "
+        "with native bf16, fp16 on CUDA, else fp32); 'fp32' forces full precision")
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -82,6 +87,8 @@ def main(argv=None) -> dict:
         if not osp.isabs(out_dir):
             out_dir = osp.join(work_dir, out_dir)
     settings['out_dir'] = out_dir
+    if args.precision is not None:
+        settings['precision'] = args.precision
 
     if args.launcher != 'none':
         init_process_group_if_needed(args.launcher)  # gloo on CPU

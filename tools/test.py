@@ -7,6 +7,7 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
+import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -14,6 +15,9 @@ import mmwsss  # noqa: E402,F401  (registers modules, weights-only checkpoint lo
 from mmwsss.registry import RUNNERS  # noqa: E402
 from mmwsss.utils import (adapt_cfg_to_machine,  # noqa: E402
                           init_process_group_if_needed)
+from mmwsss.utils.precision import (PRECISIONS, describe_precision,  # noqa: E402
+                                    resolve_channels_last, resolve_precision,
+                                    set_eval_precision)
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,6 +36,10 @@ def parse_args() -> argparse.Namespace:
         help='override settings of the config, key=value pairs, e.g. model.test_cfg.bg_threshold=0.3')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
+    parser.add_argument(
+        '--precision', choices=PRECISIONS, default='auto',
+        help="numerics of the test: 'auto' (default: bf16 autocast + channels_last on a CPU with "
+        "native bf16, fp16 autocast on CUDA, else fp32), 'fp32' forces full precision")
     parser.add_argument('--tta', action='store_true', help='test time augmentation (config tta_*)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -104,9 +112,18 @@ def main() -> None:
         cfg.model = cfg.tta_model
     if args.out is not None:
         set_output_dir(cfg, args.out)
+    try:
+        dtype = resolve_precision(args.precision)
+    except ValueError as e:
+        raise SystemExit(f'--precision: {e}') from e
+    set_eval_precision(cfg, dtype)
+    channels_last = resolve_channels_last('auto', dtype)
 
     init_process_group_if_needed(args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.logger.info(f'test.py: {describe_precision(dtype, channels_last)}')
+    if channels_last:
+        runner.model.to(memory_format=torch.channels_last)
     runner.test()
 
 

@@ -20,6 +20,10 @@ from mmwsss.registry import DATASETS
 
 def _generator(root, out_dir, saliency=True, **kwargs):
     kwargs.setdefault('scales', SCALES)
+    # one image a model batch and fp32 unless a test says otherwise: the references below are
+    # single-image fp32 forward passes (batching and bf16 have tests of their own)
+    kwargs.setdefault('batch_size', 1)
+    kwargs.setdefault('precision', 'fp32')
     return PseudoLabelGenerator(dataset_cfg(root, saliency), str(out_dir), **kwargs)
 
 

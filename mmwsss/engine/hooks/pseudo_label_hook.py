@@ -44,8 +44,9 @@ class PseudoLabelHook(Hook):
             ``after_train``).
         **kwargs: The other arguments of :class:`PseudoLabelGenerator`: ``maps_dir``, ``labels_dir``,
             ``save_maps``, ``save_labels``, ``scales`` (default (256, 320, 384)), ``flip`` (default
-            False), ``pseudo_label_cfg`` (default ``dict(mode='saliency')``), ``batch_size``,
-            ``num_workers``, ``evaluate``, ``map_bg_thr``, ``sweep_thresholds``,
+            False), ``pseudo_label_cfg`` (default ``dict(mode='saliency')``), ``batch_size`` (default 8),
+            ``num_workers``, ``precision`` (default 'auto': bf16 on a CPU with native bf16, fp16 on
+            CUDA), ``channels_last`` (default 'auto'), ``evaluate``, ``map_bg_thr``, ``sweep_thresholds``,
             ``map_metric_prefix``, ``label_metric_prefix``.
     """
     priority = 'VERY_LOW'
@@ -60,8 +61,10 @@ class PseudoLabelHook(Hook):
                  scales: Optional[Sequence[Union[int, float]]] = (256, 320, 384),
                  flip: Optional[bool] = False,
                  pseudo_label_cfg: Optional[dict] = None,
-                 batch_size: int = 1,
+                 batch_size: int = 8,
                  num_workers: int = 0,
+                 precision: str = 'auto',
+                 channels_last: Union[str, bool] = 'auto',
                  evaluate: bool = True,
                  map_bg_thr: float = 0.2,
                  sweep_thresholds: Optional[Sequence[float]] = None,
@@ -74,7 +77,8 @@ class PseudoLabelHook(Hook):
         self.generator_kwargs = dict(
             dataset=dataset, maps_dir=maps_dir, labels_dir=labels_dir, save_maps=save_maps,
             save_labels=save_labels, scales=scales, flip=flip, pseudo_label_cfg=pseudo_label_cfg,
-            batch_size=batch_size, num_workers=num_workers, evaluate=evaluate,
+            batch_size=batch_size, num_workers=num_workers, precision=precision,
+            channels_last=channels_last, evaluate=evaluate,
             map_bg_thr=map_bg_thr, sweep_thresholds=sweep_thresholds,
             map_metric_prefix=map_metric_prefix, label_metric_prefix=label_metric_prefix)
         # fail on bad arguments at build time, before the dataset is touched
