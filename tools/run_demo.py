@@ -21,6 +21,7 @@ from mmengine.config import Config  # noqa: E402
 import mmwsss  # noqa: E402,F401
 from mmwsss.apis.pipeline_runner import PipelineRunner  # noqa: E402
 from mmwsss.datasets import generate_synthetic_benchmark  # noqa: E402
+from mmwsss.utils.precision import PRECISIONS, describe_precision  # noqa: E402
 from mmwsss.utils.stage_table import format_stage_table  # noqa: E402
 
 PIPELINE = 'configs/drs/pipeline_drs_synthetic.py'
@@ -52,6 +53,9 @@ def main() -> int:
     parser.add_argument('--work-dir', default='work_dirs/pipeline_drs_synthetic')
     parser.add_argument('--seed', type=int, default=0, help='data and training seed')
     parser.add_argument('--data-only', action='store_true', help='only write the datasets')
+    parser.add_argument(
+        '--precision', choices=PRECISIONS, default='auto',
+        help="'auto' (default): bf16 autocast where the CPU has native bf16, else fp32")
     args = parser.parse_args()
     os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
     start = time.time()
@@ -60,10 +64,12 @@ def main() -> int:
         return 0
     cfg = Config.fromfile(PIPELINE)
     cfg.pipeline.seed = args.seed
-    summary = PipelineRunner(cfg, PIPELINE, work_dir=args.work_dir).run()
+    runner = PipelineRunner(cfg, PIPELINE, work_dir=args.work_dir, precision=args.precision)
+    print(f'[demo] numerics: {describe_precision(runner.dtype, False)}')
+    summary = runner.run()
     print()
     print(format_stage_table(summary))
-    print(f'\n[demo] done in {(time.time() - start) / 60:.1f} min; results: '
+    print(f'\n[demo] numerics: {runner.precision}; done in {(time.time() - start) / 60:.1f} min; results: '
           f'{osp.join(args.work_dir, "pipeline_results.json")}')
     return 0
 

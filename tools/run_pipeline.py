@@ -20,6 +20,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 import mmwsss  # noqa: E402,F401
 from mmwsss.apis.pipeline_runner import PipelineRunner  # noqa: E402
+from mmwsss.utils.precision import PRECISIONS  # noqa: E402
 from mmwsss.utils.stage_table import format_stage_table  # noqa: E402
 
 
@@ -36,6 +37,10 @@ def parse_args() -> argparse.Namespace:
         help='overrides applied to every stage config, e.g. train_dataloader.num_workers=0')
     parser.add_argument(
         '--shared-root', help='put the stages that have their own work_dir (work_dirs/...) under this folder')
+    parser.add_argument(
+        '--precision', choices=PRECISIONS, default='auto',
+        help="numerics of every stage: 'auto' (default: bf16 autocast on a CPU with native bf16, "
+        "fp16 AMP on CUDA, else fp32) or forced ('fp32' reproduces a CPU without bf16)")
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -52,7 +57,7 @@ def main() -> int:
     runner = PipelineRunner(
         cfg, args.config, work_dir=args.work_dir, launcher=args.launcher,
         stage_cfg_options=args.stage_cfg_options, only=args.only,
-        shared_root=args.shared_root)
+        shared_root=args.shared_root, precision=args.precision)
     summary = runner.run()
     if int(os.environ.get('RANK', 0)) == 0:
         print(format_stage_table(summary))

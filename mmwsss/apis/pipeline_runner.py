@@ -42,6 +42,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmwsss.utils import adapt_cfg_to_machine, init_process_group_if_needed
+from mmwsss.utils.precision import (describe_precision, precision_name, resolve_precision,
+                                    set_amp_optim_wrapper, set_eval_precision)
 
 __all__ = ['PipelineRunner', 'RESULT_KINDS', 'atomic_write_json', 'shutdown_dataloader_workers']
 
@@ -127,6 +129,11 @@ class PipelineRunner:
         only (list[str], optional): Run only these stages (the earlier ones must be finished).
         shared_root (str, optional): Moves stages with their own ``work_dir`` under ``work_dirs/`` to
             this folder instead (e.g. one set of shared stages per seed). Defaults to None.
+        precision (str): Numerics of every stage (training, validation, test and the
+            ``PseudoLabelHook`` maps): 'auto' (bf16 autocast on a CPU with native bf16, fp16 AMP on
+            CUDA, else fp32), 'fp32', 'bf16' or 'fp16' (see :mod:`mmwsss.utils.precision`);
+            recorded in every stage's results. A stage config that already trains with an AMP
+            wrapper keeps it. Defaults to 'fp32'.
     """
 
     def __init__(self,
@@ -136,8 +143,14 @@ class PipelineRunner:
                  launcher: str = 'none',
                  stage_cfg_options: Optional[dict] = None,
                  only: Optional[List[str]] = None,
-                 shared_root: Optional[str] = None) -> None:
+                 shared_root: Optional[str] = None,
+                 precision: str = 'fp32') -> None:
         self.config_path = config_path
+        try:
+            self.dtype = resolve_precision(precision)
+        except ValueError as e:
+            raise ValueError(f'{config_path}: {e}') from e
+        self.precision = precision_name(self.dtype)
         self.shared_root = shared_root
         self.stem = osp.splitext(osp.basename(config_path))[0]
         if 'pipeline' not in cfg or not isinstance(cfg.pipeline, dict):
@@ -271,6 +284,7 @@ class PipelineRunner:
         if options:
             cfg.merge_from_dict(options)
         cfg = adapt_cfg_to_machine(cfg, self.launcher)
+        self._set_precision(cfg)
         cfg.work_dir = self.stage_dir(stage['name'])
         cfg.resume = True  # MMEngine starts afresh when the work dir holds no checkpoint
         cfg.load_from = None
@@ -281,13 +295,23 @@ class PipelineRunner:
             cfg.visualizer = ConfigDict(cfg.visualizer, name=f'{self.stem}-{stage["name"]}')
         return cfg
 
+    def _set_precision(self, cfg: Config) -> None:
+        """Training, evaluation and map generation of a stage config at the pipeline's precision."""
+        if cfg.get('optim_wrapper') is not None and cfg.get('train_cfg') is not None:
+            set_amp_optim_wrapper(cfg, self.dtype)
+        set_eval_precision(cfg, self.dtype)
+        for hook in cfg.get('custom_hooks', None) or []:
+            if isinstance(hook, dict) and str(hook.get('type', '')).endswith('PseudoLabelHook'):
+                hook['precision'] = self.precision
+
     def _collect(self, stage: dict, metrics: Dict[str, Any], params: int, train_time: float,
                  checkpoint: Optional[str]) -> dict:
         """The stage's own result record (its test metrics)."""
         main = dict(
             format_version=FORMAT_VERSION, stage=stage['name'], kind=stage['kind'], split=stage['split'],
             metrics={k: _to_float(v) for k, v in metrics.items()}, params=params,
-            train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config'])
+            train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config'],
+            precision=self.precision)
         if stage['test']:
             _headline(main['metrics'], stage['metric'], f'stage {stage["name"]!r} test metrics')
         return main
@@ -343,6 +367,8 @@ class PipelineRunner:
     def run(self) -> dict:
         """Run every unfinished stage in order and write ``pipeline_results.json``."""
         init_process_group_if_needed(self.launcher)
+        print_log(f'[pipeline] {self.stem}: {describe_precision(self.dtype, False)}',
+                  logger='current')
         records: List[dict] = []
         for stage in self.stages:
             name = stage['name']
@@ -368,7 +394,8 @@ class PipelineRunner:
         summary = dict(
             format_version=FORMAT_VERSION, pipeline=self.stem, config=self.config_path,
             method=self.spec.get('method', self.stem), backbone=self.spec.get('backbone', ''),
-            dataset=self.spec.get('dataset', ''), seed=self.spec.get('seed'), stages=records)
+            dataset=self.spec.get('dataset', ''), seed=self.spec.get('seed'), precision=self.precision,
+            stages=records)
         if get_rank() == 0:
             atomic_write_json(summary, osp.join(self.work_dir, 'pipeline_results.json'))
         return summary
