@@ -1,6 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """MMEngine's ``DefaultSampler`` whose indices carry each sample's augmentation seed."""
-from typing import Iterator, List, Optional, Sized
+from typing import Iterator, Optional, Sized
 
 from mmengine.dataset import DefaultSampler
 
@@ -69,24 +69,14 @@ class SeededSampler(DefaultSampler):
             raise ValueError(f'SeededSampler: seed must be an int >= 0, got {self.seed!r}')
         self.reseed_process = reseed_process
 
-    def sample_seeds(self, indices: List[int]) -> List[int]:
-        """The seeds of ``indices`` in the current epoch.
-
-        Args:
-            indices (list[int]): Dataset indices.
-
-        Returns:
-            list[int]: ``sample_seed(seed, epoch, index)`` for each index.
-        """
-        return [sample_seed(self.seed, self.epoch, int(i)) for i in indices]
-
     def __iter__(self) -> Iterator[SeededIndex]:
         """This rank's indices of the epoch, each tagged with its seed.
 
         Returns:
             Iterator[SeededIndex]: ``len(self)`` indices in ``DefaultSampler``'s order.
         """
-        if self.reseed_process:
-            seed_global_rngs(process_seed(self.seed, self.epoch))
-        indices = list(super().__iter__())
-        return iter([SeededIndex(i, s) for i, s in zip(indices, self.sample_seeds(indices))])
+        seed, epoch = self.seed, self.epoch
+        if self.reseed_process:  # now, before the epoch's first iteration, not lazily
+            seed_global_rngs(process_seed(seed, epoch))
+        # the seeds are derived as the loader asks for indices (~20 us each)
+        return (SeededIndex(i, sample_seed(seed, epoch, i)) for i in super().__iter__())
