@@ -1,5 +1,5 @@
 # DRS stage-1 recipe: SGD Nesterov, wd 5e-4, lr 1e-3; x1/x2 for pretrained weights/biases and x10/x20 for
-# new weights/biases (extra convs, classifier, suppressor fc); x0.1 at epochs 5 and 10; 15 epochs.
+# new weights/biases (extra convs, classifier, suppressor fc); x0.1 when epochs 5 and 10 begin; 15 epochs.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, nesterov=True, weight_decay=5e-4),
@@ -10,7 +10,9 @@ optim_wrapper = dict(
         bias_lr_mult=2.0,
         new_lr_mult=10.0,
         new_bias_lr_mult=20.0))
-param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[5, 10], gamma=0.1)]
+# The official reduce_lr lowers the lr when (1-indexed) epochs 5 and 10 begin: 4 / 5 / 6 epochs at
+# 1, 0.1, 0.01 x lr. MMEngine's milestone m lowers it after m epochs: [4, 9].
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[4, 9], gamma=0.1)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=15, val_interval=15)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
