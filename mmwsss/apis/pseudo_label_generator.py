@@ -28,7 +28,7 @@ from mmseg.datasets.transforms import LoadAnnotations
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from mmwsss.datasets.transforms import LoadSaliencyMap
+from mmwsss.datasets.transforms import LoadPartMask, LoadSaliencyMap
 from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, PseudoLabelMetric
 from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps
 from mmwsss.registry import DATASETS
@@ -135,6 +135,10 @@ class _EvaluationItems(Dataset):
                  label_map=info['label_map'], seg_fields=[]))
         gt = torch.from_numpy(np.ascontiguousarray(results['gt_seg_map']).astype(np.int64))
         item = dict(gt_sem_seg=dict(data=gt[None]))
+        if info.get('part_path'):
+            part = LoadPartMask().transform(dict(part_path=info['part_path']))['gt_part_seg']
+            self._check_size(part.shape, gt, info['part_path'], info)
+            item['gt_part_seg'] = dict(data=torch.from_numpy(part.astype(np.int64))[None])
         if gen.save_maps:
             maps, labels = load_maps(gen.map_path(index))
             self._check_size(maps.shape[1:], gt, gen.map_path(index), info)
@@ -184,7 +188,8 @@ class PseudoLabelGenerator:
     exists: ``<map_metric_prefix>/...`` from :class:`CAMThresholdSweepMetric` (``best_mIoU``,
     ``mIoU@t`` ...) plus ``<map_metric_prefix>/mIoU`` at ``map_bg_thr``, and
     ``<label_metric_prefix>/...`` from :class:`PseudoLabelMetric` (``mIoU``, ``mPrecision``,
-    ``mRecall``, ...); rank 0 writes them to ``<out_dir>/metrics.json``.
+    ``mRecall``, ...); with part masks (the dataset's ``part_path``) both add part and body
+    recall. Rank 0 writes them to ``<out_dir>/metrics.json``.
 
     Args:
         dataset (dict | Dataset): Dataset config (built in the current default scope; without a
@@ -382,6 +387,7 @@ class PseudoLabelGenerator:
             infos.append(
                 dict(img_id=img_id, img_path=img_path, cls_labels=labels,
                      sal_path=info.get('sal_path'), seg_map_path=info.get('seg_map_path'),
+                     part_path=info.get('part_path'),
                      label_map=info.get('label_map'),
                      reduce_zero_label=bool(info.get('reduce_zero_label', False))))
         if not infos:

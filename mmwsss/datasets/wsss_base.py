@@ -45,7 +45,9 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         sal_suffix (str, optional): Saliency map suffix. None: the meta file's or ``'.png'``.
         data_prefix (dict): Folders (relative to ``data_root``): ``img_path`` (required),
             ``seg_map_path`` (GT or pseudo-label masks; optional), ``sal_path`` (saliency maps;
-            optional, every listed image must then have one). A key set to None is left out.
+            optional, every listed image must then have one), ``part_path`` (discriminative-part
+            masks for evaluation, as the synthetic benchmark's ``PartMask/``; optional, every
+            listed image must then have one). A key set to None is left out.
         check_seg_maps (bool): Whether every listed image must have a mask file (checked at load
             time). Defaults to False (ground truth is read only by evaluation pipelines).
         skip_unlabeled (bool): Skip (with one warning) images whose label line lists no class
@@ -205,6 +207,7 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         img_dir = self.data_prefix['img_path']
         seg_dir = self.data_prefix.get('seg_map_path')
         sal_dir = self.data_prefix.get('sal_path')
+        part_dir = self.data_prefix.get('part_path')
         classes = self._metainfo.get('classes')
         num_classes = len(classes) if classes is not None else None
         source_num = len(self.source_classes) if self.source_classes is not None else num_classes
@@ -234,6 +237,13 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
                         f'{name}: image "{img_id}" ({where}) has no saliency map: '
                         f'{sal_path} does not exist (data_prefix sal_path is set)')
                 info['sal_path'] = sal_path
+            if part_dir is not None:
+                part_path = osp.join(part_dir, img_id + self.seg_map_suffix)
+                if not self._exists(part_path):
+                    raise FileNotFoundError(
+                        f'{name}: image "{img_id}" ({where}) has no part mask: {part_path} does '
+                        'not exist (data_prefix part_path is set)')
+                info['part_path'] = part_path
             if labels is not None:
                 if img_id not in labels:
                     raise KeyError(

@@ -57,6 +57,8 @@ STAGE_COLUMNS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ('Precision (class mean)', ('sweep/best_mPrecision', 'pseudo_label/mPrecision')),
     ('Fg recall', ('sweep/best_fgRecall', )),
     ('Fg precision', ('sweep/best_fgPrecision', )),
+    ('Part recall', ('sweep/best_partRecall', 'pseudo_label/partRecall')),
+    ('Body recall', ('sweep/best_bodyRecall', 'pseudo_label/bodyRecall')),
     ('Classifier mAP', ('multi-label/mAP', )),
 )
 _STAGE_TITLES = {
@@ -674,7 +676,9 @@ def render_stage_details(rows: Sequence[LeaderboardRow]) -> str:
                  'class means over the object classes (`CAMThresholdSweepMetric`); pseudo labels: '
                  'mIoU over the labelled pixels, class means with the background, recall counting '
                  'ignored pixels as misses (`PseudoLabelMetric`); "Fg": object vs background, '
-                 'classes merged.')
+                 'classes merged; "Part" / "Body" recall: the share of the discriminative-part / '
+                 "other object pixels given their class (the synthetic benchmark's `PartMask/`), "
+                 'pooled over the classes.')
     return '\n'.join(lines) + '\n'
 
 

@@ -241,11 +241,12 @@ def _write_staged_run(folder, seed, recall):
         _stage('stage1', 'localization', 'train', 40.0 + seed, **{
             'sweep/best_threshold': 0.3 + 0.05 * seed, 'sweep/best_mRecall': recall,
             'sweep/best_mPrecision': 50.0, 'sweep/best_fgRecall': 70.0,
+            'sweep/best_partRecall': 90.0, 'sweep/best_bodyRecall': 30.0 + seed,
             'multi-label/mAP': 99.0}),
         _stage('expand', 'localization', 'train', 42.0, **{'sweep/best_mRecall': recall + 5}),
         _stage('expand', 'pseudo_label', 'train', 55.0, **{
             'pseudo_label/mRecall': 61.0, 'pseudo_label/mPrecision': 62.0,
-            'loc_map/best_mRecall': 1.0}),
+            'pseudo_label/bodyRecall': 48.0, 'loc_map/best_mRecall': 1.0}),
         _stage('sup', 'supervised', 'val', 70.0),
     ]
     os.makedirs(folder, exist_ok=True)
@@ -264,16 +265,18 @@ def test_stage_details_one_line_per_record_over_seeds(tmp_path):
     header = [c.strip() for c in lines[0].strip('|').split('|')]
     assert header == ['Method', 'Stage', 'Output', 'Split', 'Seeds', 'mIoU', 'Best bg threshold',
                       'Recall (class mean)', 'Precision (class mean)', 'Fg recall',
-                      'Fg precision', 'Classifier mAP']
+                      'Fg precision', 'Part recall', 'Body recall', 'Classifier mAP']
     rows = [[c.strip() for c in line.strip('|').split('|')] for line in lines[2:5]]
     # pretraining and the upper bound are left out; pipeline order is kept
     assert [r[1:3] for r in rows] == [['stage1', 'localization maps'],
                                       ['expand', 'localization maps'], ['expand', 'pseudo labels']]
     assert rows[0][4:] == ['0, 1', '40.50 ± 0.71', '0.30, 0.35', '52.00 ± 2.83', '50.00 ± 0.00',
-                           '70.00 ± 0.00', '—', '99.00 ± 0.00']
+                           '70.00 ± 0.00', '—', '90.00 ± 0.00', '30.50 ± 0.71',
+                           '99.00 ± 0.00']
     assert rows[1][7] == '57.00 ± 2.83'
     # the pseudo-label record reads its own metric, not the hook's map scores (loc_map/*)
     assert rows[2][5:9] == ['55.00 ± 0.00', '—', '61.00 ± 0.00', '62.00 ± 0.00']
+    assert rows[2][11:13] == ['—', '48.00 ± 0.00']  # the labels' body recall
     assert lines[5] == '' and 'PseudoLabelMetric' in lines[6]
 
 

@@ -27,6 +27,8 @@ class PackWSSSInputs(PackSegInputs):
       ``results['gt_saliency']``.
     - ``gt_loc_map``: ``PixelData(data=torch.uint8 tensor of shape (K, H, W))``, from
       ``results['gt_loc_map']`` ((H, W, K), or (H, W) when K = 1, see ``LoadLocalizationMaps``).
+    - ``gt_part_seg``: ``PixelData(data=torch.int64 tensor of shape (1, H, W))``, from
+      ``results['gt_part_seg']`` (see ``LoadPartMask``).
 
     Args:
         meta_keys (Sequence[str]): Meta keys to pack. Defaults to MMSeg's plus ``'img_id'``.
@@ -63,6 +65,13 @@ class PackWSSSInputs(PackSegInputs):
             data_sample.gt_saliency = PixelData(data=data)
         if 'gt_loc_map' in results:
             data_sample.gt_loc_map = PixelData(data=self._pack_loc_map(results))
+        if 'gt_part_seg' in results:
+            part = np.asarray(results['gt_part_seg'])
+            if part.ndim != 2:
+                raise ValueError(f'PackWSSSInputs: gt_part_seg of {results.get("img_path")} must '
+                                 f'be (H, W), got shape {part.shape}')
+            data_sample.gt_part_seg = PixelData(
+                data=torch.from_numpy(part.astype(np.int64)[None].copy()))
         return packed
 
     @staticmethod

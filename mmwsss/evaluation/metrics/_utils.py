@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    'get_field', 'get_pixel_data', 'pack_counts', 'unpack_counts',
+    'get_field', 'get_pixel_data', 'get_part_mask', 'pack_counts', 'unpack_counts',
     'nan_divide', 'nan_mean', 'class_names'
 ]
 
@@ -53,6 +53,35 @@ def get_pixel_data(data_sample: Any, key: str, metric: str) -> torch.Tensor:
     if not isinstance(data, torch.Tensor):
         data = torch.as_tensor(np.asarray(data))
     return data
+
+
+def get_part_mask(data_sample: Any, gt: torch.Tensor,
+                  metric: str) -> Optional[torch.Tensor]:
+    """The optional ``gt_part_seg`` of a data sample as an (H, W) long tensor, or None.
+
+    A part mask holds the class index on an object's discriminative-part pixels and 0 elsewhere
+    (the synthetic benchmark's ``PartMask/``); it splits each object into part and body (the
+    object's other pixels), so a metric can report the recall of each.
+
+    Args:
+        data_sample (dict | BaseDataElement): One prediction.
+        gt (torch.Tensor): Its (H, W) GT labels, for the size check.
+        metric (str): The calling metric's name, for error messages.
+
+    Returns:
+        torch.Tensor | None: The part mask, on ``gt``'s device.
+    """
+    has = ('gt_part_seg' in data_sample) if isinstance(data_sample, dict) else \
+        getattr(data_sample, 'gt_part_seg', None) is not None
+    if not has:
+        return None
+    part = get_pixel_data(data_sample, 'gt_part_seg', metric)
+    if part.ndim == 3 and part.shape[0] == 1:
+        part = part[0]
+    if tuple(part.shape) != tuple(gt.shape):
+        raise ValueError(f'mmwsss/evaluation/metrics: {metric}: gt_part_seg has size '
+                         f'{tuple(part.shape)} but gt_sem_seg {tuple(gt.shape)}.')
+    return part.to(gt.device).long()
 
 
 def pack_counts(counts: np.ndarray) -> Tuple[int, np.ndarray, np.ndarray]:

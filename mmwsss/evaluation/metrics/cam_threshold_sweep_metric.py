@@ -9,8 +9,8 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.registry import METRICS
-from ._utils import (class_names, get_pixel_data, nan_divide, nan_mean,
-                     pack_counts, unpack_counts)
+from ._utils import (class_names, get_part_mask, get_pixel_data, nan_divide,
+                     nan_mean, pack_counts, unpack_counts)
 
 __all__ = ['CAMThresholdSweepMetric']
 
@@ -57,7 +57,12 @@ class CAMThresholdSweepMetric(BaseMetric):
     - at the best threshold: ``best_mPrecision`` / ``best_mRecall``, the mean
       over the foreground classes of per-class precision / recall, and
       ``best_fgPrecision`` / ``best_fgRecall``, precision / recall of the
-      class-agnostic foreground (any class vs background).
+      class-agnostic foreground (any class vs background);
+    - with part masks (``gt_part_seg``, e.g. the synthetic benchmark's ``PartMask/``): at the best
+      threshold, ``best_partRecall`` (share of discriminative-part pixels labelled with their
+      class) and ``best_bodyRecall`` (the same over the object's other pixels), pooled over the
+      classes. A sparse localization map (the problem WSSS expansion methods address) has a part
+      recall well above its body recall.
 
     Args:
         thresholds (Sequence[float], optional): Background thresholds.
@@ -115,18 +120,27 @@ class CAMThresholdSweepMetric(BaseMetric):
         for data_sample in data_samples:
             logits = get_pixel_data(data_sample, 'seg_logits', _NAME)
             gt = get_pixel_data(data_sample, 'gt_sem_seg', _NAME)
-            self.results.append(pack_counts(self.count(logits, gt)))
+            if gt.ndim == 3 and gt.shape[0] == 1:
+                gt = gt[0]
+            part = get_part_mask(data_sample, gt, _NAME)
+            counts, parts = self.count(logits, gt, part)
+            self.results.append((pack_counts(counts), parts))
 
-    def count(self, logits: torch.Tensor, gt: torch.Tensor) -> np.ndarray:
+    def count(self, logits: torch.Tensor, gt: torch.Tensor,
+              part: Optional[torch.Tensor] = None) -> tuple:
         """Pixel counts of one image at every threshold.
 
         Args:
             logits (torch.Tensor): float (C, H, W); channels 1.. are the maps.
             gt (torch.Tensor): integer (H, W) or (1, H, W) GT labels.
+            part (torch.Tensor, optional): (H, W) part mask (class index on
+                part pixels, 0 elsewhere).
 
         Returns:
-            np.ndarray: int64 (3, T, C): intersection, predicted area and GT
-            area of every class at every threshold.
+            tuple: int64 (3, T, C) intersection, predicted area and GT area of
+            every class at every threshold; and, with a part mask, int64
+            (4, T) part hits, part pixels, body hits and body pixels at every
+            threshold (None without).
         """
         if logits.ndim != 3 or logits.shape[0] < 2:
             raise ValueError(
@@ -148,6 +162,8 @@ class CAMThresholdSweepMetric(BaseMetric):
                 'size.')
         gt = gt.to(logits.device).long()
         valid = gt != self.ignore_index
+        if part is not None:
+            part = part.to(logits.device)[valid]
         gt = gt[valid]
         if gt.numel() and (gt.min() < 0 or gt.max() >= num_classes):
             raise ValueError(
@@ -186,7 +202,17 @@ class CAMThresholdSweepMetric(BaseMetric):
         counts[1] = pred_fg
         counts[1, :, 0] = gt.numel() - pred_fg[:, 1:].sum(axis=1)
         counts[2] = label_area[None]
-        return counts
+        parts = None
+        if part is not None:
+            on_part = (part > 0) & (gt > 0)
+            on_body = (part == 0) & (gt > 0)
+            parts = np.zeros((4, num_thr), dtype=np.int64)
+            for row, where in ((0, on_part), (2, on_body)):
+                levels = above[where & hit]
+                hits = torch.bincount(levels, minlength=num_thr + 1).cpu().numpy()
+                parts[row] = np.cumsum(hits[::-1])[::-1][1:]
+                parts[row + 1] = int(where.sum())
+        return counts, parts
 
     def compute_metrics(self, results: list) -> dict:
         """Compute the sweep from the collected per-image counts.
@@ -200,6 +226,8 @@ class CAMThresholdSweepMetric(BaseMetric):
         if not results:
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME} received no results.')
+        parts = [result[1] for result in results if result[1] is not None]
+        results = [result[0] for result in results]
         sizes = {result[0] for result in results}
         if len(sizes) != 1:
             raise ValueError(
@@ -233,6 +261,13 @@ class CAMThresholdSweepMetric(BaseMetric):
             * 100,
             best_fgRecall=float(nan_divide(fg_hit, total - label[best, 0])) *
             100)
+        if parts:
+            part_counts = np.sum(parts, axis=0)  # (4, T)
+            metrics.update(
+                best_partRecall=float(nan_divide(part_counts[0, best], part_counts[1, best]))
+                * 100,
+                best_bodyRecall=float(nan_divide(part_counts[2, best], part_counts[3, best]))
+                * 100)
         self._log(names, miou, best, iou[best], precision, recall)
         return metrics
 

@@ -9,8 +9,8 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.registry import METRICS
-from ._utils import (class_names, get_pixel_data, nan_divide, nan_mean,
-                     pack_counts, unpack_counts)
+from ._utils import (class_names, get_part_mask, get_pixel_data, nan_divide,
+                     nan_mean, pack_counts, unpack_counts)
 
 __all__ = ['PseudoLabelMetric']
 
@@ -37,7 +37,10 @@ class PseudoLabelMetric(BaseMetric):
     - ``mPrecision``: mean of TP / P;
     - ``mRecall``: mean of TP / G, unlabelled pixels count as misses;
     - ``ignore_ratio``: unlabelled pixels / all pixels of the label maps
-      (GT ignore regions included: it describes the label maps).
+      (GT ignore regions included: it describes the label maps);
+    - with part masks (``gt_part_seg``): ``partRecall`` / ``bodyRecall``, the
+      share of discriminative-part / other object pixels labelled with their
+      class, pooled over the classes.
 
     Means run over all C classes (background included) and skip classes whose
     denominator is 0, as MMSeg's IoUMetric does. All values are percentages.
@@ -96,7 +99,31 @@ class PseudoLabelMetric(BaseMetric):
             pred = get_pixel_data(data_sample, 'pred_sem_seg', _NAME)
             gt = get_pixel_data(data_sample, 'gt_sem_seg', _NAME)
             counts, ignored, total = self.count(pred, gt, num_classes)
-            self.results.append((pack_counts(counts), ignored, total))
+            gt2d = gt[0] if gt.ndim == 3 and gt.shape[0] == 1 else gt
+            part = get_part_mask(data_sample, gt2d, _NAME)
+            parts = None if part is None else self.count_parts(pred, gt2d, part)
+            self.results.append((pack_counts(counts), ignored, total, parts))
+
+    def count_parts(self, pred: torch.Tensor, gt: torch.Tensor,
+                    part: torch.Tensor) -> np.ndarray:
+        """Part hits, part pixels, body hits and body pixels of one label map.
+
+        Args:
+            pred (torch.Tensor): integer (H, W) or (1, H, W) labels.
+            gt (torch.Tensor): integer (H, W) GT labels.
+            part (torch.Tensor): (H, W) part mask (class index on part pixels).
+
+        Returns:
+            np.ndarray: int64 (4, ).
+        """
+        pred = (pred[0] if pred.ndim == 3 else pred).to(gt.device).long()
+        gt = gt.long()
+        hit = pred == gt
+        obj = (gt > 0) & (gt != self.ignore_index)
+        on_part = (part > 0) & obj
+        on_body = (part == 0) & obj
+        return np.array([(on_part & hit).sum().item(), on_part.sum().item(),
+                         (on_body & hit).sum().item(), on_body.sum().item()], np.int64)
 
     def count(self, pred: torch.Tensor, gt: torch.Tensor,
               num_classes: int) -> tuple:
@@ -177,6 +204,11 @@ class PseudoLabelMetric(BaseMetric):
             mPrecision=float(nan_mean(precision)) * 100,
             mRecall=float(nan_mean(recall)) * 100,
             ignore_ratio=float(nan_divide(ignored, total)) * 100)
+        parts = [result[3] for result in results if len(result) > 3 and result[3] is not None]
+        if parts:
+            part_hit, part_px, body_hit, body_px = np.sum(parts, axis=0)
+            metrics.update(partRecall=float(nan_divide(part_hit, part_px)) * 100,
+                           bodyRecall=float(nan_divide(body_hit, body_px)) * 100)
 
         table = PrettyTable(field_names=[
             'class', 'IoU (labelled)', 'IoU (strict)', 'Precision', 'Recall'

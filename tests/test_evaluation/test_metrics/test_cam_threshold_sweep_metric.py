@@ -135,3 +135,35 @@ def test_bad_input_raises():
         metric.process(None, [_sample(A_MAPS, [[1, 1, 7], [0, 0, 0]])])
     with pytest.raises(KeyError, match='seg_logits'):
         metric.process(None, [dict(gt_sem_seg=dict(data=torch.zeros(1, 2)))])
+
+
+def test_part_and_body_recall_at_the_best_threshold():
+    # one object of class 1 over 4 pixels: a part pixel (map 0.9) and three body pixels
+    # (0.5, 0.3, 0.1); one background pixel (0.2). Thresholds 0.25 and 0.45.
+    maps = [[[0.9, 0.5, 0.3, 0.1, 0.2]]]
+    gt = [[1, 1, 1, 1, 0]]
+    part = torch.tensor([[[1, 0, 0, 0, 0]]])
+    sample = _sample(maps, gt)
+    sample['gt_part_seg'] = dict(data=part)
+    metric = CAMThresholdSweepMetric(thresholds=[0.25, 0.45], num_classes=2)
+    metric.process(None, [sample])
+    # at 0.25 three of four object pixels and no background: mIoU (3/4 + 1/2)/2 beats 0.45's
+    # (2/4 + 1/3)/2, so 0.25 is best: the part is found, 2 of 3 body pixels
+    res = metric.compute_metrics(metric.results)
+    assert res['best_threshold'] == 0.25
+    assert res['best_partRecall'] == pytest.approx(100.0)
+    assert res['best_bodyRecall'] == pytest.approx(100 * 2 / 3)
+
+
+def test_no_part_keys_without_part_masks():
+    metric = CAMThresholdSweepMetric(num_classes=3)
+    metric.process(None, [_sample(A_MAPS, A_GT)])
+    res = metric.compute_metrics(metric.results)
+    assert 'best_partRecall' not in res and 'best_bodyRecall' not in res
+
+
+def test_a_part_mask_of_another_size_is_refused():
+    sample = _sample(A_MAPS, A_GT)
+    sample['gt_part_seg'] = dict(data=torch.zeros(1, 3, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match='gt_part_seg has size'):
+        CAMThresholdSweepMetric(num_classes=3).process(None, [sample])

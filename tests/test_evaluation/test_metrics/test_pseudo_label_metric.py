@@ -94,3 +94,18 @@ def test_bad_input_raises():
                 pred_sem_seg=dict(data=torch.zeros(1, 1, 2)),
                 gt_sem_seg=dict(data=torch.zeros(1, 1, 2)))
         ])
+
+
+def test_part_and_body_recall_of_labels():
+    # object pixels of class 1: c, d, h (g is GT-ignored); c is the part
+    sample = _sample(PRED, GT)
+    sample['gt_part_seg'] = dict(data=torch.tensor([[[0, 0, 1, 0], [0, 0, 0, 0]]]))
+    metric = PseudoLabelMetric(num_classes=3)
+    metric.process(None, [sample])
+    res = metric.compute_metrics(metric.results)
+    assert res['partRecall'] == pytest.approx(100.0)  # c labelled 1
+    # body: d (1 -> 2), e (2 -> 2 hit), f (2 -> none), h (1 -> none); g ignored
+    assert res['bodyRecall'] == pytest.approx(100 * 1 / 4)
+    plain = PseudoLabelMetric(num_classes=3)
+    plain.process(None, [_sample(PRED, GT)])
+    assert 'partRecall' not in plain.compute_metrics(plain.results)
