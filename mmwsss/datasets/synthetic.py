@@ -39,7 +39,11 @@ from PIL import Image
 from .cls_label_file import write_cls_label_file
 from .palette import voc_colormap
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Share of PASCAL VOC 2012 train_aug images showing 1, 2, 3 and 4 or more classes (counted in the
+#: official DRS list ``VOC2012_list/train_aug_cls.txt``).
+VOC_CLASS_COUNTS = (0.637, 0.273, 0.073, 0.016)
+COOCCURRENCE = ('uniform', 'voc')
 DIFFICULTY_PRESETS = {'easy': 0.2, 'medium': 0.5, 'hard': 0.8}
 BODY_SHAPES = ('ellipse', 'rounded_rect', 'blob', 'egg')
 PRETRAIN_SHAPES = ('ring', 'cross', 'triangle', 'star', 'crescent', 'diamond', 'hexagon', 'arrow',
@@ -102,9 +106,33 @@ def resolve_difficulty(difficulty: Union[str, float]) -> float:
     return d
 
 
-def difficulty_params(difficulty: Union[str, float]) -> DifficultyParams:
-    """The generator knobs for a difficulty (see :class:`DifficultyParams`)."""
+def difficulty_params(difficulty: Union[str, float],
+                      overrides: Optional[Dict[str, object]] = None) -> DifficultyParams:
+    """The generator knobs for a difficulty (see :class:`DifficultyParams`).
+
+    Args:
+        difficulty (str | float): ``'easy'``, ``'medium'``, ``'hard'`` or a number in [0, 1].
+        overrides (dict, optional): Knobs to set instead of the difficulty's values, e.g.
+            ``dict(body_tint=0.05)``.
+
+    Returns:
+        DifficultyParams: The knobs.
+    """
     d = resolve_difficulty(difficulty)
+    params = _difficulty_params(d)
+    if overrides:
+        unknown = sorted(set(overrides) - set(params.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f'unknown generator parameters {unknown}; known: '
+                             f'{sorted(params.__dataclass_fields__)}')
+        values = asdict(params)
+        for key, value in overrides.items():
+            values[key] = tuple(value) if isinstance(value, list) else value
+        params = DifficultyParams(**values)
+    return params
+
+
+def _difficulty_params(d: float) -> DifficultyParams:
     return DifficultyParams(
         clutter=int(round(4 + 10 * d)),
         decoys=0.3 + 1.0 * d,
@@ -457,12 +485,21 @@ def _visible_ok(tops: np.ndarray, full: List[np.ndarray], parts: List[np.ndarray
     return True
 
 
+#: Object size factor by the number of objects in the image (1, 2, 3, ... objects).
+_CROWD_SCALE = (1.0, 0.85, 0.75, 0.7, 0.65, 0.6)
+
+
+def _crowd_scale(n_objects: int) -> float:
+    return _CROWD_SCALE[min(n_objects, len(_CROWD_SCALE)) - 1]
+
+
 def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_objects: int,
-                      params: DifficultyParams) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+                      params: DifficultyParams,
+                      object_scale: float = 1.0) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """Body and part masks of one object at a random place (None if it does not fit)."""
     shape = spec.body_shape if rng.random() < params.body_shape_bias else \
         BODY_SHAPES[int(rng.integers(len(BODY_SHAPES)))]
-    a = size * rng.uniform(0.24, 0.33) * (1.0, 0.85, 0.75)[min(n_objects, 3) - 1]
+    a = size * rng.uniform(0.24, 0.33) * _crowd_scale(n_objects) * object_scale
     b = a * rng.uniform(0.6, 0.9)
     outline = _rotate(_body_outline(shape, a, b, rng), rng.uniform(0, np.pi))
     outline = _place(rng, outline, size)
@@ -493,10 +530,10 @@ def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_ob
     return body, part
 
 
-def _make_pretrain_object(rng: np.random.Generator, shape: str, size: int,
-                          n_objects: int) -> Optional[Tuple[np.ndarray, None]]:
+def _make_pretrain_object(rng: np.random.Generator, shape: str, size: int, n_objects: int,
+                          object_scale: float = 1.0) -> Optional[Tuple[np.ndarray, None]]:
     """Mask of one pretraining shape at a random place."""
-    r = size * rng.uniform(0.2, 0.3) * (1.0, 0.85, 0.75)[min(n_objects, 3) - 1]
+    r = size * rng.uniform(0.2, 0.3) * _crowd_scale(n_objects) * object_scale
     lo, hi = r + 1, size - 2 - r
     if hi <= lo:
         return None
@@ -505,12 +542,38 @@ def _make_pretrain_object(rng: np.random.Generator, shape: str, size: int,
     return (mask, None) if mask.sum() >= 6 else None
 
 
+def _draw_objects(rng: np.random.Generator, num_object_classes: int, max_objects: int,
+                  cooccurrence: str) -> List[int]:
+    """The classes of an image's objects, one entry per object.
+
+    ``'uniform'``: 1..max_objects objects, each of a uniformly drawn class (repeats allowed).
+    ``'voc'``: the number of distinct classes follows :data:`VOC_CLASS_COUNTS` (capped at the number
+    of classes), each class gets one object and, with probability 0.25, a second one (as VOC shows
+    two people or three sheep), at most ``max_objects`` in all.
+    """
+    if cooccurrence == 'uniform':
+        n_objects = int(rng.integers(1, max_objects + 1))
+        return [int(c) for c in rng.integers(1, num_object_classes + 1, size=n_objects)]
+    probs = np.asarray(VOC_CLASS_COUNTS[:min(num_object_classes, max_objects,
+                                             len(VOC_CLASS_COUNTS))], np.float64)
+    k = int(rng.choice(len(probs), p=probs / probs.sum())) + 1
+    classes = sorted(int(c) + 1 for c in rng.choice(num_object_classes, size=k, replace=False))
+    objects = list(classes)
+    for cls in classes:
+        if len(objects) < max_objects and rng.random() < 0.25:
+            objects.append(cls)
+    return objects
+
+
 def make_sample(rng: np.random.Generator,
                 num_object_classes: int = 4,
                 image_size: int = 64,
                 difficulty: Union[str, float] = 'medium',
                 max_objects: int = 3,
-                task: str = 'wsss') -> SyntheticSample:
+                task: str = 'wsss',
+                cooccurrence: str = 'uniform',
+                object_scale: float = 1.0,
+                params: Optional[Dict[str, object]] = None) -> SyntheticSample:
     """Draw one image with its mask, part mask, saliency map and labels.
 
     Args:
@@ -518,27 +581,38 @@ def make_sample(rng: np.random.Generator,
         num_object_classes (int): Number of object classes K (background excluded). Defaults to 4.
         image_size (int): Side of the square image S, >= 32. Defaults to 64.
         difficulty (str | float): ``'easy'``, ``'medium'``, ``'hard'`` or a number in [0, 1].
-        max_objects (int): Objects per image are drawn uniformly from 1..max_objects. Defaults to 3.
+        max_objects (int): At most this many objects, 1..6. Defaults to 3.
         task (str): ``'wsss'`` (part on body) or ``'pretrain'`` (shape classes). Defaults to
             ``'wsss'``.
+        cooccurrence (str): How many objects and classes an image shows: ``'uniform'``
+            (1..max_objects objects of independent classes) or ``'voc'`` (PASCAL VOC's share of
+            images with 1, 2, 3, 4+ classes, see :func:`_draw_objects`). Defaults to 'uniform'.
+        object_scale (float): Factor on every object's size (e.g. 0.5 for scenes of small
+            objects). Defaults to 1.0.
+        params (dict, optional): Generator knobs overriding the difficulty's
+            (:func:`difficulty_params`). Defaults to None.
 
     Returns:
         SyntheticSample: The image and its annotations.
     """
     if image_size < 32:
         raise ValueError(f'image_size must be >= 32, got {image_size}')
-    if not 1 <= max_objects <= 3:
-        raise ValueError(f'max_objects must lie in 1..3, got {max_objects}')
+    if not 1 <= max_objects <= len(_CROWD_SCALE):
+        raise ValueError(f'max_objects must lie in 1..{len(_CROWD_SCALE)}, got {max_objects}')
     if task not in TASK_CODES:
         raise ValueError(f'task must be one of {sorted(TASK_CODES)}, got {task!r}')
-    params = difficulty_params(difficulty)
+    if cooccurrence not in COOCCURRENCE:
+        raise ValueError(f'cooccurrence must be one of {COOCCURRENCE}, got {cooccurrence!r}')
+    if not 0.1 <= object_scale <= 1.5:
+        raise ValueError(f'object_scale must lie in [0.1, 1.5], got {object_scale}')
+    params = difficulty_params(difficulty, params)
     size = image_size
     specs = benchmark_classes(num_object_classes) if task == 'wsss' else pretrain_classes(
         num_object_classes)
     img, decoys = _background(rng, size, params, BODY_SHAPES)
 
-    n_objects = int(rng.integers(1, max_objects + 1))
-    classes = [int(c) for c in rng.integers(1, num_object_classes + 1, size=n_objects)]
+    classes = _draw_objects(rng, num_object_classes, max_objects, cooccurrence)
+    n_objects = len(classes)
     full: List[np.ndarray] = []
     parts: List[Optional[np.ndarray]] = []
     kept: List[int] = []
@@ -546,9 +620,10 @@ def make_sample(rng: np.random.Generator,
     for cls in classes:
         for _ in range(40):
             if task == 'wsss':
-                obj = _make_wsss_object(rng, specs[cls - 1], size, n_objects, params)
+                obj = _make_wsss_object(rng, specs[cls - 1], size, n_objects, params,
+                                        object_scale)
             else:
-                obj = _make_pretrain_object(rng, specs[cls - 1], size, n_objects)
+                obj = _make_pretrain_object(rng, specs[cls - 1], size, n_objects, object_scale)
             if obj is None:
                 continue
             new_tops = tops.copy()
@@ -624,7 +699,10 @@ def generate_synthetic_benchmark(out_dir: str,
                                  seed: int = 0,
                                  max_objects: int = 3,
                                  task: str = 'wsss',
-                                 write_parts: bool = False) -> dict:
+                                 write_parts: bool = False,
+                                 cooccurrence: str = 'uniform',
+                                 object_scale: float = 1.0,
+                                 params: Optional[Dict[str, object]] = None) -> dict:
     """Write the synthetic benchmark (or, with ``task='pretrain'``, the pretraining set) to disk.
 
     Args:
@@ -636,10 +714,15 @@ def generate_synthetic_benchmark(out_dir: str,
         image_size (int): Side of the square images. Defaults to 64.
         difficulty (str | float): ``'easy'``, ``'medium'``, ``'hard'`` or a number in [0, 1].
         seed (int): Seed; the same arguments give byte-identical files. Defaults to 0.
-        max_objects (int): 1..3 objects per image. Defaults to 3.
+        max_objects (int): At most this many objects per image (1..6). Defaults to 3.
         task (str): ``'wsss'`` or ``'pretrain'``. Defaults to ``'wsss'``.
         write_parts (bool): Also write ``PartMask/`` (class index on part pixels). Defaults to
             False.
+        cooccurrence (str): ``'uniform'`` or ``'voc'`` (VOC's class co-occurrence); see
+            :func:`make_sample`. Defaults to 'uniform'.
+        object_scale (float): Factor on every object's size. Defaults to 1.0.
+        params (dict, optional): Generator knobs overriding the difficulty's (e.g.
+            ``dict(body_tint=0.05)``); recorded in ``meta.json``. Defaults to None.
 
     Returns:
         dict: The contents of the written ``meta.json``.
@@ -647,6 +730,7 @@ def generate_synthetic_benchmark(out_dir: str,
     if num_train < 1 or num_val < 0:
         raise ValueError(f'need num_train >= 1 and num_val >= 0, got {num_train} and {num_val}')
     d = resolve_difficulty(difficulty)
+    knobs = difficulty_params(d, params)  # checks the overrides before any file is written
     if task == 'wsss':
         specs = benchmark_classes(num_object_classes)
         names = [s.name for s in specs]
@@ -667,13 +751,14 @@ def generate_synthetic_benchmark(out_dir: str,
     labels: Dict[str, List[int]] = {}
     object_px = part_px = 0
     label_counts = [0] * len(classes)
+    classes_per_image = [0] * (num_object_classes + 1)
     for split, count in (('train', num_train), ('val', num_val)):
         ids = []
         for index in range(count):
             img_id = f'{split}_{index:05d}'
             sample = make_sample(
                 sample_rng(seed, split, index, task), num_object_classes, image_size, d,
-                max_objects, task)
+                max_objects, task, cooccurrence, object_scale, params)
             _save_png(sample.image, osp.join(out_dir, folders['img_path'], img_id + '.png'))
             _save_png(sample.mask, osp.join(out_dir, folders['seg_map_path'], img_id + '.png'),
                       full_palette)
@@ -684,6 +769,7 @@ def generate_synthetic_benchmark(out_dir: str,
             labels[img_id] = sample.labels
             for c in sample.labels:
                 label_counts[c] += 1
+            classes_per_image[len(sample.labels)] += 1
             if split == 'train':
                 object_px += int((sample.mask > 0).sum())
                 part_px += int((sample.part_mask > 0).sum())
@@ -706,6 +792,8 @@ def generate_synthetic_benchmark(out_dir: str,
         difficulty=d,
         seed=seed,
         max_objects=max_objects,
+        cooccurrence=cooccurrence,
+        object_scale=object_scale,
         splits=dict(train=num_train, val=num_val),
         img_suffix='.png',
         seg_map_suffix='.png',
@@ -714,7 +802,9 @@ def generate_synthetic_benchmark(out_dir: str,
         cls_label_file='cls_labels.txt',
         image_format='png (lossless, stored in JPEGImages/ to keep the VOC layout)',
         images_per_class=dict(zip(classes[1:], label_counts[1:])),
-        params=asdict(difficulty_params(d)))
+        images_by_class_count={str(k): n for k, n in enumerate(classes_per_image) if k and n},
+        param_overrides=dict(params or {}),
+        params=asdict(knobs))
     if task == 'wsss':
         meta['class_definitions'] = [asdict(s) for s in specs]
         meta['train_part_fraction'] = round(part_px / max(object_px, 1), 4)
@@ -731,7 +821,9 @@ def generate_pretrain_set(out_dir: str,
                           image_size: int = 64,
                           difficulty: Union[str, float] = 'medium',
                           seed: int = 0,
-                          max_objects: int = 3) -> dict:
+                          max_objects: int = 3,
+                          object_scale: float = 1.0,
+                          params: Optional[Dict[str, object]] = None) -> dict:
     """Write the separate pretraining classification set (shape classes), the ImageNet stand-in.
 
     Same layout as :func:`generate_synthetic_benchmark` (read it with ``SyntheticWSSSDataset``); its
@@ -745,7 +837,10 @@ def generate_pretrain_set(out_dir: str,
         image_size (int): Image side. Defaults to 64.
         difficulty (str | float): Clutter and noise level. Defaults to ``'medium'``.
         seed (int): Seed. Defaults to 0.
-        max_objects (int): 1..3 shapes per image. Defaults to 3.
+        max_objects (int): 1..this many shapes per image (<= 6). Defaults to 3.
+        object_scale (float): Factor on the shapes' size (e.g. 0.5: scenes of small objects).
+            Defaults to 1.0.
+        params (dict, optional): Generator knobs overriding the difficulty's. Defaults to None.
 
     Returns:
         dict: The written ``meta.json``.
@@ -759,4 +854,6 @@ def generate_pretrain_set(out_dir: str,
         difficulty=difficulty,
         seed=seed,
         max_objects=max_objects,
-        task='pretrain')
+        task='pretrain',
+        object_scale=object_scale,
+        params=params)
