@@ -99,3 +99,20 @@ def test_coco_reports_empty_images_and_errors(make_coco, capsys):
         f.write(b'\x89PNG\r\n\x1a\n broken')
     with pytest.raises(ValueError, match=r'COCO_val2014_000000000003\.png cannot be read'):
         tool.make_coco_cls_labels(root)
+
+
+def test_voc_compare_to_the_official_list(make_voc, tmp_path, capsys):
+    root = make_voc(labels='')
+    official = tmp_path / 'train_aug_cls.txt'
+    # official indices leave background out: 0 = aeroplane; 'b' lists another class, 'd' is extra
+    official.write_text('a 0 14\nb 11 4\nd 3\n')
+    tool = load_tool('voc_cls_labels')
+    assert tool.read_official_list(str(official)) == {'a': [1, 15], 'b': [5, 12], 'd': [4]}
+    rc = tool.main([root, '--mask-dir', 'SegmentationClass', '--compare-to', str(official)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert '2 images in both lists, 1 with other classes; 1 only here, 1 only there' in out
+    assert 'classes only there: 5 (bottle): 1' in out and 'b: only here [], only there [5]' in out
+    official.write_text('a 0 20\n')
+    with pytest.raises(ValueError, match=r'line 1: class indices outside 0\.\.19'):
+        tool.read_official_list(str(official))

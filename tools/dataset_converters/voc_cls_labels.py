@@ -9,6 +9,10 @@ Example::
 
 writes ``data/VOCdevkit/VOC2012/cls_labels.txt``: ``<image id> <class index> ...`` per image, the
 unique mask values except background 0 and ignore 255.
+
+``--compare-to VOC2012_list/train_aug_cls.txt`` also compares the result with the official DRS
+repository's list (``<image id> <class index 0..19> ...``, background left out) and prints how many
+images differ, in which classes, and which images only one of the two lists has.
 """
 import argparse
 import os.path as osp
@@ -18,6 +22,7 @@ from typing import Dict, List, Optional, Sequence
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 from mmwsss.datasets.cls_label_file import derive_cls_labels, write_cls_label_file  # noqa: E402
+from mmwsss.datasets.voc import VOC_CLASSES as VOC_CLASS_NAMES  # noqa: E402
 
 VOC_NUM_CLASSES = 21
 
@@ -62,6 +67,52 @@ def make_voc_cls_labels(data_root: str,
     return labels
 
 
+def read_official_list(path: str) -> Dict[str, List[int]]:
+    """The official DRS class list (``<id> <class 0..19> ...``) with our indices (1..20)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'official class list {path} does not exist')
+    labels: Dict[str, List[int]] = {}
+    with open(path, encoding='utf-8') as f:
+        for lineno, line in enumerate(f, 1):
+            tokens = line.split()
+            if not tokens:
+                continue
+            try:
+                classes = sorted({int(t) + 1 for t in tokens[1:]})
+            except ValueError:
+                raise ValueError(f'{path}, line {lineno}: class indices must be integers, got '
+                                 f'{tokens[1:]}') from None
+            if any(not 1 <= c < VOC_NUM_CLASSES for c in classes):
+                raise ValueError(f'{path}, line {lineno}: class indices outside 0..19: '
+                                 f'{tokens[1:]}')
+            labels[osp.splitext(osp.basename(tokens[0]))[0]] = classes
+    return labels
+
+
+def compare_labels(ours: Dict[str, List[int]], official: Dict[str, List[int]]) -> dict:
+    """Where two image-level label lists disagree.
+
+    Returns:
+        dict: ``common`` (images in both), ``differ`` (id -> (only ours, only official) classes),
+        ``only_ours`` / ``only_official`` (ids in one list only), ``added`` / ``missing`` (class ->
+        images where only ours / only the official list has it).
+    """
+    common = sorted(set(ours) & set(official))
+    differ, added, missing = {}, {}, {}
+    for img_id in common:
+        extra = sorted(set(ours[img_id]) - set(official[img_id]))
+        lost = sorted(set(official[img_id]) - set(ours[img_id]))
+        if extra or lost:
+            differ[img_id] = (extra, lost)
+        for c in extra:
+            added[c] = added.get(c, 0) + 1
+        for c in lost:
+            missing[c] = missing.get(c, 0) + 1
+    return dict(common=len(common), differ=differ, added=added, missing=missing,
+                only_ours=sorted(set(ours) - set(official)),
+                only_official=sorted(set(official) - set(ours)))
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Derive the VOC image-level class label file from masks')
@@ -78,6 +129,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-classes', type=int, default=VOC_NUM_CLASSES, help='classes incl. background')
     parser.add_argument('--nproc', type=int, default=1, help='worker processes')
+    parser.add_argument(
+        '--compare-to', metavar='LIST',
+        help="the official DRS repository's VOC2012_list/train_aug_cls.txt (or any list of "
+        "that format): print where it and the derived labels disagree")
     return parser.parse_args(argv)
 
 
@@ -93,6 +148,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f'(e.g. {empty[:3]}); the datasets '
             'refuse them unless skip_unlabeled=True',
             file=sys.stderr)
+    if args.compare_to:
+        diff = compare_labels(labels, read_official_list(args.compare_to))
+        print(f'compared with {args.compare_to}: {diff["common"]} images in both lists, '
+              f'{len(diff["differ"])} with other classes; {len(diff["only_ours"])} only here, '
+              f'{len(diff["only_official"])} only there')
+        names = {c: f'{c} ({n})' for c, n in enumerate(VOC_CLASS_NAMES)}
+        for what, counts in (('only here', diff['added']), ('only there', diff['missing'])):
+            if counts:
+                print(f'  classes {what}: ' + ', '.join(
+                    f'{names[c]}: {n}' for c, n in sorted(counts.items())))
+        for img_id, (extra, lost) in list(diff['differ'].items())[:20]:
+            print(f'  {img_id}: only here {extra}, only there {lost}')
     return 0
 
 
