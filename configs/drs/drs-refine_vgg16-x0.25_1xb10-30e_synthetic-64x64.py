@@ -37,5 +37,8 @@ custom_hooks = [
         out_dir='pseudo_labels',
         scales=(51, 64, 77),
         batch_size=16,
+        # labels from the raw refined scores (a class above 1 beats a background of 1), as the
+        # official pseudo-label script; the stored maps are clipped to [0, 1]
+        labels_from_raw_maps=True,
         pseudo_label_cfg=dict(mode='saliency'))
 ]

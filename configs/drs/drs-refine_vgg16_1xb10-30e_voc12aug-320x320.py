@@ -27,5 +27,8 @@ custom_hooks = [
                 img_path='JPEGImages', seg_map_path='SegmentationClassAug', sal_path=saliency)),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
+        # labels from the raw refined scores (a class above 1 beats a background of 1), as the
+        # official pseudo-label script; the stored maps are clipped to [0, 1]
+        labels_from_raw_maps=True,
         pseudo_label_cfg=dict(mode='saliency'))
 ]

@@ -218,6 +218,11 @@ class PseudoLabelGenerator:
             normalised in fp32 in every case. Defaults to 'auto'.
         channels_last (str | bool): Run the model's weights in channels_last format; 'auto' does
             so for bf16 on the CPU, where it measured faster. Defaults to 'auto'.
+        labels_from_raw_maps (bool): Make the labels from the model's float maps as they are
+            (refined maps may exceed 1; the official pseudo-label script compares those raw
+            scores, so a class above 1 beats a background of 1) instead of from the stored uint8
+            maps, which are clipped to [0, 1]. A label is then never remade from stored maps: a
+            missing one is rewritten with its model batch. Defaults to False.
         evaluate (bool): Score the outputs where GT masks exist. Defaults to True.
         map_bg_thr (float): Background threshold of the reported ``<map_metric_prefix>/mIoU``.
             Defaults to 0.2.
@@ -242,6 +247,7 @@ class PseudoLabelGenerator:
                  num_workers: int = 0,
                  precision: str = 'auto',
                  channels_last: Union[str, bool] = 'auto',
+                 labels_from_raw_maps: bool = False,
                  evaluate: bool = True,
                  map_bg_thr: float = 0.2,
                  sweep_thresholds: Optional[Sequence[float]] = None,
@@ -277,6 +283,7 @@ class PseudoLabelGenerator:
         self.num_workers = num_workers
         self.precision = precision
         self.channels_last = channels_last
+        self.labels_from_raw_maps = bool(labels_from_raw_maps)
         self.used_precision: Optional[str] = None  # what the last run chose ('fp32', 'bf16', ...)
         self.evaluate = evaluate
         self.map_bg_thr = float(map_bg_thr)
@@ -435,14 +442,15 @@ class PseudoLabelGenerator:
 
     def _make_label(self, maps: np.ndarray, labels: np.ndarray,
                     saliency: Optional[np.ndarray], index: int) -> np.ndarray:
-        """Pseudo label from stored (uint8 (n, H, W)) maps."""
+        """Pseudo label from stored (uint8 (n, H, W)) or, with ``labels_from_raw_maps``, the
+        model's float (n, H, W) maps."""
         height, width = maps.shape[1:]
         if saliency is not None and saliency.shape != (height, width):
             raise ValueError(f"{self.name}: saliency map {self.infos[index]['sal_path']} is "
                              f'{saliency.shape} (H, W) but the maps of its image are '
                              f'{(height, width)}.')
         dense = np.zeros((self.num_classes - 1, height, width), np.float32)
-        dense[labels - 1] = uint8_to_maps(maps)
+        dense[labels - 1] = uint8_to_maps(maps) if maps.dtype == np.uint8 else maps
         return generate_pseudo_label(
             dense, self.pseudo_label_cfg, saliency=saliency, cls_labels=labels.tolist())
 
@@ -528,7 +536,8 @@ class PseudoLabelGenerator:
             pending = [i for i in chunk if i in self._need]
             if not pending:
                 continue
-            if self.save_maps and not any(self._need[i][0] for i in pending):
+            if self.save_maps and not self.labels_from_raw_maps and not any(
+                    self._need[i][0] for i in pending):
                 from_maps.append(pending)
             else:
                 model_chunks.append(chunk)
@@ -652,15 +661,16 @@ class PseudoLabelGenerator:
         for j, item in enumerate(items):
             index = item['index']
             cls = np.asarray(self.infos[index]['cls_labels'], dtype=np.int64)
-            self._write(index, maps_to_uint8(maps[j][cls - 1]), cls, item['saliency'])
+            raw = maps[j][cls - 1] if self.labels_from_raw_maps else None
+            self._write(index, maps_to_uint8(maps[j][cls - 1]), cls, item['saliency'], raw)
 
     def _write(self, index: int, maps: np.ndarray, labels: np.ndarray,
-               saliency: Optional[np.ndarray]) -> None:
+               saliency: Optional[np.ndarray], raw: Optional[np.ndarray] = None) -> None:
         need_map, need_label = self._need.get(index, (False, False))
         if need_map:
             save_maps(self.map_path(index), maps, labels)
         if need_label:
-            label = self._make_label(maps, labels, saliency, index)
+            label = self._make_label(maps if raw is None else raw, labels, saliency, index)
             save_label_png(self.label_path(index), label, self.palette)
 
     # ------------------------------------------------------------------ scoring
@@ -736,6 +746,7 @@ class PseudoLabelGenerator:
                 scales=list(self.scales) if self.scales is not None else None,
                 flip=self.flip,
                 precision=self.used_precision,
+                labels_from_raw_maps=self.labels_from_raw_maps,
                 pseudo_label_cfg=self.pseudo_label_cfg if self.save_labels else None,
                 map_bg_thr=self.map_bg_thr))
         data = json.dumps(content, indent=2, sort_keys=True, default=str).encode('utf-8')

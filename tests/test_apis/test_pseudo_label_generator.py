@@ -273,3 +273,42 @@ def test_model_with_other_classes_is_refused(data_root, tmp_path):
     with pytest.raises(ValueError, match='3 foreground classes'):
         _generator(data_root, tmp_path / 'o').run(wrong)
     assert not os.listdir(tmp_path / 'o' / 'maps')
+
+
+class _AboveOneModel(_CountingModel):
+    """Maps of 1.5 everywhere (as a refinement output may give): above the stored range."""
+
+    def localization_maps(self, inputs, out_size=None, labels=None):
+        self.images += inputs.shape[0]
+        maps = torch.full((inputs.shape[0], NUM_FG) + tuple(out_size), 1.5)
+        return maps * labels[:, :, None, None], labels
+
+
+def test_labels_from_raw_maps_let_a_class_above_one_beat_the_background(data_root, model,
+                                                                         tmp_path):
+    labels = {}
+    for raw in (False, True):
+        out = str(tmp_path / f'raw{raw}')
+        gen = _generator(data_root, out, labels_from_raw_maps=raw)
+        gen.run(_AboveOneModel(model))
+        labels[raw] = [load_label_png(gen.label_path(i)) for i in range(NUM_IMAGES)]
+        maps, _ = load_maps(gen.map_path(0))
+        assert maps.max() == 255  # stored maps are clipped to [0, 1] either way
+    checked = 0
+    for index, info in enumerate(gen.infos):
+        non_salient = gen.load_saliency(index) <= 50  # background score exactly 1 there
+        single = len(info['cls_labels']) == 1
+        if single and non_salient.any():
+            checked += 1
+            # clipped at 1 the class ties with the background and loses; raw (1.5) it wins
+            assert (labels[False][index][non_salient] == 0).all()
+            assert (labels[True][index][non_salient] == info['cls_labels'][0]).all()
+    assert checked
+    # a missing label is remade with its model batch, never from the clipped stored maps
+    out = str(tmp_path / 'rawTrue')
+    os.remove(osp.join(out, 'labels', 'train_00002.png'))
+    counting = _AboveOneModel(model)
+    _generator(data_root, out, labels_from_raw_maps=True).run(counting)
+    assert counting.images == 1
+    assert np.array_equal(load_label_png(osp.join(out, 'labels', 'train_00002.png')),
+                          labels[True][2])

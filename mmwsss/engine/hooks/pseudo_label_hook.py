@@ -46,7 +46,7 @@ class PseudoLabelHook(Hook):
             ``save_maps``, ``save_labels``, ``scales`` (default (256, 320, 384)), ``flip`` (default
             False), ``pseudo_label_cfg`` (default ``dict(mode='saliency')``), ``batch_size`` (default 8),
             ``num_workers``, ``precision`` (default 'auto': bf16 on a CPU with native bf16, fp16 on
-            CUDA), ``channels_last`` (default 'auto'), ``evaluate``, ``map_bg_thr``, ``sweep_thresholds``,
+            CUDA), ``channels_last`` (default 'auto'), ``labels_from_raw_maps``, ``evaluate``, ``map_bg_thr``, ``sweep_thresholds``,
             ``map_metric_prefix``, ``label_metric_prefix``.
     """
     priority = 'VERY_LOW'
@@ -65,6 +65,7 @@ class PseudoLabelHook(Hook):
                  num_workers: int = 0,
                  precision: str = 'auto',
                  channels_last: Union[str, bool] = 'auto',
+                 labels_from_raw_maps: bool = False,
                  evaluate: bool = True,
                  map_bg_thr: float = 0.2,
                  sweep_thresholds: Optional[Sequence[float]] = None,
@@ -78,7 +79,8 @@ class PseudoLabelHook(Hook):
             dataset=dataset, maps_dir=maps_dir, labels_dir=labels_dir, save_maps=save_maps,
             save_labels=save_labels, scales=scales, flip=flip, pseudo_label_cfg=pseudo_label_cfg,
             batch_size=batch_size, num_workers=num_workers, precision=precision,
-            channels_last=channels_last, evaluate=evaluate,
+            channels_last=channels_last, labels_from_raw_maps=labels_from_raw_maps,
+            evaluate=evaluate,
             map_bg_thr=map_bg_thr, sweep_thresholds=sweep_thresholds,
             map_metric_prefix=map_metric_prefix, label_metric_prefix=label_metric_prefix)
         # fail on bad arguments at build time, before the dataset is touched

@@ -224,12 +224,13 @@ class RefineHead(BaseDecodeHead):
                           outputs: Tensor,
                           size: Tuple[int, int],
                           labels: Optional[Tensor] = None) -> Tensor:
-        """Refined maps as localization maps: upsampled and clipped.
+        """Refined maps as localization maps: upsampled, negatives clipped.
 
         As the official pseudo-label generation: bilinear upsampling
-        (``align_corners``) of the raw output to ``size``; clipping to
-        [0, 1] (the official code max-fuses with zeros, which clips below);
-        no per-class normalisation.
+        (``align_corners``) of the raw output to ``size``, max-fused with
+        zeros (so clipped below at 0, not above: a class scoring above 1
+        beats a background of 1 in the label rule); no per-class
+        normalisation.
 
         Args:
             outputs (Tensor): ``forward`` output, (B, num_classes, h, w).
@@ -238,13 +239,13 @@ class RefineHead(BaseDecodeHead):
                 maps; None keeps every class.
 
         Returns:
-            Tensor: Maps in [0, 1], shape (B, num_classes, H, W).
+            Tensor: Maps >= 0, shape (B, num_classes, H, W).
         """
         maps = F.interpolate(
             outputs.float(),
             size=tuple(size),
             mode='bilinear',
-            align_corners=self.align_corners).clamp(0., 1.)
+            align_corners=self.align_corners).clamp(min=0.)
         if labels is not None:
             maps = maps * labels.to(maps)[:, :, None, None]
         return maps

@@ -24,12 +24,13 @@ class RefineSegmentor(CAMClassifier):
     ``test_cfg`` keys and the map-model API are the same, and MMSeg's
     ``IoUMetric`` scores refined maps exactly like stage-1 maps. What
     differs is what a map is: the head's raw regression output, bilinearly
-    upsampled (``align_corners=True``) and clipped to [0, 1], without the
-    per-class max normalisation of CAMs (as the official refinement code).
+    upsampled (``align_corners=True``) and clipped below at 0 (not above: a
+    class scoring above 1 beats a background of 1, as in the official
+    pseudo-label script), without the per-class max normalisation of CAMs.
     Training calls ``head.loss`` (MSE to the arg-max-masked ``gt_loc_map``).
 
     ``pred_score`` (there is no classifier): the per-class peak of the
-    fused, unmasked maps, in [0, 1]; ``label_source='pred'`` thresholds it.
+    fused, unmasked maps; ``label_source='pred'`` thresholds it.
 
     Args:
         backbone (dict): Backbone config, e.g. ``DRSVGG`` with ReLU.
@@ -71,7 +72,7 @@ class RefineSegmentor(CAMClassifier):
 
         For every ``test_cfg.scales`` entry (int: square side, float: factor)
         and flip, the image is resized, refined, and the output upsampled to
-        ``out_size`` and clipped to [0, 1]; passes are fused by element-wise
+        ``out_size`` and clipped below at 0; passes are fused by element-wise
         maximum (the official pseudo-label generation: scales 256, 320, 384,
         max-fused).
 
@@ -84,9 +85,9 @@ class RefineSegmentor(CAMClassifier):
                 the maps; None keeps every class.
 
         Returns:
-            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W') in
-            [0, 1], and scores (B, num_fg_classes), the per-class maximum of
-            the unmasked maps.
+            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W'), >= 0,
+            and scores (B, num_fg_classes), the per-class maximum of the
+            unmasked maps.
         """
         in_size = tuple(inputs.shape[-2:])
         out_size = tuple(out_size) if out_size is not None else in_size

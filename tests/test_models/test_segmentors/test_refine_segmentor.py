@@ -80,10 +80,10 @@ def test_is_a_cam_classifier_with_official_maps():
         maps, scores = model.localization_maps(x, (30, 20))
         raw = model.head(model.backbone(x))  # (2, K, 3, 3)
     official = F.interpolate(
-        raw, size=(30, 20), mode='bilinear', align_corners=True).clamp(0, 1)
+        raw, size=(30, 20), mode='bilinear', align_corners=True).clamp(min=0)  # no cap at 1
     assert maps.shape == (2, K, 30, 20)
     assert torch.allclose(maps, official, atol=1e-6)
-    assert (maps == 0).any() and (maps == 1).any()  # clipping was exercised
+    assert (maps == 0).any() and (maps > 1).any()  # clipped below, kept above 1
     assert torch.allclose(scores, official.amax(dim=(2, 3)))
 
 
@@ -101,7 +101,7 @@ def test_localization_maps_scales_flip_and_labels():
                 out = model.head(model.backbone(img.flip(-1) if flip else img))
                 m = F.interpolate(
                     out, size=(24, 24), mode='bilinear',
-                    align_corners=True).clamp(0, 1)
+                    align_corners=True).clamp(min=0)
                 passes.append(m.flip(-1) if flip else m)
     expected = torch.stack(passes).amax(dim=0)
     assert torch.allclose(
@@ -130,7 +130,7 @@ def test_predict_contract_format_with_padding():
     assert torch.all(seg[0] == 0.2)  # background = bg_threshold
     assert torch.allclose(
         seg[1:], direct[0] * torch.tensor([1., 0., 1.])[:, None, None])
-    assert seg[2].abs().sum() == 0 and seg.min() >= 0 and seg.max() <= 1
+    assert seg[2].abs().sum() == 0 and seg.min() >= 0  # refined scores may exceed 1
     assert out[0].pred_sem_seg.data.dtype == torch.long
     assert torch.equal(out[0].pred_sem_seg.data, seg.argmax(0, keepdim=True))
     assert out[0].pred_score.shape == (K, )
