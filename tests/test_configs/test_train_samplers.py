@@ -32,3 +32,10 @@ def test_training_draws_through_the_seeded_sampler(path):
     assert DATA_SAMPLERS.get(loader.sampler.type) is SeededSampler, loader.sampler
     dataset = DATASETS.get(loader.dataset.type)
     assert dataset is not None and issubclass(dataset, SampleSeedMixin), loader.dataset.type
+    # an epoch-based loop tells the sampler the epoch only through DistSamplerSeedHook (without
+    # it every epoch would replay epoch 0's order and augmentation); the iteration-based loop
+    # sets it itself at each pass over the data
+    if cfg.train_cfg.type == 'EpochBasedTrainLoop':
+        assert cfg.default_hooks.sampler_seed.type == 'DistSamplerSeedHook'
+    else:
+        assert cfg.train_cfg.type == 'IterBasedTrainLoop', cfg.train_cfg
