@@ -19,7 +19,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=2))
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),

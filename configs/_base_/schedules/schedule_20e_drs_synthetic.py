@@ -4,4 +4,4 @@
 _base_ = ['./schedule_15e_drs.py']
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[15], gamma=0.1)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=20)
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=2))
