@@ -24,7 +24,7 @@ __all__ = [
     'ResultFileError', 'MetafileError', 'StageResult', 'RunResult', 'Stat', 'LeaderboardRow',
     'find_result_files', 'load_result_file', 'collect_results', 'aggregate_runs',
     'default_collection',
-    'seed_noise_notes', 'render_markdown', 'metafile_path', 'build_metafile', 'merge_metafile',
+    'seed_noise_notes', 'precision_notes', 'render_markdown', 'metafile_path', 'build_metafile', 'merge_metafile',
     'update_metafile', 'replace_between_markers', 'update_readme', 'render_stage_details',
     'TABLE_START', 'TABLE_END', 'STAGES_START', 'STAGES_END'
 ]
@@ -111,6 +111,7 @@ class RunResult:
     pipeline: Optional[str]
     stages: List[StageResult]
     is_pipeline: bool = True
+    precision: Optional[str] = None  # 'fp32', 'bf16', ... (None: not recorded)
 
     def miou(self, column: str) -> Optional[float]:
         """The mIoU (percent) of a metric column (a key of ``METRIC_COLUMNS``), or None.
@@ -181,6 +182,8 @@ class LeaderboardRow:
     upper_bound: Optional[Stat] = None
     upper_bound_from_dataset: bool = False
     flagged: Dict[str, bool] = field(default_factory=dict)
+    precision: Optional[str] = None
+    show_precision: bool = False  # the method has rows at several precisions
 
     @property
     def seeds(self) -> List[Optional[int]]:
@@ -212,10 +215,11 @@ class LeaderboardRow:
     def name(self) -> str:
         """The model name of the metafile: the pipeline config stem of its runs."""
         names = {r.pipeline for r in self.runs if r.pipeline}
+        suffix = f'_{self.precision}' if self.show_precision and self.precision else ''
         if len(names) == 1:
-            return names.pop()
+            return names.pop() + suffix
         parts = [self.method] + ([self.backbone] if self.backbone else [])
-        return re.sub(r'[^A-Za-z0-9.+-]+', '_', '_'.join(parts)).strip('_').lower()
+        return re.sub(r'[^A-Za-z0-9.+-]+', '_', '_'.join(parts)).strip('_').lower() + suffix
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -388,7 +392,8 @@ def load_result_file(path: str) -> RunResult:
         config=_optional(obj, 'config', (str, ), '', path),
         pipeline=pipeline,
         stages=stages,
-        is_pipeline=is_pipeline)
+        is_pipeline=is_pipeline,
+        precision=_optional(obj, 'precision', (str, ), '', path))
 
 
 def collect_results(dirs: Sequence[str]) -> Tuple[List[RunResult], List[str]]:
@@ -437,11 +442,17 @@ def aggregate_runs(runs: Iterable[RunResult], sort: str = 'final') -> List[Leade
         raise ValueError(f"sort must be 'final' or 'none', got {sort!r}")
     groups: Dict[tuple, LeaderboardRow] = {}
     for run in runs:
-        key = (run.method, run.backbone, run.dataset)
+        key = (run.method, run.backbone, run.dataset, run.precision)
         if key not in groups:
-            groups[key] = LeaderboardRow(run.method, run.backbone, run.dataset, [])
+            groups[key] = LeaderboardRow(run.method, run.backbone, run.dataset, [],
+                                         precision=run.precision)
         groups[key].runs.append(run)
     rows = list(groups.values())
+    precisions: Dict[tuple, set] = {}
+    for row in rows:
+        precisions.setdefault((row.method, row.backbone, row.dataset), set()).add(row.precision)
+    for row in rows:
+        row.show_precision = len(precisions[(row.method, row.backbone, row.dataset)]) > 1
     supervised_by_dataset: Dict[Optional[str], List[float]] = {}
     for row in rows:
         row.runs.sort(key=lambda r: (r.seed is None, r.seed if r.seed is not None else 0))
@@ -468,7 +479,58 @@ def aggregate_runs(runs: Iterable[RunResult], sort: str = 'final') -> List[Leade
 
 
 def _label(row: LeaderboardRow) -> str:
-    return row.method + (f' ({row.backbone})' if row.backbone else '')
+    return _method_cell(row) + (f' ({row.backbone})' if row.backbone else '')
+
+
+def _method_cell(row: LeaderboardRow) -> str:
+    """The method's name, with its numerics when the method has rows at several precisions."""
+    if row.show_precision:
+        return f'{row.method} [{row.precision or "precision not recorded"}]'
+    return row.method
+
+
+def precision_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
+    """Whether a method's rows at two precisions (e.g. bf16 and fp32) differ beyond seed noise.
+
+    For every method with rows at several precisions and every metric column both have, the gap
+    between the two means is compared with the larger seed spread (max - min) of the two rows, as
+    :func:`seed_noise_notes` does: a gap below the spread is within seed noise.
+
+    Args:
+        rows (Sequence[LeaderboardRow]): Aggregated rows.
+
+    Returns:
+        list[str]: One note per method and pair of precisions.
+    """
+    notes = []
+    by_method: Dict[tuple, List[LeaderboardRow]] = {}
+    for row in rows:
+        by_method.setdefault((row.method, row.backbone, row.dataset), []).append(row)
+    for (method, backbone, _), group in by_method.items():
+        group = sorted(group, key=lambda r: str(r.precision))
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                parts, outside = [], []
+                for column, (_, _, header, _) in METRIC_COLUMNS.items():
+                    if column not in a.metrics or column not in b.metrics:
+                        continue
+                    sa, sb = a.metrics[column], b.metrics[column]
+                    gap = abs(sa.mean - sb.mean)
+                    spread = max(sa.spread, sb.spread)
+                    within = gap <= spread
+                    parts.append(f'{header} {sa.mean:.2f} vs {sb.mean:.2f} (gap {gap:.2f}, '
+                                 f'seed spread {spread:.2f})')
+                    if not within:
+                        outside.append(header)
+                if not parts:
+                    continue
+                seeds = f'{len(a.runs)} vs {len(b.runs)} seeds'
+                verdict = ('within seed noise in every column' if not outside else
+                           'beyond seed noise in ' + ', '.join(outside))
+                name = method + (f' ({backbone})' if backbone else '')
+                notes.append(f'{name}, {a.precision} vs {b.precision} ({seeds}): {verdict}: '
+                             + '; '.join(parts) + '.')
+    return notes
 
 
 def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
@@ -580,7 +642,7 @@ def render_markdown(rows: Sequence[LeaderboardRow], notes: Optional[Sequence[str
     header += ['Params (M)', 'Train time']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join([' --- '] * len(header)) + '|']
     for row in rows:
-        cells = [_cell(row.method), _cell(row.backbone)]
+        cells = [_cell(_method_cell(row)), _cell(row.backbone)]
         if len(datasets) > 1:
             cells.append(_cell(row.dataset))
         seeds = [s for s in row.seeds if s is not None]
@@ -603,10 +665,15 @@ def render_markdown(rows: Sequence[LeaderboardRow], notes: Optional[Sequence[str
                    "dataset's supervised runs.")
     if any(row.flagged for row in rows):
         legend += ' *: within seed noise of another row (see the notes).'
+    if any(row.show_precision for row in rows):
+        legend += (' [fp32] / [bf16]: the numerics the rows were trained and tested with, shown '
+                   'where a method was run with both.')
     lines.append(legend)
-    if notes:
+    numerics = precision_notes(rows)
+    if notes or numerics:
         lines.append('')
         lines += [f'- Note: {note}' for note in notes]
+        lines += [f'- Numerics: {note}' for note in numerics]
     return '\n'.join(lines) + '\n'
 
 
@@ -659,7 +726,7 @@ def render_stage_details(rows: Sequence[LeaderboardRow]) -> str:
                     if value is not None:
                         values[key][column].append(value)
         for key in order:
-            cells = [_cell(row.method), _cell(key[0]), _STAGE_TITLES.get(key[1], key[1]),
+            cells = [_cell(_method_cell(row)), _cell(key[0]), _STAGE_TITLES.get(key[1], key[1]),
                      _cell(splits[key]), ', '.join(seeds[key])]
             for column, _ in STAGE_COLUMNS:
                 found = values[key][column]

@@ -11,7 +11,7 @@ from mmwsss.utils.benchmark_table import (STAGES_END, STAGES_START, TABLE_END, T
                                           MetafileError, ResultFileError, aggregate_runs,
                                           build_metafile, collect_results, default_collection,
                                           find_result_files, load_result_file, merge_metafile,
-                                          render_markdown,
+                                          precision_notes, render_markdown,
                                           render_stage_details, replace_between_markers,
                                           seed_noise_notes, update_metafile, update_readme)
 
@@ -484,3 +484,40 @@ def test_stage_with_two_records_counts_its_time_once_and_params_of_last_map_mode
     assert run.train_time_s == 60.0 + 20.0 + 30.0 + 100.0
     assert run.params == 120
     assert run.miou('localization') == 45
+
+
+def _precision_run(folder, method, seed, precision, final):
+    os.makedirs(folder, exist_ok=True)
+    stages = [_stage('stage1', 'localization', 'train', 40.0 + seed),
+              _stage('seg', 'segmentation', 'val', final)]
+    with open(osp.join(folder, 'pipeline_results.json'), 'w') as f:
+        json.dump(dict(format_version=1, method=method, backbone='VGG', dataset='synthetic',
+                       seed=seed, precision=precision, stages=stages), f)
+
+
+def test_rows_at_two_precisions_are_told_apart_and_compared(tmp_path):
+    for seed, (fp32, bf16) in enumerate([(60.0, 60.5), (62.0, 61.0), (61.0, 60.0)]):
+        _precision_run(str(tmp_path / f'f{seed}'), 'DRS', seed, 'fp32', fp32)
+        _precision_run(str(tmp_path / f'b{seed}'), 'DRS', seed, 'bf16', bf16)
+    _precision_run(str(tmp_path / 'c0'), 'CAM', 0, 'bf16', 55.0)
+    runs, _ = collect_results([str(tmp_path)])
+    rows = aggregate_runs(runs)
+    assert sorted((r.method, r.precision, r.show_precision) for r in rows) == [
+        ('CAM', 'bf16', False), ('DRS', 'bf16', True), ('DRS', 'fp32', True)]
+    table = render_markdown(rows)
+    assert '| DRS [fp32] |' in table and '| DRS [bf16] |' in table and '| CAM |' in table
+    notes = precision_notes(rows)
+    assert len(notes) == 1
+    # final: 60.50 vs 61.00, gap 0.50 < spread 2.00; localization identical
+    assert notes[0].startswith('DRS (VGG), bf16 vs fp32 (3 vs 3 seeds): within seed noise')
+    assert 'Final mIoU (val) 60.50 vs 61.00 (gap 0.50, seed spread 2.00)' in notes[0]
+    assert '- Numerics: DRS (VGG), bf16 vs fp32' in table
+    assert len({r.name for r in rows}) == 3  # metafile names stay unique
+
+
+def test_a_precision_gap_beyond_seed_noise_is_said(tmp_path):
+    for seed in range(2):
+        _precision_run(str(tmp_path / f'f{seed}'), 'DRS', seed, 'fp32', 60.0 + seed)
+        _precision_run(str(tmp_path / f'b{seed}'), 'DRS', seed, 'bf16', 50.0 + seed)
+    rows = aggregate_runs(collect_results([str(tmp_path)])[0])
+    assert 'beyond seed noise in Final mIoU (val)' in precision_notes(rows)[0]
