@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from mmengine.hooks import Hook
 from torch import Tensor, nn
@@ -18,7 +19,8 @@ from torch import Tensor, nn
 __all__ = [
     'summarize_times', 'relative_overhead', 'paired_overhead', 'scaled_test_scales',
     'count_conv_flops', 'matmul_gflops', 'peak_rss_mib', 'reset_peak_rss', 'markdown_table',
-    'IterationClock', 'RunnerIterClock', 'InterleavedStepClock', 'format_si'
+    'IterationClock', 'RunnerIterClock', 'InterleavedStepClock', 'format_si', 'paired_speedup',
+    'rotated', 'OutputAgreement'
 ]
 
 #: The official DRS generation scales, for a square 320 input.
@@ -86,6 +88,32 @@ def paired_overhead(measured: Sequence[float], reference: Sequence[float]) -> Di
     return dict(ratio=statistics.median(m / r - 1.0 for m, r in zip(measured, reference)),
                 difference=statistics.median(m - r for m, r in zip(measured, reference)),
                 n=float(len(measured)))
+
+
+def paired_speedup(reference: Sequence[float], measured: Sequence[float]) -> float:
+    """How many times faster ``measured`` is than ``reference``, from durations taken in turns:
+    the median of ``reference[i] / measured[i]`` (2.0: twice as fast).
+
+    Raises:
+        ValueError: As :func:`paired_overhead` (lengths differ, nothing given, a duration <= 0).
+    """
+    if len(measured) != len(reference) or not measured:
+        raise ValueError(f'paired_speedup: need two non-empty sequences of the same length, got '
+                         f'{len(reference)} and {len(measured)}.')
+    if min(measured) <= 0 or min(reference) <= 0:
+        raise ValueError('paired_speedup: durations must be > 0.')
+    return statistics.median(r / m for r, m in zip(reference, measured))
+
+
+def rotated(items: Sequence, shift: int) -> list:
+    """``items`` rotated left by ``shift`` (modulo its length): the running order of round
+    ``shift`` when every side should go first equally often, e.g. ``rotated('abc', 1) == ['b',
+    'c', 'a']``."""
+    items = list(items)
+    if not items:
+        return items
+    shift %= len(items)
+    return items[shift:] + items[:shift]
 
 
 def scaled_test_scales(size: int,
@@ -411,3 +439,86 @@ class InterleavedStepClock(Hook):
         _synchronize(self.device)
         self._mark = time.perf_counter()
         self.step_times.append(self._mark - now)
+
+
+class OutputAgreement:
+    """How far two generation runs' outputs agree: stored uint8 maps and label PNGs.
+
+    Feed it pairs of the same images' outputs (:meth:`add_maps`, :meth:`add_labels`); it keeps a
+    256-bin histogram of the absolute map differences (in uint8 levels, i.e. units of 1/255) and
+    counts equal label pixels, so its memory does not grow with the number of images.
+
+    The project's criterion for a lower-precision run against fp32 is a mean map difference of at
+    most 2/255 and at least 99.5% equal label pixels (``tests``); :meth:`summary` also gives the
+    maximum and a high quantile, which can be large where a class's peak is near zero and the
+    per-class normalisation amplifies rounding.
+    """
+
+    def __init__(self) -> None:
+        self.histogram = np.zeros(256, dtype=np.int64)
+        self.equal_labels = 0
+        self.label_pixels = 0
+        self.images = 0
+
+    def add_maps(self, maps_a: np.ndarray, maps_b: np.ndarray) -> None:
+        """Add one image's stored maps of both runs (uint8, the same shape).
+
+        Raises:
+            ValueError: If the shapes differ or the maps are not uint8.
+        """
+        maps_a, maps_b = np.asarray(maps_a), np.asarray(maps_b)
+        if maps_a.shape != maps_b.shape:
+            raise ValueError(f'OutputAgreement: map shapes differ, {maps_a.shape} and '
+                             f'{maps_b.shape}; were they made from the same image?')
+        if maps_a.dtype != np.uint8 or maps_b.dtype != np.uint8:
+            raise ValueError(f'OutputAgreement: stored maps are uint8, got {maps_a.dtype} and '
+                             f'{maps_b.dtype}.')
+        diff = np.abs(maps_a.astype(np.int16) - maps_b.astype(np.int16)).ravel()
+        self.histogram += np.bincount(diff, minlength=256)
+        self.images += 1
+
+    def add_labels(self, label_a: np.ndarray, label_b: np.ndarray) -> None:
+        """Add one image's pseudo labels of both runs (the same shape).
+
+        Raises:
+            ValueError: If the shapes differ.
+        """
+        label_a, label_b = np.asarray(label_a), np.asarray(label_b)
+        if label_a.shape != label_b.shape:
+            raise ValueError(f'OutputAgreement: label shapes differ, {label_a.shape} and '
+                             f'{label_b.shape}.')
+        self.equal_labels += int((label_a == label_b).sum())
+        self.label_pixels += label_a.size
+
+    def quantile(self, q: float) -> int:
+        """The smallest difference (levels) that at least a share ``q`` of map values reach
+        or stay below; 0 without maps."""
+        if not 0 <= q <= 1:
+            raise ValueError(f'OutputAgreement.quantile: q must lie in [0, 1], got {q}.')
+        total = int(self.histogram.sum())
+        if total == 0:
+            return 0
+        return int(np.searchsorted(np.cumsum(self.histogram), q * total, side='left'))
+
+    def summary(self) -> Dict[str, float]:
+        """The agreement so far.
+
+        Returns:
+            dict[str, float]: ``mean_map_diff`` and ``max_map_diff`` (in 1/255 levels),
+            ``q999_map_diff`` (99.9% of the map values differ by at most this), ``map_equal``
+            (share of equal map values), ``map_values``, ``label_agreement`` (share of equal
+            label pixels; nan without labels), ``label_pixels``, ``images``.
+        """
+        total = int(self.histogram.sum())
+        levels = np.arange(256)
+        nonzero = np.nonzero(self.histogram)[0]
+        return dict(
+            mean_map_diff=float((self.histogram * levels).sum() / total) if total else 0.0,
+            max_map_diff=float(nonzero[-1]) if len(nonzero) else 0.0,
+            q999_map_diff=float(self.quantile(0.999)),
+            map_equal=float(self.histogram[0] / total) if total else float('nan'),
+            map_values=float(total),
+            label_agreement=(self.equal_labels / self.label_pixels
+                             if self.label_pixels else float('nan')),
+            label_pixels=float(self.label_pixels),
+            images=float(self.images))

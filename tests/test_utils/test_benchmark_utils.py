@@ -7,10 +7,11 @@ from mmengine.analysis import FlopAnalyzer
 from torch import nn
 
 from mmwsss.models.backbones import DRSVGG
-from mmwsss.utils.benchmark_utils import (InterleavedStepClock, IterationClock, RunnerIterClock,
-                                          count_conv_flops, format_si, markdown_table,
-                                          matmul_gflops, paired_overhead, peak_rss_mib,
-                                          relative_overhead, reset_peak_rss, scaled_test_scales,
+from mmwsss.utils.benchmark_utils import (InterleavedStepClock, IterationClock, OutputAgreement,
+                                          RunnerIterClock, count_conv_flops, format_si,
+                                          markdown_table, matmul_gflops, paired_overhead,
+                                          paired_speedup, peak_rss_mib, relative_overhead,
+                                          reset_peak_rss, rotated, scaled_test_scales,
                                           summarize_times)
 
 
@@ -166,3 +167,70 @@ def test_paired_overhead():
         paired_overhead([1.0], [1.0, 2.0])
     with pytest.raises(ValueError, match='> 0'):
         paired_overhead([1.0], [0.0])
+
+
+def test_paired_speedup():
+    # per pair 2x, 2x, 0.5x: the median is 2x
+    assert paired_speedup([2.0, 4.0, 1.0], [1.0, 2.0, 2.0]) == pytest.approx(2.0)
+    assert paired_speedup([1.0], [1.0]) == 1.0
+    with pytest.raises(ValueError, match='same length'):
+        paired_speedup([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match='same length'):
+        paired_speedup([], [])
+    with pytest.raises(ValueError, match='> 0'):
+        paired_speedup([1.0], [0.0])
+
+
+def test_rotated_gives_every_side_the_first_place():
+    sides = ['loop', 'fp32', 'auto']
+    assert rotated(sides, 0) == sides
+    assert rotated(sides, 1) == ['fp32', 'auto', 'loop']
+    assert rotated(sides, 5) == ['auto', 'loop', 'fp32']
+    assert [rotated(sides, r)[0] for r in range(3)] == sides
+    assert rotated([], 3) == []
+    assert sides == ['loop', 'fp32', 'auto']  # not changed in place
+
+
+def test_output_agreement_statistics():
+    agreement = OutputAgreement()
+    a = np.zeros((2, 10, 10), np.uint8)
+    b = a.copy()
+    b[0, 0, :4] = [1, 1, 2, 200]  # 4 of 200 values differ: 1 + 1 + 2 + 200 levels
+    agreement.add_maps(a, b)
+    agreement.add_maps(b, b)  # 200 more equal values
+    label_a = np.zeros((10, 10), np.uint8)
+    label_b = label_a.copy()
+    label_b[0, 0] = 255
+    agreement.add_labels(label_a, label_b)
+    out = agreement.summary()
+    assert out['images'] == 2 and out['map_values'] == 400
+    assert out['mean_map_diff'] == pytest.approx(204 / 400)
+    assert out['max_map_diff'] == 200
+    assert out['map_equal'] == pytest.approx(396 / 400)
+    assert out['label_agreement'] == pytest.approx(0.99)
+    assert out['label_pixels'] == 100
+    # 99% of the values are equal; the top 0.25% (one value) is the outlier
+    assert agreement.quantile(0.99) == 0
+    assert agreement.quantile(0.995) == 1
+    assert agreement.quantile(1.0) == 200
+    assert out['q999_map_diff'] == 200
+    # differences are symmetric and never wrap around in uint8
+    other = OutputAgreement()
+    other.add_maps(np.full((1, 1), 255, np.uint8), np.zeros((1, 1), np.uint8))
+    other.add_maps(np.zeros((1, 1), np.uint8), np.full((1, 1), 255, np.uint8))
+    assert other.summary()['mean_map_diff'] == 255
+
+
+def test_output_agreement_checks_inputs():
+    agreement = OutputAgreement()
+    empty = agreement.summary()
+    assert empty['mean_map_diff'] == 0 and empty['max_map_diff'] == 0
+    assert np.isnan(empty['label_agreement']) and np.isnan(empty['map_equal'])
+    with pytest.raises(ValueError, match='shapes differ'):
+        agreement.add_maps(np.zeros((1, 2, 2), np.uint8), np.zeros((1, 2, 3), np.uint8))
+    with pytest.raises(ValueError, match='uint8'):
+        agreement.add_maps(np.zeros((1, 2, 2), np.float32), np.zeros((1, 2, 2), np.float32))
+    with pytest.raises(ValueError, match='label shapes differ'):
+        agreement.add_labels(np.zeros((2, 2)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r'\[0, 1\]'):
+        agreement.quantile(1.5)
