@@ -1,9 +1,9 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Speed and memory of the DRS pipeline against the plain alternatives, measured side by side.
 
-    python tools/analysis_tools/benchmark.py            # small defaults: minutes on 2 CPU cores
+    python tools/analysis_tools/benchmark.py            # benchmark size: minutes on 2 CPU cores
     python tools/analysis_tools/benchmark.py --full     # paper size: DRS-VGG16, 320x320, batch 10
-    python tools/analysis_tools/benchmark.py --sections train flops --iters 40 --out bench.md
+    python tools/analysis_tools/benchmark.py --sections precision gen --out bench.md
 
 Prints (never asserts), in one run, on synthetic images written to a temporary folder:
 
@@ -11,20 +11,29 @@ Prints (never asserts), in one run, on synthetic images written to a temporary f
     config, DRSOptimWrapperConstructor, the real pipeline and data loader) against a plain PyTorch
     loop over the same network, the same DataLoader (same dataset, pipeline, sampler, workers and
     collate), the same four SGD parameter groups and the same LR schedule; the plain loop
-    normalises the batch with three tensor ops and calls backbone -> head -> loss itself. Warm-up
-    iterations are dropped, rounds alternate the order, medians are compared (goal: <= 5%).
+    normalises the batch with three tensor ops and calls backbone -> head -> loss itself.
+    Interleaved pairs, medians of per-pair ratios (goal: <= 5%).
+    precision: the same plain training step in fp32, under the machine's autocast dtype (bf16 on a
+    CPU with native bf16, fp16 on CUDA; what ``tools/train.py --amp`` trains with) and under that
+    dtype with channels_last weights, interleaved in one process (goal: bf16 >= 1.3x fp32 at the
+    benchmark size, >= 1.8x at the paper size).
 (b) gen: localization-map + pseudo-label throughput (images/s) of ``PseudoLabelGenerator``
     (batched images, data-loader workers reading images and saliency maps while the model runs)
-    against the straightforward loop (one image and one scale at a time, reading and writing in
-    the same thread), both writing the same files with the same functions (goal: >= 2x).
+    with ``precision='fp32'`` and with ``precision='auto'`` (bf16 + channels_last weights on a
+    CPU with native bf16) against the straightforward per-image fp32 loop of the official code
+    (one image and one scale at a time, reading and writing in the same thread), all writing the
+    same files with the same functions, in the same rounds; the outputs of the 'auto' side are
+    compared with the loop's (goal: >= 3x at the benchmark size, >= 2.5x at the paper size).
 (c) mem: peak resident set size of the main process (``/proc/self/status``; the whole process,
     not only Python objects) during generation and during scoring, over 100 and over 1,000 small
     images, each in a fresh process (goal: about the same, i.e. streaming).
 (d) flops: FLOPs per image (analytic count of the convolutions and linear layers, next to
     ``mmengine.analysis``'s count), the achieved GFLOP/s of training and generation, and the
-    machine's dense ``torch.mm`` GFLOP/s.
+    machine's dense ``torch.mm`` GFLOP/s (fp32, and the low precision where there is one).
 
-The output ends with a markdown block for ``docs/benchmark.md`` (``--out FILE`` also writes it).
+The CPU's model, its bf16 flags, torch's bf16 check and what ``precision='auto'`` chose are
+printed and recorded. The output ends with a markdown block for ``docs/benchmark.md``
+(``--out FILE`` also writes it).
 """
 import argparse
 import contextlib
@@ -47,12 +56,20 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 DEFAULT_CONFIG = osp.join(REPO, 'configs', 'drs',
                           'drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py')
-SECTIONS = ('train', 'gen', 'mem', 'flops')
-FULL_PRESET = dict(widen_factor=1.0, size=320, batch=10, classes=12, warmup=2, pairs=8, iters=5,
-                   rounds=0, gen_images=20, gen_batch=10, gen_rounds=2)
+SECTIONS = ('train', 'precision', 'gen', 'mem', 'flops')
+# The paper's size. The Runner/plain comparison ('train') is left out of its sections: at this size
+# one fp32 iteration takes over a minute on 2 CPU cores, and the Runner's fixed cost is measured at
+# the benchmark size and by the probe (ask for it with --sections train).
+FULL_PRESET = dict(widen_factor=1.0, size=320, batch=10, classes=12, warmup=1, pairs=8, iters=5,
+                   rounds=0, prec_pairs=3, gen_images=8, gen_batch=8, gen_rounds=3,
+                   sections=['precision', 'gen', 'mem', 'flops'])
 # a model so small that the loops' fixed per-iteration costs show
 PROBE = dict(widen_factor=0.0625, size=32, pairs=100)
-GOALS = dict(train_overhead=0.05, gen_speedup=2.0, mem_ratio=1.1)
+# Goals by size: 'benchmark' is DRS-VGG16 x0.25 at 128 px, 'paper' DRS-VGG16 x1 at 320 px.
+GOALS = dict(train_overhead=0.05, mem_ratio=1.1,
+             gen_speedup=dict(benchmark=3.0, paper=2.5),
+             train_speedup=dict(benchmark=1.3, paper=1.8))
+BENCHMARK_SIZE = dict(widen_factor=0.25, size=128)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -67,7 +84,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--widen-factor', type=float, default=0.25, help='DRSVGG width (1 = VGG16)')
     parser.add_argument('--size', type=int, default=128,
                         help='training crop and generation input side (paper: 320)')
-    parser.add_argument('--batch', type=int, default=4, help='training batch size (paper: 10)')
+    parser.add_argument('--batch', type=int, default=10,
+                        help='training batch size (the recipe\'s 10)')
     parser.add_argument('--classes', type=int, default=4,
                         help='foreground classes of the synthetic data (2..12)')
     parser.add_argument('--warmup', type=int, default=3, help='untimed iterations per run')
@@ -77,6 +95,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--rounds', type=int, default=0,
                         help='separate runs of each side, alternating which goes first (0: none)')
     parser.add_argument('--workers', type=int, default=2, help='training data-loader workers')
+    parser.add_argument('--prec-pairs', type=int, default=30,
+                        help='timed rounds of the precision comparison (one training step of each '
+                        'precision per round, after --warmup untimed rounds)')
+    parser.add_argument(
+        '--no-channels-last', dest='channels_last', action='store_false',
+        help='precision section: skip the low-precision step with channels_last weights (run by '
+        'default)%(default).0s')
+    parser.add_argument(
+        '--amp-rounds', type=int, default=0,
+        help='precision section: also separate Runner runs in fp32 and with the AMP optim wrapper '
+        '(AmpOptimWrapper on CUDA, DeviceAgnosticAmpOptimWrapper with bf16 on a CPU), --warmup + '
+        '--iters iterations each, alternating (0: none)')
     parser.add_argument(
         '--no-control', dest='control', action='store_false',
         help='skip the A/A control (two plain loops interleaved: the noise floor; run by '
@@ -86,7 +116,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='skip the fixed-cost probe (the same training comparison on a x0.0625, 32x32 '
         'model; run by default)%(default).0s')
     parser.add_argument('--gen-images', type=int, default=48, help='images of the throughput test')
-    parser.add_argument('--gen-batch', type=int, default=8, help='generator batch size')
+    parser.add_argument(
+        '--gen-sides', nargs='+', choices=['loop', 'fp32', 'auto'],
+        default=['loop', 'fp32', 'auto'],
+        help="generation sides: the per-image fp32 loop, PseudoLabelGenerator with "
+        "precision='fp32' and with precision='auto' ('loop' is the reference of the speed-ups)")
+    parser.add_argument('--gen-batch', type=int, default=8,
+                        help="generator batch size (PseudoLabelGenerator's default 8)")
+    parser.add_argument(
+        '--gen-extra-batches', type=int, nargs='*', default=[1],
+        help="more precision='auto' generator sides at these batch sizes (none: no value)")
     parser.add_argument('--gen-workers', type=int, default=2, help='generator data-loader workers')
     parser.add_argument('--gen-rounds', type=int, default=5,
                         help='back-to-back generator/loop run pairs, alternating the order')
@@ -105,7 +144,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--device', default=None,
                         help="'cpu' or 'cuda' (default: cuda if present)%(default).0s")
     parser.add_argument('--sections', nargs='+', choices=SECTIONS, default=list(SECTIONS),
-                        help='what to measure')
+                        help='what to measure (--full: ' + ' '.join(FULL_PRESET['sections'])
+                        + ')')
     parser.add_argument('--work-dir', default=None,
                         help='where data and outputs go (default: a temporary folder, removed)')
     parser.add_argument('--out', default=None, help='also write the markdown block to this file')
@@ -116,13 +156,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         given = {a.split('=')[0] for a in (argv if argv is not None else sys.argv[1:])}
         for key, value in FULL_PRESET.items():
             if '--' + key.replace('_', '-') not in given:  # explicit flags win over the preset
-                setattr(args, key, value)
+                setattr(args, key, list(value) if isinstance(value, list) else value)
     if args.size % 8:
         parser.error(f'--size must be a multiple of 8 (the output stride), got {args.size}')
     if (args.warmup < 0 or args.iters < 1 or args.rounds < 0 or args.batch < 1 or args.pairs < 1
-            or args.gen_rounds < 1):
+            or args.gen_rounds < 1 or args.prec_pairs < 1 or args.amp_rounds < 0):
         parser.error('need --warmup >= 0, --iters >= 1, --pairs >= 1, --rounds >= 0, --batch >= 1, '
-                     '--gen-rounds >= 1')
+                     '--gen-rounds >= 1, --prec-pairs >= 1, --amp-rounds >= 0')
+    if args.gen_batch < 1 or any(n < 1 for n in args.gen_extra_batches):
+        parser.error('generator batch sizes must be >= 1')
+    if 'gen' in args.sections and 'loop' not in args.gen_sides:
+        parser.error("--gen-sides needs 'loop': it is the reference of the speed-ups")
     if not 2 <= args.classes <= 12:
         parser.error(f'--classes must lie in 2..12 (the synthetic generator), got {args.classes}')
     if args.threads is None:
@@ -281,15 +325,30 @@ class PlainLoop:
     One :meth:`step` = fetch a batch, BGR->RGB and normalise it (three tensor ops instead of the
     data preprocessor), backbone -> head -> multilabel soft-margin loss, backward, SGD step,
     scheduler step, ``loss.item()``.
+
+    Args:
+        cfg (Config): From :func:`training_cfg`.
+        args (argparse.Namespace): The benchmark's arguments (width, classes, seed).
+        device (torch.device): Where the model runs.
+        dtype (torch.dtype, optional): Autocast dtype of the forward pass (None: fp32). The loss is
+            computed in fp32; fp16 (CUDA) scales the loss with a ``GradScaler``, as MMEngine's
+            ``AmpOptimWrapper``; bf16 needs no scaling.
+        channels_last (bool): Keep the model's 4-d weights (and so their gradients and momentum)
+            in channels_last format; the inputs stay contiguous.
     """
 
-    def __init__(self, cfg, args, device) -> None:
+    def __init__(self, cfg, args, device, dtype=None, channels_last: bool = False) -> None:
         import torch
         from mmengine.runner import Runner
 
         from mmwsss.engine.optimizers import DRSOptimWrapperConstructor
         self.device = device
+        self.dtype = dtype
         self.model = build_model(cfg, args, device).train()
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        self.scaler = (torch.amp.GradScaler(device.type)
+                       if dtype == torch.float16 else None)
         self.loader = Runner.build_dataloader(copy.deepcopy(cfg.train_dataloader), seed=args.seed)
         optim_cfg = copy.deepcopy(cfg.optim_wrapper)
         groups: List[dict] = []
@@ -310,15 +369,23 @@ class PlainLoop:
     def step(self) -> None:
         import torch
         import torch.nn.functional as F
+
+        from mmwsss.utils.precision import autocast_context
         batch = next(self.batches)
         images = torch.stack(batch['inputs']).to(self.device, non_blocking=True)
         images = (images[:, [2, 1, 0]].float() - self.mean) / self.std  # BGR -> RGB, normalise
         labels = torch.stack([s.gt_cls_label for s in batch['data_samples']]).to(self.device)
-        logits = self.model.head.forward_logits(self.model.backbone(images))
-        loss = F.multilabel_soft_margin_loss(logits, labels)
+        with autocast_context(self.dtype, self.device):
+            logits = self.model.head.forward_logits(self.model.backbone(images))
+        loss = F.multilabel_soft_margin_loss(logits.float(), labels.float())
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            self.optimizer.step()
         self.scheduler.step()
         self.losses.append(loss.item())  # what any loop records; the Runner logs it too
 
@@ -442,6 +509,123 @@ def bench_training(args, data_root: str, work_dir: str, device, tag: str = 'trai
     return out
 
 
+def low_precision(device):
+    """The autocast dtype ``precision='auto'`` gives on ``device`` (None: fp32, nothing lower to
+    measure), and what ``'auto'`` chose for maps and for ``tools/train.py --amp``, in words."""
+    from mmwsss.utils.precision import (describe_precision, resolve_channels_last,
+                                        resolve_precision)
+    dtype = resolve_precision('auto', device)
+    maps_cl = resolve_channels_last('auto', dtype, device)
+    maps = describe_precision(dtype, maps_cl, device)
+    train = describe_precision(dtype, False, device)
+    return dtype, dict(maps=maps, maps_short=maps.split(' on ')[0], maps_channels_last=maps_cl,
+                       train=train, train_short=train.split(' on ')[0])
+
+
+def _timed(fn, device) -> float:
+    from mmwsss.utils.benchmark_utils import IterationClock
+    clock = IterationClock(device)
+    clock.start()
+    fn()
+    clock.tick()
+    return clock.durations()[0]
+
+
+def bench_precision(args, data_root: str, work_dir: str, device) -> dict:
+    """The plain training step in fp32, in the low precision, and in it with channels_last weights.
+
+    One :class:`PlainLoop` per side (same initial weights, same data in the same order), taking
+    turns in one process like the A/A control; each round runs one step of every side, the order
+    rotating from round to round; the first ``args.warmup`` rounds are dropped. The speed-up of a
+    side is the median over rounds of ``fp32 time / its time``.
+    """
+    from mmwsss.utils.benchmark_utils import paired_speedup, rotated, summarize_times
+    from mmwsss.utils.precision import precision_name
+    dtype, chosen = low_precision(device)
+    out: dict = dict(dtype=precision_name(dtype), chosen=chosen, rounds=args.prec_pairs)
+    if dtype is None:
+        out['skipped'] = _no_low_precision(device)
+        print(f'[precision] {out["skipped"]}', flush=True)
+        return out
+    low = precision_name(dtype)
+    sides = [('fp32', None, False), (low, dtype, False)]
+    if args.channels_last:
+        sides.append((f'{low}_cl', dtype, True))
+    cfg = training_cfg(args, data_root, osp.join(work_dir, 'precision'),
+                       f'benchmark_precision_{os.getpid()}')
+    start = time.perf_counter()
+    loops = {name: PlainLoop(cfg, args, device, dtype=dt, channels_last=cl)
+             for name, dt, cl in sides}
+    times: Dict[str, List[float]] = {name: [] for name, _, _ in sides}
+    try:
+        for r in range(args.warmup + args.prec_pairs):
+            for name in rotated([name for name, _, _ in sides], r):
+                times[name].append(_timed(loops[name].step, device))
+            if r >= args.warmup or r == 0:
+                print(f'[precision] round {r + 1}/{args.warmup + args.prec_pairs}'
+                      f'{" (warm-up)" if r < args.warmup else ""}: '
+                      + ', '.join(f'{name} {times[name][-1]:.3f} s' for name, _, _ in sides),
+                      flush=True)
+    finally:
+        for loop in loops.values():
+            loop.close()
+    out['sides'] = {}
+    for name, _, cl in sides:
+        kept = times[name][args.warmup:]
+        out['sides'][name] = dict(
+            times=summarize_times(kept), channels_last=cl,
+            speedup=paired_speedup(times['fp32'][args.warmup:], kept),
+            per_round=[a / b for a, b in zip(times['fp32'][args.warmup:], kept)],
+            last_loss=loops[name].losses[-1],
+            # same weights and batches: the largest loss gap shows how far the precisions drift
+            max_loss_gap=max(abs(a - b) for a, b in zip(loops['fp32'].losses,
+                                                        loops[name].losses)))
+    out['seconds'] = time.perf_counter() - start
+    print('[precision] ' + ', '.join(
+        f'{name} median {v["times"]["median"]:.3f} s/step ({v["speedup"]:.2f}x fp32)'
+        for name, v in out['sides'].items()) + f' ({out["seconds"]:.0f} s)', flush=True)
+    if args.amp_rounds:
+        out['runner'] = bench_runner_amp(args, data_root, work_dir, device, dtype)
+    return out
+
+
+def _no_low_precision(device) -> str:
+    from mmwsss.utils.precision import cpu_description
+    if device.type == 'cpu':
+        return (f'not measured: no native bf16 on this CPU ({cpu_description()["model"]}; '
+                "torch.ops.mkldnn._is_mkldnn_bf16_supported() is False), so precision='auto' "
+                'is fp32 here')
+    return f"not measured: precision='auto' is fp32 on {device.type}"
+
+
+def bench_runner_amp(args, data_root: str, work_dir: str, device, dtype) -> dict:
+    """Separate Runner runs in fp32 and with the AMP optim wrapper, alternating (a cross-check of
+    the plain loops' comparison through MMEngine's own mixed-precision path)."""
+    from mmwsss.utils.benchmark_utils import rotated, summarize_times
+    from mmwsss.utils.precision import set_amp_optim_wrapper
+    times: Dict[str, List[float]] = dict(fp32=[], amp=[])
+    run_medians: Dict[str, List[float]] = dict(fp32=[], amp=[])
+    wrapper = None
+    for r in range(args.amp_rounds):
+        for side in rotated(['fp32', 'amp'], r):
+            cfg = training_cfg(args, data_root, osp.join(work_dir, f'amp_{side}_{r}'),
+                               f'benchmark_amp_{os.getpid()}_{side}_{r}')
+            if side == 'amp':
+                set_amp_optim_wrapper(cfg, dtype)
+                wrapper = cfg.optim_wrapper.type
+            start = time.perf_counter()
+            durations = run_runner(cfg, device)[args.warmup:]
+            times[side] += durations
+            run_medians[side].append(statistics.median(durations))
+            print(f'[precision] Runner round {r + 1}/{args.amp_rounds} {side}: {len(durations)} '
+                  f'timed iterations, median {run_medians[side][-1]:.4f} s/iter (run incl. set-up '
+                  f'{time.perf_counter() - start:.1f} s)', flush=True)
+    fp32, amp = summarize_times(times['fp32']), summarize_times(times['amp'])
+    return dict(fp32=fp32, amp=amp, wrapper=wrapper, run_medians=run_medians,
+                speedup=fp32['median'] / amp['median'],
+                round_speedups=[a / b for a, b in zip(run_medians['fp32'], run_medians['amp'])])
+
+
 # -------------------------------------------------------------------------------- (b) generation
 def generation_dataset_cfg(data_root: str, size: int, ann_file: str) -> dict:
     return dict(
@@ -454,18 +638,19 @@ def generation_dataset_cfg(data_root: str, size: int, ann_file: str) -> dict:
 
 
 def run_generator(model, dataset_cfg: dict, out_dir: str, scales, batch: int, workers: int,
-                  evaluate: bool = False) -> Tuple[float, int]:
-    """Seconds of ``PseudoLabelGenerator.generate`` (its ``prepare`` is not timed) and images."""
+                  precision: str = 'fp32', evaluate: bool = False) -> Tuple[float, int, str]:
+    """Seconds of ``PseudoLabelGenerator.generate`` (its ``prepare`` is not timed), images, and
+    the precision it used."""
     from mmwsss.apis import PseudoLabelGenerator
     gen = PseudoLabelGenerator(
         dataset_cfg, out_dir, scales=scales, flip=False, pseudo_label_cfg=dict(mode='saliency'),
-        batch_size=batch, num_workers=workers, evaluate=evaluate)
+        batch_size=batch, num_workers=workers, precision=precision, evaluate=evaluate)
     gen.prepare()
     with contextlib.redirect_stdout(io.StringIO()):  # its progress bar
         start = time.perf_counter()
         written = gen.generate(model, logger='silent')
         seconds = time.perf_counter() - start
-    return seconds, written
+    return seconds, written, gen.used_precision
 
 
 def run_straightforward(model, dataset_cfg: dict, out_dir: str,
@@ -537,61 +722,111 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
 
 
 def compare_outputs(dir_a: str, dir_b: str) -> dict:
-    """Largest difference of the stored uint8 maps and share of equal label pixels."""
-    import numpy as np
-
+    """Agreement of two generation runs' stored maps and labels (:class:`OutputAgreement`)."""
     from mmwsss.apis.storage import load_label_png, load_maps
-    max_diff, equal, total = 0, 0, 0
+    from mmwsss.utils.benchmark_utils import OutputAgreement
+    agreement = OutputAgreement()
     for name in sorted(os.listdir(osp.join(dir_a, 'maps'))):
         maps_a, _ = load_maps(osp.join(dir_a, 'maps', name))
         maps_b, _ = load_maps(osp.join(dir_b, 'maps', name))
-        max_diff = max(max_diff, int(np.abs(maps_a.astype(int) - maps_b.astype(int)).max()))
+        agreement.add_maps(maps_a, maps_b)
         png = name[:-4] + '.png'
-        lab_a = load_label_png(osp.join(dir_a, 'labels', png))
-        lab_b = load_label_png(osp.join(dir_b, 'labels', png))
-        equal += int((lab_a == lab_b).sum())
-        total += lab_a.size
-    return dict(max_map_diff=max_diff, label_agreement=equal / max(total, 1))
+        agreement.add_labels(load_label_png(osp.join(dir_a, 'labels', png)),
+                             load_label_png(osp.join(dir_b, 'labels', png)))
+    return agreement.summary()
+
+
+def _warm_up_generation(model, scales, batch_sizes, numerics, device) -> None:
+    """Run every (precision, memory format, batch size, scale) once, so that the first timed
+    round does not pay for oneDNN's / cuDNN's kernel selection."""
+    import torch
+
+    from mmwsss.utils.precision import autocast_context, channels_last_model
+    for dtype, channels_last in numerics:
+        with torch.no_grad(), channels_last_model(model, channels_last), \
+                autocast_context(dtype, device):
+            for bsz in batch_sizes:
+                for side in scales:
+                    model._forward(torch.zeros(bsz, 3, side, side, device=device))
 
 
 def bench_generation(args, cfg, data_root: str, work_dir: str, device) -> dict:
-    import torch
-
-    from mmwsss.utils.benchmark_utils import scaled_test_scales
+    """The loop, the fp32 generator and the 'auto' generator in the same rounds, the order rotating
+    from round to round; speed-ups are medians of the per-round ratios to the loop."""
+    from mmwsss.utils.benchmark_utils import rotated, scaled_test_scales
+    dtype, chosen = low_precision(device)
     scales = scaled_test_scales(args.size)
     ds_cfg = generation_dataset_cfg(data_root, args.size, 'ImageSets/Segmentation/train.txt')
     model = build_model(cfg, args, device).eval()
-    with torch.no_grad():  # warm-up of both batch shapes at every scale
-        for bsz in sorted({1, args.gen_batch}):
-            for side in scales:
-                model._forward(torch.zeros(bsz, 3, side, side, device=device))
-    rates: Dict[str, List[float]] = dict(generator=[], loop=[])
+    sides = [s for s in ('loop', 'fp32', 'auto') if s in args.gen_sides]
+    batches = {side: args.gen_batch for side in sides}
+    if 'auto' in sides:
+        for n in args.gen_extra_batches:
+            if n != args.gen_batch and f'auto_b{n}' not in batches:
+                sides.append(f'auto_b{n}')
+                batches[f'auto_b{n}'] = n
+    batches['loop'] = 1
+    result: dict = dict(scales=scales, sides=list(sides), batches=batches, chosen=chosen,
+                        skipped={})
+    if 'auto' in sides and dtype is None:
+        sides = [s for s in sides if not s.startswith('auto')]
+        result['skipped']['auto'] = (_no_low_precision(device)
+                                     + ": the 'fp32' side is what 'auto' runs")
+        print(f'[gen] auto: {result["skipped"]["auto"]}', flush=True)
+
+    def shapes(batch: int) -> set:  # the batch sizes a run over the images goes through
+        out = {min(batch, args.gen_images)}
+        if args.gen_images > batch and args.gen_images % batch:
+            out.add(args.gen_images % batch)  # the last, partial batch
+        return out
+
+    fp32_sizes, auto_sizes = set(), set()
+    for side in sides:
+        (auto_sizes if side.startswith('auto') else fp32_sizes).update(shapes(batches[side]))
+    numerics = [(None, False, sorted(fp32_sizes))]
+    if auto_sizes:
+        numerics.append((dtype, chosen['maps_channels_last'], sorted(auto_sizes)))
+    start = time.perf_counter()
+    for dt, cl, batch_sizes in numerics:
+        _warm_up_generation(model, scales, batch_sizes, [(dt, cl)], device)
+    print(f'[gen] warm-up of every scale and batch size: {time.perf_counter() - start:.1f} s',
+          flush=True)
+    rates: Dict[str, List[float]] = {side: [] for side in sides}
+    used: Dict[str, str] = dict(loop='fp32')
     model_shares: List[float] = []
     dirs = {}
     for r in range(args.gen_rounds):
-        order = ('loop', 'generator') if r % 2 == 0 else ('generator', 'loop')
-        for side in order:
+        for side in rotated(sides, r):
             out = osp.join(work_dir, f'gen_{side}_{r}')
             shutil.rmtree(out, ignore_errors=True)
-            if side == 'generator':
-                seconds, count = run_generator(model, ds_cfg, out, scales, args.gen_batch,
-                                               args.gen_workers)
-            else:
+            if side == 'loop':
                 seconds, count, model_s = run_straightforward(model, ds_cfg, out, scales)
                 model_shares.append(model_s / seconds)
+            else:
+                seconds, count, used[side] = run_generator(
+                    model, ds_cfg, out, scales, batches[side], args.gen_workers,
+                    precision='fp32' if side == 'fp32' else 'auto')
             rates[side].append(count / seconds)
             dirs[side] = out
-            print(f'[gen] round {r + 1}/{args.gen_rounds} {side}: {count} images in '
-                  f'{seconds:.2f} s = {count / seconds:.2f} images/s', flush=True)
-    result = dict(scales=scales, generator=statistics.median(rates['generator']),
-                  loop=statistics.median(rates['loop']), rates=rates)
+            print(f'[gen] round {r + 1}/{args.gen_rounds} {side} ({used[side]}): {count} images '
+                  f'in {seconds:.2f} s = {count / seconds:.2f} images/s', flush=True)
+    result.update(rates=rates, used=used, images=args.gen_images)
+    result['median'] = {side: statistics.median(v) for side, v in rates.items()}
     # back-to-back runs share the machine's load: the median of their ratios is the robust figure
-    result['round_speedups'] = [a / b for a, b in zip(rates['generator'], rates['loop'])]
-    result['speedup'] = statistics.median(result['round_speedups'])
-    result['speedup_of_medians'] = result['generator'] / result['loop']
+    result['round_speedups'] = {side: [a / b for a, b in zip(rates[side], rates['loop'])]
+                                for side in sides if side != 'loop'}
+    result['speedup'] = {side: statistics.median(v)
+                         for side, v in result['round_speedups'].items()}
+    result['speedup_of_medians'] = {side: result['median'][side] / result['median']['loop']
+                                    for side in result['speedup']}
     # Amdahl: hiding all reading and writing behind an unchanged model gives at most 1 / share
     result['model_share'] = statistics.median(model_shares)
-    result.update(compare_outputs(dirs['generator'], dirs['loop']))
+    result['agreement'] = {side: compare_outputs(dirs[side], dirs['loop'])
+                           for side in sides if side != 'loop'}
+    for side, agr in result['agreement'].items():
+        print(f'[gen] {side} vs loop: maps mean {agr["mean_map_diff"]:.3f}/255, max '
+              f'{agr["max_map_diff"]:.0f}/255, labels {100 * agr["label_agreement"]:.3f}% equal',
+              flush=True)
     return result
 
 
@@ -711,50 +946,78 @@ def bench_flops(args, cfg, device) -> dict:
     probe = forward_flops(cfg, PROBE['widen_factor'], args.classes, [PROBE['size']])
     params = sum(p.numel() for p in model.parameters())
     mm = matmul_gflops(args.matmul_n, device=device)
-    print(f'[flops] forward {analytic / 1e9:.3f} GFLOP/image, torch.mm {mm["gflops"]:.1f} GFLOP/s',
+    low, _ = low_precision(device)
+    mm_low = None
+    if low is not None:
+        from mmwsss.utils.precision import precision_name
+        mm_low = dict(matmul_gflops(args.matmul_n, device=device, dtype=low),
+                      dtype=precision_name(low))
+    print(f'[flops] forward {analytic / 1e9:.3f} GFLOP/image, torch.mm {mm["gflops"]:.1f} GFLOP/s'
+          + (f' fp32, {mm_low["gflops"]:.1f} GFLOP/s {mm_low["dtype"]}' if mm_low else ''),
           flush=True)
     return dict(forward=analytic, mmengine_macs=mmengine_macs, train=3 * analytic,
-                generation=gen_flops, params=params, matmul=mm, paper_train=3 * paper,
-                probe_train=3 * probe)
+                generation=gen_flops, params=params, matmul=mm, matmul_low=mm_low,
+                paper_train=3 * paper, probe_train=3 * probe)
 
 
 # ------------------------------------------------------------------------------------ the report
 def machine_info(device) -> dict:
+    """Versions, the CPU (model, bf16 flags, torch's bf16 check), and what 'auto' chooses."""
     import mmengine
     import mmseg
     import torch
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
+
+    from mmwsss.utils.precision import cpu_description
+    cpu = cpu_description()
     mem_gib = None
     try:
         with open('/proc/meminfo') as f:
             mem_gib = int(f.readline().split()[1]) / 2**20
     except (OSError, ValueError, IndexError):
         pass
+    gpu = None
     if device.type == 'cuda':
-        cpu += f'; GPU {torch.cuda.get_device_name(device)}'
-    return dict(cpu=cpu, cpus=os.cpu_count(), threads=torch.get_num_threads(), mem_gib=mem_gib,
+        gpu = (f'{torch.cuda.get_device_name(device)} (cuDNN benchmark '
+               f'{torch.backends.cudnn.benchmark}, TF32 in convolutions '
+               f'{torch.backends.cudnn.allow_tf32}, in matmuls '
+               f'{torch.backends.cuda.matmul.allow_tf32})')
+    _, chosen = low_precision(device)
+    return dict(cpu=cpu['model'], cpu_info=cpu, gpu=gpu, cpus=os.cpu_count(),
+                threads=torch.get_num_threads(), mem_gib=mem_gib,
                 omp_wait_policy=os.environ.get('OMP_WAIT_POLICY', 'unset'),
                 python=platform.python_version(), torch=torch.__version__,
                 mmengine=mmengine.__version__, mmseg=mmseg.__version__,
-                device=str(device), load=os.getloadavg())
+                device=str(device), load=os.getloadavg(), chosen=chosen)
+
+
+def cpu_line(info: dict) -> str:
+    """The CPU's model and bf16 capability in one sentence."""
+    cpu = info['cpu_info']
+    flags = ', '.join(f'`{f}`' for f in cpu['bf16_flags']) or 'none'
+    return (f'CPU: {cpu["model"]} ({cpu["cpus"]} usable, torch ISA {cpu["isa"]}); bf16 flags in '
+            f'/proc/cpuinfo: {flags}; torch\'s check (`torch.ops.mkldnn._is_mkldnn_bf16_supported()'
+            f'`): {cpu["torch_bf16"]}.'
+            + (f' GPU: {info["gpu"]}.' if info.get('gpu') else ''))
+
+
+def size_kind(args) -> str:
+    """'paper' (x1, 320 px), 'benchmark' (x0.25, 128 px) or 'other' (benchmark goals shown)."""
+    if args.widen_factor == FULL_PRESET['widen_factor'] and args.size == FULL_PRESET['size']:
+        return 'paper'
+    if args.widen_factor == BENCHMARK_SIZE['widen_factor'] and args.size == BENCHMARK_SIZE['size']:
+        return 'benchmark'
+    return 'other'
 
 
 def render(args, info: dict, res: dict, command: str, seconds: float) -> str:
     from mmwsss.utils.benchmark_utils import format_si as f
     from mmwsss.utils.benchmark_utils import markdown_table
     width = max(1, int(round(512 * args.widen_factor)))
+    kind = size_kind(args)
     lines = [
         '## Benchmark figures', '',
         f'Command: `{command}` ({seconds / 60:.1f} min in all).', '',
-        f'Machine: {info["cpu"]}, {info["cpus"]} CPUs visible, {info["threads"]} torch threads '
+        f'Machine: {info["cpus"]} CPUs visible, {info["threads"]} torch threads '
         f'(OMP_WAIT_POLICY={info["omp_wait_policy"]})'
         + (f', {info["mem_gib"]:.0f} GiB RAM' if info['mem_gib'] else '')
         + f'; device {info["device"]}; Python {info["python"]}, torch {info["torch"]}, '
@@ -762,9 +1025,11 @@ def render(args, info: dict, res: dict, command: str, seconds: float) -> str:
         f'start {"/".join(f"{v:.1f}" for v in info["load"])}, at the end '
         f'{"/".join(f"{v:.1f}" for v in info["load_end"])}: a shared machine, so the figures are '
         'noisy.', '',
+        cpu_line(info) + f" `precision='auto'` chose: maps {info['chosen']['maps_short']}; "
+        f"training (`tools/train.py --amp`) {info['chosen']['train_short']}.", '',
         f'Model: CAMClassifier(DRSVGG x{args.widen_factor:g} (stage-5 width {width}), CAMHead, '
         f'learnable DRS), {args.classes} foreground classes, random (He) weights; synthetic '
-        f'{args.size}x{args.size} images.', ''
+        f'{args.size}x{args.size} images ({"the paper" if kind == "paper" else kind} size).', ''
     ]
     if 'train' in res:
         t = res['train']
@@ -842,34 +1107,10 @@ def render(args, info: dict, res: dict, command: str, seconds: float) -> str:
                 f'{f(rate / 1e9)} GFLOP/s, so a fixed cost of this size is '
                 f'{100 * max(diff, 0) / paper_s:.4f}% there.')
         lines.append('')
+    if 'precision' in res:
+        lines += render_precision(args, res['precision'], f, markdown_table)
     if 'gen' in res:
-        g = res['gen']
-        ok = g['speedup'] >= GOALS['gen_speedup']
-        lines += [
-            f'### (b) Localization maps + pseudo labels ({args.gen_images} images, scales '
-            f'{list(g["scales"])}, saliency rule)', '',
-            f'Generator: `PseudoLabelGenerator(batch_size={args.gen_batch}, '
-            f'num_workers={args.gen_workers})` (images batched; scales run one after another '
-            'inside `localization_maps`; images and saliency maps read by the workers while the '
-            'model runs; files written in the main process). Straightforward loop: one image and '
-            'one scale at a time, reading and writing in the same thread. Both write the same '
-            'npz + PNG files with the same functions; set-up (dataset build, checks) not timed. '
-            f'Rates per round: generator {[round(v, 2) for v in g["rates"]["generator"]]}, loop '
-            f'{[round(v, 2) for v in g["rates"]["loop"]]} images/s.', '',
-            markdown_table(['method', 'images/s (median)'],
-                           [['PseudoLabelGenerator', f(g['generator'])],
-                            ['straightforward loop', f(g['loop'])]]), '',
-            f'**Speed-up: {g["speedup"]:.2f}x** (median of the per-round ratios '
-            f'{[round(v, 2) for v in g["round_speedups"]]}; ratio of the medians '
-            f'{g["speedup_of_medians"]:.2f}x) -- goal >= {GOALS["gen_speedup"]:g}x: '
-            f'{"met" if ok else "MISSED"}. In the straightforward loop the model (normalisation, '
-            f'forward passes, fusion) takes {100 * g["model_share"]:.0f}% of the time, so hiding '
-            'all reading, labelling and writing behind it gives at most '
-            f'{1 / g["model_share"]:.2f}x; the rest must come from batching. '
-            'Outputs agree: stored maps differ by at most '
-            f'{g["max_map_diff"]}/255 (batched vs single convolutions round differently), '
-            f'{100 * g["label_agreement"]:.2f}% of label pixels equal.', ''
-        ]
+        lines += render_generation(args, res['gen'], f, markdown_table)
     if 'mem' in res:
         m = res['mem']
         counts = sorted(m)
@@ -900,38 +1141,228 @@ def render(args, info: dict, res: dict, command: str, seconds: float) -> str:
             f'{"met" if ok else "MISSED"}.', ''
         ]
     if 'flops' in res:
-        fl = res['flops']
-        rows = [['forward, one image', f(fl['forward'] / 1e9)],
-                ['training step, one image (~3x forward)', f(fl['train'] / 1e9)],
-                ['generation, one image (all scales)', f(fl['generation'] / 1e9)],
-                ['paper size: training step, one 320x320 image, DRS-VGG16 x1, 20 classes',
-                 f(fl['paper_train'] / 1e9)]]
-        lines += [
-            '### (d) FLOPs and achieved throughput', '',
-            'FLOPs counted analytically from forward hooks: 2 per multiply-add of every Conv2d and '
-            'Linear (+1 per bias); DRS suppressors, ReLU and pooling are not counted.'
-            + (f' `mmengine.analysis.FlopAnalyzer` counts {f(fl["mmengine_macs"] / 1e9)} G '
-               'multiply-adds per forward (fvcore convention: 1 "flop" = 1 multiply-add), i.e. '
-               f'{f(2 * fl["mmengine_macs"] / 1e9)} GFLOP.' if fl['mmengine_macs'] else '')
-            + f' Parameters: {fl["params"] / 1e6:.2f} M.', '',
-            markdown_table(['work', 'GFLOP'], rows), ''
-        ]
-        rows = [[f'dense torch.mm {args.matmul_n}x{args.matmul_n} fp32 (median of 5)',
-                 f(fl['matmul']['gflops']), '100%']]
-        il = res.get('train', {}).get('interleaved', {})
-        for name, value in (('training, plain loop', il.get('plain', {}).get('median')),
-                            ('training, Runner', il.get('runner', {}).get('median'))):
-            if value:
-                rate = args.batch * fl['train'] / value / 1e9
-                rows.append([name, f(rate), f'{100 * rate / fl["matmul"]["gflops"]:.0f}%'])
-        gen = res.get('gen', {})
-        for name, value in (('generation, PseudoLabelGenerator', gen.get('generator')),
-                            ('generation, straightforward loop', gen.get('loop'))):
-            if value:
-                rate = value * fl['generation'] / 1e9
-                rows.append([name, f(rate), f'{100 * rate / fl["matmul"]["gflops"]:.0f}%'])
-        lines += [markdown_table(['what', 'achieved GFLOP/s', 'of matmul'], rows), '']
+        lines += render_flops(args, res, f, markdown_table)
+    lines += render_goals(args, res, f, markdown_table)
     return '\n'.join(lines)
+
+
+PREC_NAMES = dict(fp32='fp32', bf16='bf16 autocast', fp16='fp16 autocast')
+
+
+def _side_label(name: str) -> str:
+    base = name[:-3] if name.endswith('_cl') else name
+    label = PREC_NAMES.get(base, base)
+    return label + ' + channels_last weights' if name.endswith('_cl') else label
+
+
+def _verdict(value: Optional[float], goal: float) -> str:
+    if value is None:
+        return 'not measured'
+    return 'met' if value >= goal else 'MISSED'
+
+
+def render_precision(args, p: dict, f, markdown_table) -> List[str]:
+    lines = [f'### (a2) Training step by precision (plain loop, batch {args.batch}, '
+             f'{args.size}x{args.size})', '']
+    if 'skipped' in p:
+        return lines + [p['skipped'][:1].upper() + p['skipped'][1:] + '.', '']
+    low = p['dtype']
+    steps = args.warmup + args.prec_pairs
+    lines += [
+        f'{len(p["sides"])} copies of the plain training loop of (a) (same initial weights, the '
+        'same batches in the same order), in fp32, under '
+        f'{PREC_NAMES[low]} (what `tools/train.py --amp` trains with here)'
+        + (f' and under {PREC_NAMES[low]} with the model\'s 4-d weights in channels_last format '
+           '(inputs contiguous)' if f'{low}_cl' in p['sides'] else '')
+        + '; the loss is computed in fp32'
+        + (', fp16 with a GradScaler' if low == 'fp16' else '') + '. They take turns in one '
+        'process, one step of each per round, the order rotating from round to round, so all '
+        f'see the same machine load; {args.warmup} warm-up round(s) dropped, '
+        f'**{args.prec_pairs} timed rounds** ({p["seconds"] / 60:.1f} min). An iteration is '
+        'timed from the end of the previous one to the end of its step, data fetch included.', '']
+    rows = []
+    for name, v in p['sides'].items():
+        t = v['times']
+        rows.append([_side_label(name), f(t['median']), f(t['iqr']), f(args.batch / t['median']),
+                     f'{v["speedup"]:.2f}x', f(v['last_loss']),
+                     '-' if name == 'fp32' else f(v['max_loss_gap'])])
+    lines += [markdown_table(
+        ['training step', 'median s/step', 'IQR s', 'images/s', 'speed-up over fp32 (median of '
+         'per-round ratios)', f'loss at step {steps}', 'largest loss gap to fp32'], rows), '']
+    lows = {n: v['speedup'] for n, v in p['sides'].items() if n != 'fp32'}
+    if len(lows) > 1:
+        best = max(lows, key=lows.get)
+        lines += [f'Faster {PREC_NAMES[low]} variant here: **{_side_label(best)}** ('
+                  + ' vs '.join(f'{v:.2f}x' for v in lows.values()) + '; per-round ratios: '
+                  + '; '.join(f'{_side_label(n)} {min(p["sides"][n]["per_round"]):.2f}-'
+                              f'{max(p["sides"][n]["per_round"]):.2f}x' for n in lows) + ').', '']
+    r = p.get('runner')
+    if r:
+        lines += [
+            f'Through MMEngine\'s Runner (separate runs, alternating, {args.warmup} + {args.iters} '
+            f'iterations each, {args.amp_rounds} round(s)): fp32 {f(r["fp32"]["median"])} s/iter, '
+            f'`{r["wrapper"]}` {f(r["amp"]["median"])} s/iter: **{r["speedup"]:.2f}x** (per '
+            'round ' + ', '.join(f'{v:.2f}x' for v in r['round_speedups']) + ').', '']
+    return lines
+
+
+def _gen_label(side: str, batch: int) -> str:
+    if side == 'loop':
+        return 'per-image loop (the official code)'
+    precision = 'fp32' if side == 'fp32' else 'auto'
+    return f"PseudoLabelGenerator(precision='{precision}', batch_size={batch})"
+
+
+def render_generation(args, g: dict, f, markdown_table) -> List[str]:
+    labels = {side: _gen_label(side, g['batches'][side]) for side in g['sides']}
+    numerics = {side: 'fp32' if side in ('loop', 'fp32') else g['chosen']['maps_short']
+                for side in g['sides']}
+    lines = [
+        f'### (b) Localization maps + pseudo labels ({g["images"]} images, scales '
+        f'{list(g["scales"])}, saliency rule)', '',
+        f'Generator: `PseudoLabelGenerator(batch_size={args.gen_batch}, '
+        f'num_workers={args.gen_workers})` (images batched; scales run one after another '
+        'inside `localization_maps`; images and saliency maps read by the workers while the '
+        'model runs; files written in the main process), once with `precision=\'fp32\'` and once '
+        'with `precision=\'auto\'` (the default: what a user gets)'
+        + (', and with `precision=\'auto\'` at batch size '
+           + ', '.join(str(g['batches'][s]) for s in g['sides'] if s.startswith('auto_b'))
+           if any(s.startswith('auto_b') for s in g['sides']) else '')
+        + '. Straightforward loop, as the '
+        'official code: one image and one scale at a time in fp32, reading and writing in the '
+        'same thread. All write the same npz + PNG files with the same functions; set-up '
+        '(dataset build, checks) not timed; every scale and batch size is run once before the '
+        f'first round. The sides run back to back in each of **{args.gen_rounds} rounds**, the '
+        'order rotating.', '']
+    rows = []
+    for side in g['sides']:
+        if side.startswith('auto') and 'auto' in g['skipped']:
+            if side == 'auto':
+                rows.append([labels[side], '-', '-', g['skipped']['auto'], '-'])
+            continue
+        speed = '1 (reference)' if side == 'loop' else f'**{g["speedup"][side]:.2f}x**'
+        rounds = ('-' if side == 'loop' else
+                  ', '.join(f'{v:.2f}' for v in g['round_speedups'][side]))
+        rows.append([labels[side], numerics[side], f(g['median'][side]), speed, rounds])
+    lines += [markdown_table(['side', 'numerics', 'images/s (median)', 'speed-up over the loop '
+                              '(median of per-round ratios)', 'per-round ratios'], rows), '']
+    lines += [
+        f'In the loop, the model (normalisation, forward passes, fusion) takes '
+        f'{100 * g["model_share"]:.0f}% of the time, so hiding all reading, labelling and writing '
+        f'behind it could give at most {1 / g["model_share"]:.2f}x; the rest comes from batching '
+        'and the lower precision.', '']
+    rows = []
+    for side, a in g['agreement'].items():
+        ok = a['mean_map_diff'] <= 2 and a['label_agreement'] >= 0.995
+        rows.append([labels[side], f'{a["mean_map_diff"]:.3f}/255', f'{a["q999_map_diff"]:.0f}/255',
+                     f'{a["max_map_diff"]:.0f}/255', f'{100 * a["map_equal"]:.2f}%',
+                     f'{100 * a["label_agreement"]:.3f}%', 'met' if ok else 'MISSED'])
+    if rows:
+        lines += [
+            'Outputs against the fp32 loop\'s (stored uint8 maps, in 1/255 steps, and label '
+            'pixels, over all images of the last round). The project\'s tested criterion is a mean '
+            'map difference <= 2/255 and >= 99.5% equal label pixels. The maximum can be large '
+            'where a class\'s peak is near zero: each class map is divided by its own maximum, '
+            'which amplifies rounding there.', '',
+            markdown_table(['side', 'mean map difference', '99.9% of map values within',
+                            'max map difference', 'equal map values', 'equal label pixels',
+                            'criterion'], rows), '']
+    return lines
+
+
+def render_flops(args, res: dict, f, markdown_table) -> List[str]:
+    fl = res['flops']
+    rows = [['forward, one image', f(fl['forward'] / 1e9)],
+            ['training step, one image (~3x forward)', f(fl['train'] / 1e9)],
+            ['generation, one image (all scales)', f(fl['generation'] / 1e9)],
+            ['paper size: training step, one 320x320 image, DRS-VGG16 x1, 20 classes',
+             f(fl['paper_train'] / 1e9)]]
+    lines = [
+        '### (d) FLOPs and achieved throughput', '',
+        'FLOPs counted analytically from forward hooks: 2 per multiply-add of every Conv2d and '
+        'Linear (+1 per bias); DRS suppressors, ReLU and pooling are not counted.'
+        + (f' `mmengine.analysis.FlopAnalyzer` counts {f(fl["mmengine_macs"] / 1e9)} G '
+           'multiply-adds per forward (fvcore convention: 1 "flop" = 1 multiply-add), i.e. '
+           f'{f(2 * fl["mmengine_macs"] / 1e9)} GFLOP.' if fl['mmengine_macs'] else '')
+        + f' Parameters: {fl["params"] / 1e6:.2f} M.', '',
+        markdown_table(['work', 'GFLOP'], rows), ''
+    ]
+    ref = fl['matmul']['gflops']
+    rows = [[f'dense torch.mm {args.matmul_n}x{args.matmul_n} fp32 (median of 5)', f(ref), '100%']]
+    if fl.get('matmul_low'):
+        low = fl['matmul_low']
+        rows.append([f'dense torch.mm {args.matmul_n}x{args.matmul_n} {low["dtype"]} (median of 5)',
+                     f(low['gflops']), f'{100 * low["gflops"] / ref:.0f}%'])
+    timed = []
+    il = res.get('train', {}).get('interleaved', {})
+    for name, key in (('training, plain loop (fp32)', 'plain'), ('training, Runner (fp32)',
+                                                                 'runner')):
+        if il.get(key):
+            timed.append((name, args.batch * fl['train'] / il[key]['median']))
+    for name, v in res.get('precision', {}).get('sides', {}).items():
+        timed.append((f'training step, {_side_label(name)}',
+                      args.batch * fl['train'] / v['times']['median']))
+    gen = res.get('gen', {})
+    for side, rate in gen.get('median', {}).items():
+        timed.append(('generation, ' + _gen_label(side, gen['batches'][side]),
+                      rate * fl['generation']))
+    for name, flops_s in timed:
+        rows.append([name, f(flops_s / 1e9), f'{100 * flops_s / 1e9 / ref:.0f}%'])
+    return lines + [markdown_table(['what', 'achieved GFLOP/s', 'of fp32 matmul'], rows), '']
+
+
+def render_goals(args, res: dict, f, markdown_table) -> List[str]:
+    kind = size_kind(args)
+    key = 'paper' if kind == 'paper' else 'benchmark'
+    where = dict(paper='paper size', benchmark='benchmark size',
+                 other=f'benchmark-size goal; this run x{args.widen_factor:g}, '
+                 f'{args.size} px')[kind]
+    rows = []
+    if 'train' in res:
+        il = res['train']['interleaved']
+        ctl = res['train'].get('control')
+        rows.append([f'Runner overhead <= {100 * GOALS["train_overhead"]:.0f}% per training '
+                     'iteration', f'{100 * il["overhead"]:+.1f}%'
+                     + (f' (A/A control {100 * ctl["difference"]:+.1f}%)' if ctl else ''),
+                     'met' if il['overhead'] <= GOALS['train_overhead'] else 'MISSED'])
+    if 'gen' in res:
+        g = res['gen']
+        goal = GOALS['gen_speedup'][key]
+        auto = g['speedup'].get('auto')
+        measured = (f'{auto:.2f}x' if auto is not None else g['skipped'].get('auto', 'n/a'))
+        others = [f"{'precision=' + repr('fp32') if s == 'fp32' else 'auto'}, batch "
+                  f"{g['batches'][s]}: {v:.2f}x" for s, v in g['speedup'].items() if s != 'auto']
+        if others:
+            measured += ' (' + '; '.join(others) + ')'
+        rows.append([f"generation, precision='auto' (batch {args.gen_batch}), >= {goal:g}x the "
+                     f'per-image fp32 loop ({where})', measured, _verdict(auto, goal)])
+    if 'precision' in res:
+        p = res['precision']
+        goal = GOALS['train_speedup'][key]
+        if 'skipped' in p:
+            rows.append([f'training step, low precision >= {goal:g}x fp32 ({where})',
+                         p['skipped'], 'not measured'])
+        else:
+            low = p['dtype']
+            value = p['sides'][low]['speedup']
+            measured = f'{value:.2f}x'
+            if f'{low}_cl' in p['sides']:
+                measured += (f' (with channels_last weights: '
+                             f'{p["sides"][low + "_cl"]["speedup"]:.2f}x)')
+            rows.append([f'training step, {PREC_NAMES[low]} (`--amp`) >= {goal:g}x fp32 ({where})',
+                         measured, _verdict(value, goal)])
+    if 'mem' in res:
+        m = res['mem']
+        counts = sorted(m)
+        ratio = (m[counts[-1]]['marks']['generation']['self']
+                 / m[counts[0]]['marks']['generation']['self'])
+        rows.append([f'peak memory of generation, {counts[-1]} vs {counts[0]} images: about the '
+                     f'same (<= {GOALS["mem_ratio"]:g}x)', f'{ratio:.3f}x',
+                     'met' if ratio <= GOALS['mem_ratio'] else 'MISSED'])
+    if not rows:
+        return []
+    return ['### Goals (this run)', '',
+            markdown_table(['goal', 'measured', 'verdict'], rows), '']
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -945,11 +1376,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     from mmengine.config import Config
 
     device = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    if device.type == 'cuda':
+        torch.backends.cudnn.benchmark = True  # as the configs' env_cfg (cudnn_benchmark=True)
     command = 'python tools/analysis_tools/benchmark.py' + ''.join(
         f' {a}' for a in (argv if argv is not None else sys.argv[1:]))
     info = machine_info(device)
-    print(f'[benchmark] {info["cpu"]}; {info["threads"]} torch threads; device {device}; '
-          f'sections {args.sections}', flush=True)
+    print(f'[benchmark] {info["threads"]} torch threads; device {device}; sections '
+          f'{args.sections}; load average {"/".join(f"{v:.1f}" for v in info["load"])}', flush=True)
+    print(f'[benchmark] {cpu_line(info)}', flush=True)
+    print(f"[benchmark] precision='auto' chooses: maps {info['chosen']['maps']}; training "
+          f"(--amp) {info['chosen']['train']}", flush=True)
     start = time.perf_counter()
     own_dir = args.work_dir is None
     work_dir = tempfile.mkdtemp(prefix='mmwsss-benchmark-') if own_dir else osp.abspath(
@@ -972,6 +1408,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                              args.classes, args.seed)
                 res['probe'] = bench_training(probe, root, work_dir, device, tag='probe',
                                               sequential=False)
+        if 'precision' in args.sections:
+            root = osp.join(work_dir, 'data_train')
+            if not osp.isdir(root):
+                make_dataset(root, min(200, args.batch * (args.warmup + args.prec_pairs)),
+                             args.size, args.classes, args.seed)
+            res['precision'] = bench_precision(args, root, work_dir, device)
         if 'gen' in args.sections:
             root = osp.join(work_dir, 'data_gen')
             make_dataset(root, args.gen_images, args.size, args.classes, args.seed + 1)
