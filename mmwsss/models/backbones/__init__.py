@@ -1,4 +1,5 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
+from .drs_resnet import DRSResNetV1c
 from .drs_vgg import DRSVGG
 
-__all__ = ['DRSVGG']
+__all__ = ['DRSVGG', 'DRSResNetV1c']
