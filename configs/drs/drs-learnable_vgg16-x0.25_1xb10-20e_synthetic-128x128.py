@@ -16,7 +16,7 @@ val_evaluator = [
 ]
 test_evaluator = val_evaluator
 # After training: the stage-1 maps (the refinement targets) and pseudo labels made from them directly.
-# 64 px images: the official scales {256, 320, 384} of a 320 input become {51, 64, 77}.
+# 128 px images: the official scales {256, 320, 384} of a 320 input become {102, 128, 154}.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',
@@ -26,7 +26,7 @@ custom_hooks = [
             ann_file='ImageSets/Segmentation/train.txt',
             pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
         out_dir='pseudo_labels',
-        scales=(51, 64, 77),
+        scales=(102, 128, 154),
         batch_size=16,
         pseudo_label_cfg=dict(mode='saliency'))
 ]

@@ -16,8 +16,16 @@ model = dict(
     test_cfg=dict(scales=(1.0, )))
 data_root = 'data/synthetic_pretrain'
 train_dataloader = dict(batch_size=20, dataset=dict(data_root=data_root))
+# classification only: the images and their labels (the set has no part masks)
 val_dataloader = dict(
-    dataset=dict(data_root=data_root, ann_file='ImageSets/Segmentation/val.txt'))
+    dataset=dict(
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/val.txt',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadImageLevelLabels'),
+            dict(type='PackWSSSInputs')
+        ]))
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='MultiLabelAPMetric')
 test_evaluator = val_evaluator

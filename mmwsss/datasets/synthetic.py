@@ -17,7 +17,8 @@ Written layout (``out_dir``)::
     JPEGImages/<id>.png          RGB images (lossless PNG in VOC's folder name, see meta.json)
     SegmentationClass/<id>.png   palette PNGs, 0 background, 1..K the object classes (whole objects)
     SaliencyMap/<id>.png         8-bit grayscale, 0-255
-    PartMask/<id>.png            (write_parts=True) class index on discriminative-part pixels only
+    PartMask/<id>.png            class index on discriminative-part pixels only (WSSS task; for
+                                 evaluation: part / body recall)
     ImageSets/Segmentation/{train,val}.txt
     cls_labels.txt               <id> <class index> ... for every image of both splits
     meta.json                    classes, palette, suffixes, generator arguments, statistics
@@ -44,6 +45,14 @@ FORMAT_VERSION = 2
 #: official DRS list ``VOC2012_list/train_aug_cls.txt``).
 VOC_CLASS_COUNTS = (0.637, 0.273, 0.073, 0.016)
 COOCCURRENCE = ('uniform', 'voc')
+#: The embedded benchmark as `make demo` and the leaderboard write it (``generate_synthetic_benchmark``
+#: arguments besides ``out_dir`` and ``seed``), and its pretraining set (the ImageNet stand-in).
+SYNTHETIC_BENCHMARK = dict(
+    num_train=400, num_val=100, num_object_classes=4, image_size=128, difficulty='medium',
+    max_objects=4, cooccurrence='voc')
+SYNTHETIC_PRETRAIN = dict(
+    num_train=800, num_val=200, num_object_classes=8, image_size=128, difficulty='medium',
+    max_objects=3)
 DIFFICULTY_PRESETS = {'easy': 0.2, 'medium': 0.5, 'hard': 0.8}
 BODY_SHAPES = ('ellipse', 'rounded_rect', 'blob', 'egg')
 PRETRAIN_SHAPES = ('ring', 'cross', 'triangle', 'star', 'crescent', 'diamond', 'hexagon', 'arrow',
@@ -699,7 +708,7 @@ def generate_synthetic_benchmark(out_dir: str,
                                  seed: int = 0,
                                  max_objects: int = 3,
                                  task: str = 'wsss',
-                                 write_parts: bool = False,
+                                 write_parts: Optional[bool] = None,
                                  cooccurrence: str = 'uniform',
                                  object_scale: float = 1.0,
                                  params: Optional[Dict[str, object]] = None) -> dict:
@@ -716,8 +725,8 @@ def generate_synthetic_benchmark(out_dir: str,
         seed (int): Seed; the same arguments give byte-identical files. Defaults to 0.
         max_objects (int): At most this many objects per image (1..6). Defaults to 3.
         task (str): ``'wsss'`` or ``'pretrain'``. Defaults to ``'wsss'``.
-        write_parts (bool): Also write ``PartMask/`` (class index on part pixels). Defaults to
-            False.
+        write_parts (bool, optional): Write ``PartMask/`` (class index on part pixels). Defaults
+            to None: for the WSSS task, not for the pretraining set (it has no parts).
         cooccurrence (str): ``'uniform'`` or ``'voc'`` (VOC's class co-occurrence); see
             :func:`make_sample`. Defaults to 'uniform'.
         object_scale (float): Factor on every object's size. Defaults to 1.0.
@@ -743,6 +752,8 @@ def generate_synthetic_benchmark(out_dir: str,
     full_palette = voc_colormap(256)
 
     folders = dict(FOLDERS)
+    if write_parts is None:
+        write_parts = task == 'wsss'
     if write_parts:
         folders['part_path'] = PART_FOLDER
     for folder in list(folders.values()) + ['ImageSets/Segmentation']:

@@ -58,7 +58,7 @@ def test_deterministic(tmp_path):
     generate_synthetic_benchmark(b, **SMALL)
     generate_synthetic_benchmark(c, **dict(SMALL, seed=4))
     files = tree(a)
-    assert files == tree(b) and len(files) == 3 * 16 + 4
+    assert files == tree(b) and len(files) == 4 * 16 + 4  # images, masks, saliency, parts
     match, mismatch, errors = filecmp.cmpfiles(a, b, files, shallow=False)
     assert not mismatch and not errors
     _, mismatch, _ = filecmp.cmpfiles(

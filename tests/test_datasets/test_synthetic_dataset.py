@@ -73,3 +73,21 @@ def test_metainfo_mismatch_and_missing_meta(syn_root, tmp_path):
         DATASETS.build(dict(type='SyntheticWSSSDataset', data_root=str(tmp_path)))
     with open(osp.join(syn_root, 'meta.json')) as f:
         assert json.load(f)['num_classes'] == 4
+
+
+def test_part_masks_are_found_from_the_meta_file(syn_root, tmp_path):
+    ds = DATASETS.build(dict(
+        type='SyntheticWSSSDataset', data_root=syn_root, ann_file='ImageSets/Segmentation/val.txt',
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+                  dict(type='LoadPartMask'), dict(type='PackWSSSInputs')]))
+    info = ds.get_data_info(0)
+    assert info['part_path'].endswith(osp.join('PartMask', info['img_id'] + '.png'))
+    sample = ds[0]['data_samples']
+    part, gt = sample.gt_part_seg.data[0], sample.gt_sem_seg.data[0]
+    assert part.any() and bool(((part == 0) | (part == gt)).all())  # parts lie on their objects
+    # a set written without parts (the pretraining set) gets no part_path
+    other = str(tmp_path / 'noparts')
+    generate_synthetic_benchmark(other, num_train=2, num_val=0, num_object_classes=3,
+                                 image_size=40, write_parts=False)
+    plain = DATASETS.build(dict(type='SyntheticWSSSDataset', data_root=other))
+    assert 'part_path' not in plain.get_data_info(0)

@@ -45,9 +45,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='write the separate shape-classification set (ImageNet stand-in) instead')
     parser.add_argument(
-        '--write-parts',
+        '--no-parts',
         action='store_true',
-        help='also write PartMask/ (class index on discriminative-part pixels)')
+        help='do not write PartMask/ (class index on discriminative-part pixels, for evaluation)')
     return parser.parse_args(argv)
 
 
@@ -60,8 +60,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         seed=args.seed,
         max_objects=args.max_objects)
     if args.pretrain:
-        if args.write_parts:
-            raise SystemExit('--write-parts applies to the WSSS benchmark only')
+        if args.no_parts:
+            raise SystemExit('--no-parts applies to the WSSS benchmark only')
         meta = generate_pretrain_set(
             args.out_dir,
             num_train=args.num_train or 800,
@@ -74,7 +74,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             num_train=args.num_train or 400,
             num_val=100 if args.num_val is None else args.num_val,
             num_object_classes=args.num_classes or 4,
-            write_parts=args.write_parts,
+            write_parts=not args.no_parts,
             **common)
     print(f'wrote {meta["splits"]["train"]} train + {meta["splits"]["val"]} val images, classes '
           f'{meta["classes"]}, to {args.out_dir} in {time.time() - start:.1f}s')
