@@ -1,6 +1,6 @@
-# DRS stage 1 with MMSeg's ResNet-50 V1c instead of VGG16: DRSResNetV1c builds every activation (deep
-# stem, inside each block and after each residual add) as a learnable suppressor; dilated last two
-# stages (output stride 8, as DRS-VGG16 and MMSeg's -d8 models), the CAM head on its 2048 channels.
+# DRS stage 1 with MMSeg's ResNet-50 V1c instead of VGG16: DRSResNetV1c builds every activation
+# (deep stem, inside each block and after each residual add) as a learnable suppressor; dilated last
+# two stages (output stride 8, as DRS-VGG16 and MMSeg's -d8 models), the CAM head on 2048 channels.
 # ImageNet weights: MMSeg's open-mmlab://resnet50_v1c (its key layout loads unchanged; the
 # suppressors' 22,640,640 parameters are new keys, trained at the x10 lr of new weights).
 # Built and checked by the tests, not trained here. Placement: docs/drs_in_resnets.md.

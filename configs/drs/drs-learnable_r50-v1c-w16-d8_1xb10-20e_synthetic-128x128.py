@@ -1,8 +1,8 @@
 # The synthetic DRS stage 1 with a quarter-width ResNet-50 V1c (stem and base width 16, 512 output
-# channels) in place of the quarter-width VGG16; the data, schedule, maps and pseudo labels are those of
-# the VGG config it inherits. The synthetic pretraining is a VGG, so this backbone starts from MMSeg's
-# default init (Kaiming convs, zero-init residual BN), not from pretrained weights: its numbers are not
-# comparable with the VGG rows. Not part of the leaderboard; placement: docs/drs_in_resnets.md.
+# channels) in place of the quarter-width VGG16; the data, schedule, maps and pseudo labels are
+# those of the VGG config it inherits. The synthetic pretraining is a VGG, so this backbone starts
+# from MMSeg's default init (Kaiming convs, zero-init residual BN), not from pretrained weights: its
+# numbers are not comparable with the VGG rows. Not in the leaderboard; see docs/drs_in_resnets.md.
 _base_ = ['./drs-learnable_vgg16-x0.25_1xb10-20e_synthetic-128x128.py']
 suppressor = dict(type='DRS', learnable=True)
 model = dict(

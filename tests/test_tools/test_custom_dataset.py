@@ -56,7 +56,8 @@ def pets(tmp_path_factory):
     for k, (img_id, labels) in enumerate(sorted(truth.items())):
         new = f'photo_{k:03d}'
         shutil.copy(osp.join(src, 'JPEGImages', img_id + '.png'), root / 'images' / f'{new}.png')
-        shutil.copy(osp.join(src, 'SegmentationClass', img_id + '.png'), root / 'masks' / f'{new}.png')
+        shutil.copy(osp.join(src, 'SegmentationClass', img_id + '.png'),
+                    root / 'masks' / f'{new}.png')
         shutil.copy(osp.join(src, 'SaliencyMap', img_id + '.png'), root / 'saliency' / f'{new}.png')
         rows.append((new + '.png', ';'.join(names[c - 1] for c in labels), labels))
     with open(root / 'labels.csv', 'w', newline='') as f:

@@ -231,5 +231,6 @@ def test_command_line(tmp_path):
     proc = subprocess.run([sys.executable, TOOL, str(tmp_path / 'nope.pth'), str(dst)],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode != 0 and 'nope.pth does not exist' in proc.stderr
-    proc = subprocess.run([sys.executable, TOOL, '--help'], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, TOOL, '--help'], capture_output=True, text=True,
+                          cwd=ROOT)
     assert proc.returncode == 0 and '--kind' in proc.stdout

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Look at a WSSS dataset as a config reads it: image, image-level labels, saliency, mask, pseudo label.
+"""Look at a WSSS dataset as a config reads it: image, image-level labels, saliency, mask and
+pseudo label.
 
     python tools/analysis_tools/browse_dataset.py CONFIG [--split train|val|test] [--ids ID ...]
         [--num N] [--pseudo-label-dir DIR] [--augmented] [--out-dir DIR] [--cfg-options k=v ...]

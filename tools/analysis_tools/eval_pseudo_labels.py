@@ -5,19 +5,21 @@
         [--num-classes C] [--ids LIST] [--thresholds 0.1 0.2 ...] [--bg-threshold T] [--crf]
         [--img-dir DIR] [--part-dir DIR] [--cls-labels FILE] [--allow-pickle] [--out-dir OUT]
 
-``GT_ROOT`` is a folder of GT label PNGs (``<id>.png``: 0 background, 1..C-1 classes, 255 ignore) or a
-dataset root holding one as ``SegmentationClassAug/`` or ``SegmentationClass/`` (VOC, the synthetic
-benchmark). ``DIR`` holds one file per image, named by the image id, in one of these layouts:
+``GT_ROOT`` is a folder of GT label PNGs (``<id>.png``: 0 background, 1..C-1 classes, 255 ignore) or
+a dataset root holding one as ``SegmentationClassAug/`` or ``SegmentationClass/`` (VOC, the
+synthetic benchmark). ``DIR`` holds one file per image, named by the image id, in one of these
+layouts:
 
-- ``<id>.npz``: mmwsss's stored maps (``maps`` uint8 (n, H, W) = map x 255 for the image's n classes,
-  ``labels`` their class indices 1..C-1), as ``PseudoLabelHook`` and ``tools/gen_pseudo_labels.py``
-  write them;
+- ``<id>.npz``: mmwsss's stored maps (``maps`` uint8 (n, H, W) = map x 255 for the image's n
+  classes, ``labels`` their class indices 1..C-1), as ``PseudoLabelHook`` and
+  ``tools/gen_pseudo_labels.py`` write them;
 - ``<id>.npy`` holding a dict (IRN's ``make_cam``): ``high_res`` float (n, H, W) maps and ``keys``
   their foreground indices counted from 0 (class ``key + 1``);
 - ``<id>.npy`` holding a dict ``{foreground index from 0: (H, W) map}`` (PSA, SEAM and their
   descendants);
-- ``<id>.npy`` holding a float array (C - 1, H, W) (channel k = class k + 1) or (C, H, W) (channel 0,
-  a background score, is dropped); masked by the image-level labels when a class-label file is found;
+- ``<id>.npy`` holding a float array (C - 1, H, W) (channel k = class k + 1) or (C, H, W)
+  (channel 0, a background score, is dropped); masked by the image-level labels when a class-label
+  file is found;
 - ``<id>.png``: label maps (class indices, 255 = unlabelled), e.g. pseudo labels.
 
 Maps must be at the GT size. The two dict layouts are pickles: they are read only with
@@ -25,10 +27,10 @@ Maps must be at the GT size. The two dict layouts are pickles: they are read onl
 
 For maps it reports the background-threshold sweep (``CAMThresholdSweepMetric``: mIoU at every
 threshold, the best, precision / recall there, part / body recall with part masks), then turns the
-maps into labels at ``--bg-threshold`` (default: the best threshold), optionally through the dense CRF
-(``--crf``, the official DRS settings; needs the images and pydensecrf2), and scores those labels
-with ``PseudoLabelMetric`` (mIoU over labelled pixels and strict, precision / recall with unlabelled
-pixels counted, ignore ratio, per class). For label PNGs only the second part. It writes
+maps into labels at ``--bg-threshold`` (default: the best threshold), optionally through the dense
+CRF (``--crf``, the official DRS settings; needs the images and pydensecrf2), and scores those
+labels with ``PseudoLabelMetric`` (mIoU over labelled pixels and strict, precision / recall with
+unlabelled pixels counted, ignore ratio, per class). For label PNGs only the second part. It writes
 ``metrics.json`` and ``confusion_matrix.png`` (rows: GT classes, normalised to 100 %; columns:
 predicted classes and "unlabelled") to ``--out-dir``.
 """
@@ -277,7 +279,8 @@ def labels_from_scores(scores: np.ndarray, bg_threshold: float) -> np.ndarray:
 
 
 def crf_labels(crf, image: np.ndarray, scores: np.ndarray, bg_threshold: float) -> np.ndarray:
-    """Dense-CRF labels: unary from [threshold, maps of the image's classes], normalised per pixel."""
+    """Dense-CRF labels, the unary from [threshold, maps of the image's classes] per pixel summing
+    to 1."""
     present = [c for c in range(1, scores.shape[0]) if scores[c].max() > 0]
     stack = np.concatenate([np.full((1, ) + scores.shape[1:], bg_threshold, np.float32),
                             scores[present]]) + 1e-5

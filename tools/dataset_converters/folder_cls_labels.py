@@ -23,8 +23,8 @@ base name). The tool writes, under ``--data-root`` (default: the image folder's 
   split at random with ``--seed``.
 
 Every problem is reported with the CSV line: an image missing from the folder, a class not in
-``--classes``, an image listed twice, a row without classes (``--skip-unlabelled`` leaves those out),
-mixed image suffixes. ``docs/custom_dataset.md`` shows the config that reads the result.
+``--classes``, an image listed twice, a row without classes (``--skip-unlabelled`` leaves those
+out), mixed image suffixes. ``docs/custom_dataset.md`` shows the config that reads the result.
 """
 import argparse
 import csv

@@ -8,19 +8,16 @@ Two networks were released, both saved as ``{'model': state_dict, 'optimizer': .
 - ``Refine_DRS_learnable.pth``, the stage-2 refinement network (``models/vgg_refine.py``).
 
 Their state dicts hold each VGG16 conv twice, as ``features.<i>.*`` and as ``layer<s>_conv<j>.*``
-(two names for one module), the suppressors' ``C x C`` matrices as ``layer<s>_relu<j>.fc.0.weight`` and
-``extra_relu<k>.fc.0.weight``, and the head convs as ``extra_conv1..4``. mmwsss runs the same layers
-in the same order under other names:
+(two names for one module), the suppressors' ``C x C`` matrices as
+``layer<s>_relu<j>.fc.0.weight`` and ``extra_relu<k>.fc.0.weight``, and the head convs as
+``extra_conv1..4``. mmwsss runs the same layers in the same order under other names (classifier:
+``CAMClassifier``; refinement: ``RefineSegmentor``):
 
-=============================  =================================  ===================================
-official                       classifier (CAMClassifier)         refinement (RefineSegmentor)
-=============================  =================================  ===================================
-``layer<s>_conv<j>.*``         ``backbone.features.<i>.*``        ``backbone.features.<i>.*``
-``layer<s>_relu<j>.fc.0.w``    ``backbone.features.<i+1>.fc.w``   (none: plain ReLU)
-``extra_conv<k>.*``, k=1..3    ``head.convs.<2k-2>.*``            ``head.convs.<2k-2>.*``
-``extra_relu<k>.fc.0.w``       ``head.convs.<2k-1>.fc.w``         (none)
-``extra_conv4.*``              ``head.conv_cls.*``                ``head.conv_seg.*``
-=============================  =================================  ===================================
+- ``layer<s>_conv<j>.*`` -> ``backbone.features.<i>.*``;
+- ``layer<s>_relu<j>.fc.0.weight`` -> ``backbone.features.<i+1>.fc.weight`` (classifier only);
+- ``extra_conv<k>.*`` (k = 1..3) -> ``head.convs.<2k-2>.*``;
+- ``extra_relu<k>.fc.0.weight`` -> ``head.convs.<2k-1>.fc.weight`` (classifier only);
+- ``extra_conv4.*`` -> ``head.conv_cls.*`` (classifier) or ``head.conv_seg.*`` (refinement),
 
 with ``<i>`` torchvision's conv index (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28). Tensors are
 copied unchanged. A file whose keys or shapes do not fit (an unknown key, a missing conv, a wrong
@@ -30,7 +27,7 @@ A fixed-delta classifier (``--delta`` > 0 in the official scripts) has no suppre
 keys are those of the refinement network: give ``--kind fixed`` or ``--kind refine`` for it.
 
 Scoring the released files on VOC with ``tools/test.py`` (MMSeg projects call this Milestone 1);
-see ``docs/official_checkpoints.md`` for the data layout and what the numbers are compared with::
+``docs/official_checkpoints.md`` has the data and the official scripts' way of scoring::
 
     python tools/model_converters/drs_official.py DRS_learnable.pth \\
         checkpoints/drs_learnable_official_mmwsss.pth \\
@@ -127,10 +124,11 @@ def _shape(value) -> object:
     return tuple(value.shape) if torch.is_tensor(value) else type(value).__name__
 
 
-def convert_drs_official(checkpoint: Mapping,
-                         kind: str = 'auto',
-                         num_classes: Optional[int] = None,
-                         source: str = 'the checkpoint') -> Tuple[str, 'OrderedDict[str, torch.Tensor]']:
+def convert_drs_official(
+        checkpoint: Mapping,
+        kind: str = 'auto',
+        num_classes: Optional[int] = None,
+        source: str = 'the checkpoint') -> Tuple[str, 'OrderedDict[str, torch.Tensor]']:
     """Map an official DRS state dict to mmwsss names.
 
     Args:

@@ -1,10 +1,10 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """MMSeg's ResNetV1c with every activation built from ``act_cfg`` (e.g. the DRS suppressor).
 
-MMSeg's ``BasicBlock``/``Bottleneck`` and the deep stem hard-code ``nn.ReLU``, and ``ResNet`` takes no
-``act_cfg``; mmcv plugins go only after conv1/2/3 of a Bottleneck, before the activation (and before
-the residual add for conv3). :class:`DRSResNetV1c` keeps MMSeg's modules and parameter names and
-replaces each ReLU by its own activation module:
+MMSeg's ``BasicBlock``/``Bottleneck`` and the deep stem hard-code ``nn.ReLU``, and ``ResNet`` takes
+no ``act_cfg``; mmcv plugins go only after conv1/2/3 of a Bottleneck, before the activation (and
+before the residual add for conv3). :class:`DRSResNetV1c` keeps MMSeg's modules and parameter names
+and replaces each ReLU by its own activation module:
 
 - stem: ``stem.2``, ``stem.5``, ``stem.8`` (after each conv + BN);
 - BasicBlock: ``act1`` (after conv1 + BN) and ``act_out`` (after the residual add);
@@ -89,7 +89,7 @@ class ActBottleneck(Bottleneck):
         self.act_out = build_activation(act_cfg, self.planes * self.expansion)
 
     def forward(self, x: Tensor) -> Tensor:
-        """MMSeg's ``Bottleneck.forward`` with ``act1`` / ``act2`` / ``act_out`` in the ReLUs' places.
+        """MMSeg's ``Bottleneck.forward``, ``act1`` / ``act2`` / ``act_out`` in the ReLUs' places.
 
         Args:
             x (Tensor): Shape (B, inplanes, H, W).
