@@ -61,7 +61,8 @@ SECTIONS = ('train', 'precision', 'gen', 'mem', 'flops')
 # one fp32 iteration takes over a minute on 2 CPU cores, and the Runner's fixed cost is measured at
 # the benchmark size and by the probe (ask for it with --sections train).
 FULL_PRESET = dict(widen_factor=1.0, size=320, batch=10, classes=12, warmup=1, pairs=8, iters=5,
-                   rounds=0, prec_pairs=3, gen_images=8, gen_batch=8, gen_rounds=3,
+                   rounds=0, prec_pairs=3, single_thread=False, gen_images=8, gen_batch=8,
+                   gen_rounds=3,
                    sections=['precision', 'gen', 'mem', 'flops'])
 # a model so small that the loops' fixed per-iteration costs show
 PROBE = dict(widen_factor=0.0625, size=32, pairs=100)
@@ -72,6 +73,15 @@ GOALS = dict(train_overhead=0.05, mem_ratio=1.1,
 BENCHMARK_SIZE = dict(widen_factor=0.25, size=128)
 
 
+def _preset_flag(key: str, value) -> str:
+    flag = '--' + key.replace('_', '-')
+    if isinstance(value, bool):
+        return flag if value else f'no {flag}'
+    if isinstance(value, list):
+        return f'{flag} {" ".join(map(str, value))}'
+    return f'{flag} {value}'
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Speed and memory of DRS training and pseudo-label generation against plain '
@@ -79,7 +89,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='DRS stage-1 config to train')
     parser.add_argument('--full', action='store_true',
-                        help='the paper size: ' + ', '.join(f'--{k.replace("_", "-")} {v}'
+                        help='the paper size: ' + ', '.join(_preset_flag(k, v)
                                                              for k, v in FULL_PRESET.items()))
     parser.add_argument('--widen-factor', type=float, default=0.25, help='DRSVGG width (1 = VGG16)')
     parser.add_argument('--size', type=int, default=128,
@@ -95,13 +105,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--rounds', type=int, default=0,
                         help='separate runs of each side, alternating which goes first (0: none)')
     parser.add_argument('--workers', type=int, default=2, help='training data-loader workers')
-    parser.add_argument('--prec-pairs', type=int, default=30,
+    parser.add_argument('--prec-pairs', type=int, default=20,
                         help='timed rounds of the precision comparison (one training step of each '
                         'precision per round, after --warmup untimed rounds)')
     parser.add_argument(
         '--no-channels-last', dest='channels_last', action='store_false',
         help='precision section: skip the low-precision step with channels_last weights (run by '
         'default)%(default).0s')
+    parser.add_argument(
+        '--no-single-thread', dest='single_thread', action='store_false',
+        help='precision section: skip the diagnostic low-precision step on one torch thread (run '
+        'by default on a CPU with more than one thread; --full leaves it out)%(default).0s')
     parser.add_argument(
         '--amp-rounds', type=int, default=0,
         help='precision section: also separate Runner runs in fp32 and with the AMP optim wrapper '
@@ -128,7 +142,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="more precision='auto' generator sides at these batch sizes (none: no value)")
     parser.add_argument('--gen-workers', type=int, default=2, help='generator data-loader workers')
     parser.add_argument('--gen-rounds', type=int, default=5,
-                        help='back-to-back generator/loop run pairs, alternating the order')
+                        help='generation rounds (every side once per round, the order rotating)')
     parser.add_argument('--mem-counts', type=int, nargs=2, default=[100, 1000],
                         help='image counts of the memory test')
     parser.add_argument('--mem-size', type=int, default=32, help='image side of the memory test')
@@ -335,15 +349,24 @@ class PlainLoop:
             ``AmpOptimWrapper``; bf16 needs no scaling.
         channels_last (bool): Keep the model's 4-d weights (and so their gradients and momentum)
             in channels_last format; the inputs stay contiguous.
+        threads (int, optional): Torch threads during :meth:`step` (restored after it); None
+            keeps the process's.
     """
 
-    def __init__(self, cfg, args, device, dtype=None, channels_last: bool = False) -> None:
+    def __init__(self,
+                 cfg,
+                 args,
+                 device,
+                 dtype=None,
+                 channels_last: bool = False,
+                 threads: Optional[int] = None) -> None:
         import torch
         from mmengine.runner import Runner
 
         from mmwsss.engine.optimizers import DRSOptimWrapperConstructor
         self.device = device
         self.dtype = dtype
+        self.threads = threads
         self.model = build_model(cfg, args, device).train()
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
@@ -367,6 +390,17 @@ class PlainLoop:
         self.batches = iter(self.loader)
 
     def step(self) -> None:
+        import torch
+        if not self.threads:
+            return self._step()
+        old = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            return self._step()
+        finally:
+            torch.set_num_threads(old)
+
+    def _step(self) -> None:
         import torch
         import torch.nn.functional as F
 
@@ -532,48 +566,56 @@ def _timed(fn, device) -> float:
 
 
 def bench_precision(args, data_root: str, work_dir: str, device) -> dict:
-    """The plain training step in fp32, in the low precision, and in it with channels_last weights.
+    """The plain training step in fp32, in the low precision, in it with channels_last weights,
+    and (a diagnostic, CPU) in it on one thread.
 
     One :class:`PlainLoop` per side (same initial weights, same data in the same order), taking
     turns in one process like the A/A control; each round runs one step of every side, the order
     rotating from round to round; the first ``args.warmup`` rounds are dropped. The speed-up of a
     side is the median over rounds of ``fp32 time / its time``.
     """
+    import torch
+
     from mmwsss.utils.benchmark_utils import paired_speedup, rotated, summarize_times
     from mmwsss.utils.precision import precision_name
     dtype, chosen = low_precision(device)
-    out: dict = dict(dtype=precision_name(dtype), chosen=chosen, rounds=args.prec_pairs)
+    out: dict = dict(dtype=precision_name(dtype), chosen=chosen, rounds=args.prec_pairs,
+                     threads=torch.get_num_threads())
     if dtype is None:
         out['skipped'] = _no_low_precision(device)
         print(f'[precision] {out["skipped"]}', flush=True)
         return out
     low = precision_name(dtype)
-    sides = [('fp32', None, False), (low, dtype, False)]
+    sides = [('fp32', None, False, None), (low, dtype, False, None)]
     if args.channels_last:
-        sides.append((f'{low}_cl', dtype, True))
+        sides.append((f'{low}_cl', dtype, True, None))
+    if args.single_thread and torch.get_num_threads() > 1 and device.type == 'cpu':
+        # a diagnostic: oneDNN's multi-threaded kernels wait for each other at every barrier,
+        # which costs most where other processes share the cores
+        sides += [('fp32_1t', None, False, 1), (f'{low}_1t', dtype, False, 1)]
     cfg = training_cfg(args, data_root, osp.join(work_dir, 'precision'),
                        f'benchmark_precision_{os.getpid()}')
     start = time.perf_counter()
-    loops = {name: PlainLoop(cfg, args, device, dtype=dt, channels_last=cl)
-             for name, dt, cl in sides}
-    times: Dict[str, List[float]] = {name: [] for name, _, _ in sides}
+    loops = {name: PlainLoop(cfg, args, device, dtype=dt, channels_last=cl, threads=threads)
+             for name, dt, cl, threads in sides}
+    times: Dict[str, List[float]] = {name: [] for name, *_ in sides}
     try:
         for r in range(args.warmup + args.prec_pairs):
-            for name in rotated([name for name, _, _ in sides], r):
+            for name in rotated([side[0] for side in sides], r):
                 times[name].append(_timed(loops[name].step, device))
             if r >= args.warmup or r == 0:
                 print(f'[precision] round {r + 1}/{args.warmup + args.prec_pairs}'
                       f'{" (warm-up)" if r < args.warmup else ""}: '
-                      + ', '.join(f'{name} {times[name][-1]:.3f} s' for name, _, _ in sides),
+                      + ', '.join(f'{side[0]} {times[side[0]][-1]:.3f} s' for side in sides),
                       flush=True)
     finally:
         for loop in loops.values():
             loop.close()
     out['sides'] = {}
-    for name, _, cl in sides:
+    for name, _, cl, threads in sides:
         kept = times[name][args.warmup:]
         out['sides'][name] = dict(
-            times=summarize_times(kept), channels_last=cl,
+            times=summarize_times(kept), channels_last=cl, threads=threads,
             speedup=paired_speedup(times['fp32'][args.warmup:], kept),
             per_round=[a / b for a, b in zip(times['fp32'][args.warmup:], kept)],
             last_loss=loops[name].losses[-1],
@@ -1150,9 +1192,11 @@ PREC_NAMES = dict(fp32='fp32', bf16='bf16 autocast', fp16='fp16 autocast')
 
 
 def _side_label(name: str) -> str:
-    base = name[:-3] if name.endswith('_cl') else name
-    label = PREC_NAMES.get(base, base)
-    return label + ' + channels_last weights' if name.endswith('_cl') else label
+    suffixes = dict(_cl=' + channels_last weights', _1t=', 1 torch thread')
+    for suffix, words in suffixes.items():
+        if name.endswith(suffix):
+            return PREC_NAMES.get(name[:-len(suffix)], name) + words
+    return PREC_NAMES.get(name, name)
 
 
 def _verdict(value: Optional[float], goal: float) -> str:
@@ -1174,6 +1218,12 @@ def render_precision(args, p: dict, f, markdown_table) -> List[str]:
         f'{PREC_NAMES[low]} (what `tools/train.py --amp` trains with here)'
         + (f' and under {PREC_NAMES[low]} with the model\'s 4-d weights in channels_last format '
            '(inputs contiguous)' if f'{low}_cl' in p['sides'] else '')
+        + (f', and in fp32 and under {PREC_NAMES[low]} on one torch thread instead of '
+           f'{p["threads"]} (a diagnostic: oneDNN\'s multi-threaded kernels wait for each other '
+           'at every barrier, which costs most when other processes share the cores; where a '
+           'one-thread step is as fast or faster, that synchronisation eats what the other '
+           'cores give)'
+           if f'{low}_1t' in p['sides'] else '')
         + '; the loss is computed in fp32'
         + (', fp16 with a GradScaler' if low == 'fp16' else '') + '. They take turns in one '
         'process, one step of each per round, the order rotating from round to round, so all '
@@ -1189,13 +1239,23 @@ def render_precision(args, p: dict, f, markdown_table) -> List[str]:
     lines += [markdown_table(
         ['training step', 'median s/step', 'IQR s', 'images/s', 'speed-up over fp32 (median of '
          'per-round ratios)', f'loss at step {steps}', 'largest loss gap to fp32'], rows), '']
-    lows = {n: v['speedup'] for n, v in p['sides'].items() if n != 'fp32'}
+    lows = {n: v['speedup'] for n, v in p['sides'].items()
+            if n in (low, f'{low}_cl')}
     if len(lows) > 1:
         best = max(lows, key=lows.get)
         lines += [f'Faster {PREC_NAMES[low]} variant here: **{_side_label(best)}** ('
                   + ' vs '.join(f'{v:.2f}x' for v in lows.values()) + '; per-round ratios: '
                   + '; '.join(f'{_side_label(n)} {min(p["sides"][n]["per_round"]):.2f}-'
                               f'{max(p["sides"][n]["per_round"]):.2f}x' for n in lows) + ').', '']
+    if f'{low}_1t' in p['sides']:
+        sides = p['sides']
+        verdicts = []
+        for name in ('fp32', low):
+            one, many = sides[f'{name}_1t']['speedup'], sides[name]['speedup']
+            verdicts.append(f'{PREC_NAMES[name]} {"faster" if one > many else "slower"} on one '
+                            f'thread ({one:.2f}x vs {many:.2f}x the {p["threads"]}-thread fp32 '
+                            'step)')
+        lines += ['Diagnostic: ' + '; '.join(verdicts) + '.', '']
     r = p.get('runner')
     if r:
         lines += [
