@@ -679,19 +679,34 @@ def generation_dataset_cfg(data_root: str, size: int, ann_file: str) -> dict:
         ])
 
 
-def run_generator(model, dataset_cfg: dict, out_dir: str, scales, batch: int, workers: int,
-                  precision: str = 'fp32', evaluate: bool = False) -> Tuple[float, int, str]:
+def run_generator(model,
+                  dataset_cfg: dict,
+                  out_dir: str,
+                  scales,
+                  batch: int,
+                  workers: int,
+                  precision: str = 'fp32',
+                  evaluate: bool = False,
+                  threads: Optional[int] = None) -> Tuple[float, int, str]:
     """Seconds of ``PseudoLabelGenerator.generate`` (its ``prepare`` is not timed), images, and
-    the precision it used."""
+    the precision it used; ``threads`` sets the torch threads of the main process meanwhile."""
+    import torch
+
     from mmwsss.apis import PseudoLabelGenerator
     gen = PseudoLabelGenerator(
         dataset_cfg, out_dir, scales=scales, flip=False, pseudo_label_cfg=dict(mode='saliency'),
         batch_size=batch, num_workers=workers, precision=precision, evaluate=evaluate)
     gen.prepare()
-    with contextlib.redirect_stdout(io.StringIO()):  # its progress bar
-        start = time.perf_counter()
-        written = gen.generate(model, logger='silent')
-        seconds = time.perf_counter() - start
+    old_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its progress bar
+            start = time.perf_counter()
+            written = gen.generate(model, logger='silent')
+            seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(old_threads)
     return seconds, written, gen.used_precision
 
 
@@ -807,6 +822,11 @@ def bench_generation(args, cfg, data_root: str, work_dir: str, device) -> dict:
             if n != args.gen_batch and f'auto_b{n}' not in batches:
                 sides.append(f'auto_b{n}')
                 batches[f'auto_b{n}'] = n
+    if 'auto' in sides and args.single_thread and device.type == 'cpu':
+        import torch
+        if torch.get_num_threads() > 1:
+            sides.append('auto_1t')  # the diagnostic of the precision section, for maps
+            batches['auto_1t'] = args.gen_batch
     batches['loop'] = 1
     result: dict = dict(scales=scales, sides=list(sides), batches=batches, chosen=chosen,
                         skipped={})
@@ -847,7 +867,8 @@ def bench_generation(args, cfg, data_root: str, work_dir: str, device) -> dict:
             else:
                 seconds, count, used[side] = run_generator(
                     model, ds_cfg, out, scales, batches[side], args.gen_workers,
-                    precision='fp32' if side == 'fp32' else 'auto')
+                    precision='fp32' if side == 'fp32' else 'auto',
+                    threads=1 if side.endswith('_1t') else None)
             rates[side].append(count / seconds)
             dirs[side] = out
             print(f'[gen] round {r + 1}/{args.gen_rounds} {side} ({used[side]}): {count} images '
@@ -1270,7 +1291,8 @@ def _gen_label(side: str, batch: int) -> str:
     if side == 'loop':
         return 'per-image loop (the official code)'
     precision = 'fp32' if side == 'fp32' else 'auto'
-    return f"PseudoLabelGenerator(precision='{precision}', batch_size={batch})"
+    return (f"PseudoLabelGenerator(precision='{precision}', batch_size={batch})"
+            + (', 1 torch thread' if side.endswith('_1t') else ''))
 
 
 def render_generation(args, g: dict, f, markdown_table) -> List[str]:
@@ -1288,6 +1310,8 @@ def render_generation(args, g: dict, f, markdown_table) -> List[str]:
         + (', and with `precision=\'auto\'` at batch size '
            + ', '.join(str(g['batches'][s]) for s in g['sides'] if s.startswith('auto_b'))
            if any(s.startswith('auto_b') for s in g['sides']) else '')
+        + (', and with `precision=\'auto\'` on one torch thread (the diagnostic of (a2))'
+           if 'auto_1t' in g['sides'] else '')
         + '. Straightforward loop, as the '
         'official code: one image and one scale at a time in fp32, reading and writing in the '
         'same thread. All write the same npz + PNG files with the same functions; set-up '
@@ -1391,7 +1415,8 @@ def render_goals(args, res: dict, f, markdown_table) -> List[str]:
         auto = g['speedup'].get('auto')
         measured = (f'{auto:.2f}x' if auto is not None else g['skipped'].get('auto', 'n/a'))
         others = [f"{'precision=' + repr('fp32') if s == 'fp32' else 'auto'}, batch "
-                  f"{g['batches'][s]}: {v:.2f}x" for s, v in g['speedup'].items() if s != 'auto']
+                  f"{g['batches'][s]}{', 1 thread' if s.endswith('_1t') else ''}: {v:.2f}x"
+                  for s, v in g['speedup'].items() if s != 'auto']
         if others:
             measured += ' (' + '; '.join(others) + ')'
         rows.append([f"generation, precision='auto' (batch {args.gen_batch}), >= {goal:g}x the "
