@@ -1264,7 +1264,10 @@ def render_precision(args, p: dict, f, markdown_table) -> List[str]:
             if n in (low, f'{low}_cl')}
     if len(lows) > 1:
         best = max(lows, key=lows.get)
-        lines += [f'Faster {PREC_NAMES[low]} variant here: **{_side_label(best)}** ('
+        # medians within 5% of each other are not told apart on this kind of machine
+        close = min(lows.values()) >= 0.95 * lows[best]
+        lines += [(f'The two {PREC_NAMES[low]} variants: **about the same** (' if close else
+                   f'Faster {PREC_NAMES[low]} variant here: **{_side_label(best)}** (')
                   + ' vs '.join(f'{v:.2f}x' for v in lows.values()) + '; per-round ratios: '
                   + '; '.join(f'{_side_label(n)} {min(p["sides"][n]["per_round"]):.2f}-'
                               f'{max(p["sides"][n]["per_round"]):.2f}x' for n in lows) + ').', '']
