@@ -4,12 +4,20 @@
 # bound), for each seed, then the table tool writes the metafiles and each README's tables (the
 # leaderboard and the per-stage table of its own rows next to CAM and DRS). Resumable: run it again to
 # continue; finished stages are skipped.
-#   tools/run_synthetic_leaderboard.sh [SEEDS...]      (default: 0 1)
+#   tools/run_synthetic_leaderboard.sh [SEEDS...]      (default: 0 1 2)
+#   tools/run_synthetic_leaderboard.sh --fp32-check [SEEDS...]
+#                      (plain CAM and DRS again in fp32, under work_dirs/leaderboard-fp32: the table
+#                      tool then says whether the rows at the machine's precision (bf16 where the
+#                      CPU has it) are within seed noise of fp32)
 #   tools/run_synthetic_leaderboard.sh --tables-only   (only the tables, from the runs there are)
+# The numerics are the machine's (run_pipeline.py --precision auto: bf16 autocast on a CPU with
+# native bf16, else fp32); PRECISION=fp32 forces full precision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+PRECISION=${PRECISION:-auto}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+FP32_CHECK=(configs/drs/pipeline_cam_synthetic.py configs/drs/pipeline_drs_synthetic.py)
 CONFIGS=(
   configs/drs/pipeline_drs_synthetic.py
   configs/drs/pipeline_cam_synthetic.py
@@ -42,24 +50,34 @@ declare -A ROWS=(
 # seed 0 is `make demo`'s layout (its runs are reused); the other seeds live under work_dirs/leaderboard
 root_of() { if [ "$1" = 0 ]; then echo work_dirs; else echo "work_dirs/leaderboard/seed$1"; fi; }
 
-run_all() {
-  local seeds=("${@:-0 1}")
-  read -r -a seeds <<< "${seeds[*]}"
+# run_seeds ROOT_OF PRECISION CONFIG... -- SEED...
+run_seeds() {
+  local root_fn=$1 precision=$2
+  shift 2
+  local configs=()
+  while [ "$1" != -- ]; do configs+=("$1"); shift; done
+  shift
+  local seeds=("$@")
+  [ ${#seeds[@]} = 0 ] && seeds=(0 1 2)
   "$PY" tools/run_demo.py --data-only
+  "$PY" -c "from mmwsss.utils.precision import describe_precision, resolve_precision as r
+print('[leaderboard] numerics: ' + describe_precision(r('$precision'), False))"
   local seed cfg name root
   for seed in "${seeds[@]}"; do
-    root=$(root_of "$seed")
+    root=$($root_fn "$seed")
     local start=$SECONDS
-    for cfg in "${CONFIGS[@]}"; do
+    for cfg in "${configs[@]}"; do
       name=$(basename "$cfg" .py)
       # shared stages (pretraining, the supervised bound, stage 1 of the no-refinement rows) per seed
-      "$PY" tools/run_pipeline.py "$cfg" --work-dir "$root/$name" \
+      "$PY" tools/run_pipeline.py "$cfg" --work-dir "$root/$name" --precision "$precision" \
         --cfg-options pipeline.seed="$seed" --shared-root "$root"
     done
     # wall time of this call for the seed (finished stages are skipped, so a resumed run counts less)
-    echo "[leaderboard] seed $seed: ${#CONFIGS[@]} pipelines in $(( (SECONDS - start) / 60 )) min" >&2
+    echo "[leaderboard] seed $seed: ${#configs[@]} pipelines in $(( (SECONDS - start) / 60 )) min" >&2
   done
 }
+
+fp32_root_of() { echo "work_dirs/leaderboard-fp32/seed$1"; }
 
 write_tables() {
   "$PY" tools/make_benchmark_table.py work_dirs --metafile-dir configs/drs \
@@ -71,7 +89,7 @@ write_tables() {
     read -r -a patterns <<< "${ROWS[$readme]}"  # read does not expand the globs; the loop does
     dirs=()
     for pattern in "${patterns[@]}"; do
-      for root in work_dirs work_dirs/leaderboard/seed*; do
+      for root in work_dirs work_dirs/leaderboard/seed* work_dirs/leaderboard-fp32/seed*; do
         for dir in "$root"/$pattern; do
           [ -e "$dir" ] && dirs+=("$dir")
         done
@@ -89,8 +107,11 @@ write_tables() {
 main() {
   if [ "${1:-}" = --tables-only ]; then
     shift
+  elif [ "${1:-}" = --fp32-check ]; then
+    shift
+    run_seeds fp32_root_of fp32 "${FP32_CHECK[@]}" -- "$@"
   else
-    run_all "$@"
+    run_seeds root_of "$PRECISION" "${CONFIGS[@]}" -- "$@"
   fi
   write_tables
 }

@@ -212,7 +212,9 @@ def set_amp_optim_wrapper(cfg, dtype: Optional[torch.dtype]) -> bool:
 
     On CUDA this is what MMSeg's ``tools/train.py --amp`` does (``AmpOptimWrapper`` with dynamic loss
     scaling, fp16 unless ``dtype`` is bf16); on the CPU it is
-    :class:`mmwsss.engine.optimizers.DeviceAgnosticAmpOptimWrapper` with bf16 and no loss scaling.
+    :class:`mmwsss.engine.optimizers.DeviceAgnosticAmpOptimWrapper` with bf16 and no loss scaling,
+    plus :class:`mmwsss.engine.hooks.ChannelsLastHook` (channels_last weights, measured faster
+    there).
 
     Args:
         cfg (Config): A stage config with an ``optim_wrapper``.
@@ -240,6 +242,10 @@ def set_amp_optim_wrapper(cfg, dtype: Optional[torch.dtype]) -> bool:
     else:
         wrapper['type'] = 'DeviceAgnosticAmpOptimWrapper'
         wrapper['dtype'] = 'bfloat16'
+        hooks = list(cfg.get('custom_hooks', None) or [])
+        if not any(str(h.get('type', '')).endswith('ChannelsLastHook') for h in hooks):
+            hooks.append(dict(type='ChannelsLastHook'))
+        cfg['custom_hooks'] = hooks
     return True
 
 

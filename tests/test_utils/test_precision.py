@@ -93,6 +93,9 @@ def test_set_amp_optim_wrapper_on_the_cpu(monkeypatch):
     assert cfg.optim_wrapper.type == 'DeviceAgnosticAmpOptimWrapper'
     assert cfg.optim_wrapper.dtype == 'bfloat16' and 'loss_scale' not in cfg.optim_wrapper
     assert cfg.optim_wrapper.optimizer.lr == 0.1  # the rest is kept
+    assert cfg.custom_hooks == [dict(type='ChannelsLastHook')]  # channels_last weights with bf16
+    set_amp_optim_wrapper(cfg, torch.bfloat16)
+    assert len(cfg.custom_hooks) == 1
 
 
 def test_set_amp_optim_wrapper_on_cuda_is_mmsegs_amp(monkeypatch):
@@ -101,6 +104,7 @@ def test_set_amp_optim_wrapper_on_cuda_is_mmsegs_amp(monkeypatch):
     set_amp_optim_wrapper(cfg, torch.float16)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic' and 'dtype' not in cfg.optim_wrapper
+    assert not cfg.get('custom_hooks')
 
 
 def test_set_amp_optim_wrapper_keeps_an_amp_config_and_refuses_other_wrappers():

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
+from .channels_last_hook import ChannelsLastHook
 from .export_backbone_hook import ExportBackboneHook
 from .pseudo_label_hook import PseudoLabelHook
 
-__all__ = ['ExportBackboneHook', 'PseudoLabelHook']
+__all__ = ['ChannelsLastHook', 'ExportBackboneHook', 'PseudoLabelHook']
