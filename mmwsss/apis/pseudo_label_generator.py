@@ -18,8 +18,10 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+import mmcv
 import numpy as np
 import torch
+from mmengine import fileio
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope, init_default_scope
@@ -30,7 +32,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from mmwsss.datasets.transforms import LoadPartMask, LoadSaliencyMap
 from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, PseudoLabelMetric
-from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps
+from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps, uses_crf
 from mmwsss.registry import DATASETS
 from mmwsss.utils.precision import (PRECISIONS, autocast_context, channels_last_model,
                                     describe_precision, precision_name, resolve_channels_last,
@@ -91,10 +93,11 @@ class _GenerationItems(Dataset):
     """Pipeline outputs (and saliency maps) of the images to generate, loaded in workers."""
 
     def __init__(self, generator: 'PseudoLabelGenerator', indices: Sequence[int],
-                 load_saliency: bool) -> None:
+                 load_saliency: bool, load_image: bool = False) -> None:
         self.generator = generator
         self.indices = list(indices)
         self.load_saliency = load_saliency
+        self.load_image = load_image
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -111,8 +114,9 @@ class _GenerationItems(Dataset):
                 f'{gen.name}: the generation pipeline gave no packed inputs for {info["img_path"]}; '
                 'it must end with PackSegInputs (or PackWSSSInputs).')
         saliency = gen.load_saliency(index) if self.load_saliency else None
+        image = gen.load_image(index) if self.load_image else None
         return dict(index=index, inputs=packed['inputs'], data_sample=packed['data_samples'],
-                    saliency=saliency)
+                    saliency=saliency, image=image)
 
 
 class _EvaluationItems(Dataset):
@@ -169,7 +173,8 @@ class PseudoLabelGenerator:
     - ``<labels_dir>/<img_id>.png``: palette PNG, class index per pixel, 0 background, 255 ignore, made
       by :func:`mmwsss.pseudo_labels.generate_pseudo_label` from the uint8 maps (so a label can always
       be remade from the stored maps, bit for bit) and, in 'saliency' mode, the saliency map at the
-      original size.
+      original size; with ``pseudo_label_cfg.crf`` also the image file, read afresh each time (so
+      a label remade from the stored maps still has the same bytes).
 
     The maps come from ``model.localization_maps(inputs, out_size=original size, labels=GT image
     labels)`` with ``model.test_cfg.scales`` / ``flip`` temporarily set to ``scales`` / ``flip``.
@@ -208,7 +213,8 @@ class PseudoLabelGenerator:
         flip (bool, optional): Set on ``model.test_cfg.flip``; None keeps the model's.
             Defaults to False.
         pseudo_label_cfg (dict, optional): The label rule, e.g. ``dict(mode='saliency')`` (DRS's
-            values) or ``dict(mode='threshold', bg_thr=0.3)``; see
+            values) or ``dict(mode='threshold', bg_thr=0.3)``, optionally with a dense CRF on the
+            image (``crf=True``: the official DRS settings; needs pydensecrf2); see
             :mod:`mmwsss.pseudo_labels.generate`. Defaults to ``dict(mode='saliency')``.
         batch_size (int): Images per model batch (images of the same input size are batched).
             Defaults to 8.
@@ -303,6 +309,11 @@ class PseudoLabelGenerator:
     def needs_saliency(self) -> bool:
         """Whether labels are made with the saliency rule."""
         return self.save_labels and self.pseudo_label_cfg.get('mode') == 'saliency'
+
+    @property
+    def needs_image(self) -> bool:
+        """Whether labels are made with a dense CRF, which reads the image."""
+        return self.save_labels and uses_crf(self.pseudo_label_cfg)
 
     @property
     def metrics_path(self) -> str:
@@ -406,9 +417,12 @@ class PseudoLabelGenerator:
             return
         num_fg = self.num_classes - 1
         probe_sal = np.zeros((2, 2), np.uint8) if self.needs_saliency else None
+        probe_img = np.zeros((2, 2, 3), np.uint8) if self.needs_image else None
         try:
+            # also fails here, before any work, without the CRF extra (ImportError, not caught)
             generate_pseudo_label(
-                np.zeros((num_fg, 2, 2), np.float32), self.pseudo_label_cfg, saliency=probe_sal)
+                np.zeros((num_fg, 2, 2), np.float32), self.pseudo_label_cfg, saliency=probe_sal,
+                image=probe_img)
         except (ValueError, TypeError) as e:
             raise ValueError(f'{self.name}: invalid pseudo_label_cfg '
                              f'{self.pseudo_label_cfg!r}: {e}') from e
@@ -440,19 +454,36 @@ class PseudoLabelGenerator:
             dict(sal_path=info['sal_path'], img_path=info['img_path'], seg_fields=[]))
         return results['gt_saliency']
 
+    def load_image(self, index: int) -> np.ndarray:
+        """The image (RGB uint8 (H, W, 3), original size) of the ``index``-th image, as
+        ``LoadImageFromFile`` decodes it; what the CRF of the label rule reads."""
+        path = self.infos[index]['img_path']
+        try:
+            image = mmcv.imfrombytes(fileio.get(path), flag='color', backend='cv2')
+        except (OSError, ValueError) as e:
+            raise OSError(f'{self.name}: cannot read the image {path} for the CRF: {e}') from e
+        if image is None:
+            raise OSError(f'{self.name}: cannot decode the image {path} for the CRF.')
+        return np.ascontiguousarray(mmcv.bgr2rgb(image))
+
     def _make_label(self, maps: np.ndarray, labels: np.ndarray,
-                    saliency: Optional[np.ndarray], index: int) -> np.ndarray:
+                    saliency: Optional[np.ndarray], index: int,
+                    image: Optional[np.ndarray] = None) -> np.ndarray:
         """Pseudo label from stored (uint8 (n, H, W)) or, with ``labels_from_raw_maps``, the
-        model's float (n, H, W) maps."""
+        model's float (n, H, W) maps (and the image, with a CRF)."""
         height, width = maps.shape[1:]
         if saliency is not None and saliency.shape != (height, width):
             raise ValueError(f"{self.name}: saliency map {self.infos[index]['sal_path']} is "
                              f'{saliency.shape} (H, W) but the maps of its image are '
                              f'{(height, width)}.')
+        if image is not None and image.shape[:2] != (height, width):
+            raise ValueError(f"{self.name}: image {self.infos[index]['img_path']} is "
+                             f'{image.shape[:2]} (H, W) but its maps are {(height, width)}.')
         dense = np.zeros((self.num_classes - 1, height, width), np.float32)
         dense[labels - 1] = uint8_to_maps(maps) if maps.dtype == np.uint8 else maps
         return generate_pseudo_label(
-            dense, self.pseudo_label_cfg, saliency=saliency, cls_labels=labels.tolist())
+            dense, self.pseudo_label_cfg, saliency=saliency, cls_labels=labels.tolist(),
+            image=image)
 
     def _status(self, index: int) -> Tuple[bool, bool]:
         """Whether the map / label of an image still has to be written."""
@@ -560,7 +591,8 @@ class PseudoLabelGenerator:
                     stale = True
                     continue
                 saliency = self.load_saliency(index) if self.needs_saliency else None
-                self._write(index, maps, labels, saliency)
+                image = self.load_image(index) if self.needs_image else None
+                self._write(index, maps, labels, saliency, image=image)
                 self._need.pop(index)
                 if bar is not None:
                     bar.update()
@@ -592,7 +624,7 @@ class PseudoLabelGenerator:
             batches.append(list(range(start, start + len(chunk))))
             start += len(chunk)
         loader = DataLoader(
-            _GenerationItems(self, flat, self.needs_saliency),
+            _GenerationItems(self, flat, self.needs_saliency, self.needs_image),
             batch_sampler=batches,
             num_workers=self.num_workers,
             collate_fn=_list_collate)
@@ -662,15 +694,17 @@ class PseudoLabelGenerator:
             index = item['index']
             cls = np.asarray(self.infos[index]['cls_labels'], dtype=np.int64)
             raw = maps[j][cls - 1] if self.labels_from_raw_maps else None
-            self._write(index, maps_to_uint8(maps[j][cls - 1]), cls, item['saliency'], raw)
+            self._write(index, maps_to_uint8(maps[j][cls - 1]), cls, item['saliency'], raw,
+                        item.get('image'))
 
     def _write(self, index: int, maps: np.ndarray, labels: np.ndarray,
-               saliency: Optional[np.ndarray], raw: Optional[np.ndarray] = None) -> None:
+               saliency: Optional[np.ndarray], raw: Optional[np.ndarray] = None,
+               image: Optional[np.ndarray] = None) -> None:
         need_map, need_label = self._need.get(index, (False, False))
         if need_map:
             save_maps(self.map_path(index), maps, labels)
         if need_label:
-            label = self._make_label(maps if raw is None else raw, labels, saliency, index)
+            label = self._make_label(maps if raw is None else raw, labels, saliency, index, image)
             save_label_png(self.label_path(index), label, self.palette)
 
     # ------------------------------------------------------------------ scoring

@@ -13,14 +13,17 @@ map binarised in ``utils/LoadData.py``), for every pixel:
    ``conflict_thr`` (0.9): these pixels are claimed confidently by several classes;
 5. ignore salient pixels whose label is background: saliency says "object" but no class claims them.
 
-No CRF is applied.
+The official script applies no CRF. With ``crf`` (ours, off by default) step 3 takes the arg-max of
+the dense-CRF posterior of the step-3 scores instead (:mod:`mmwsss.pseudo_labels.crf`); steps 4
+and 5 are unchanged.
 """
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from ._validation import (check_ignore_index, check_maps, check_saliency,
                           mask_by_labels, too_many_confident)
+from .crf import crf_argmax
 
 __all__ = ['fuse_with_saliency']
 
@@ -32,7 +35,9 @@ def fuse_with_saliency(maps: Any,
                        sal_thr: int = 50,
                        conflict_thr: float = 0.9,
                        max_confident_channels: int = 2,
-                       ignore_index: int = 255) -> np.ndarray:
+                       ignore_index: int = 255,
+                       image: Optional[Any] = None,
+                       crf: Optional[Callable] = None) -> np.ndarray:
     """Fuse localization maps with a saliency map into a pseudo label.
 
     Args:
@@ -56,6 +61,13 @@ def fuse_with_saliency(maps: Any,
             than this (background included) score strictly above
             ``conflict_thr``. Defaults to 2.
         ignore_index (int): Label of ignored pixels. Defaults to 255.
+        image (np.ndarray, optional): uint8 (H, W, 3) image; needed with
+            ``crf`` only.
+        crf (Callable, optional): A dense CRF (``crf(image, probs)``, e.g.
+            :class:`mmwsss.models.utils.DenseCRF`) whose posterior replaces
+            the plain arg-max; the channels that may win are the background
+            and ``cls_labels`` (or, without them, the classes scoring above
+            0). Defaults to None.
 
     Returns:
         np.ndarray: uint8 (H, W) label map with values 0 (background), 1..K
@@ -63,6 +75,8 @@ def fuse_with_saliency(maps: Any,
     """
     maps = check_maps(maps)
     num_fg, height, width = maps.shape
+    if crf is not None and image is None:
+        raise ValueError('mmwsss/pseudo_labels: a CRF needs the image.')
     saliency = check_saliency(saliency, (height, width))
     check_ignore_index(ignore_index, num_fg)
     maps = mask_by_labels(maps, cls_labels)
@@ -72,7 +86,10 @@ def fuse_with_saliency(maps: Any,
     background = 1.0 - salient.astype(np.float32)
     scores = np.concatenate([background[None], maps], axis=0)
 
-    labels = scores.argmax(axis=0).astype(np.uint8)
+    if crf is None:
+        labels = scores.argmax(axis=0).astype(np.uint8)
+    else:
+        labels = crf_argmax(scores, image, crf, cls_labels)
     conflict = too_many_confident(scores, conflict_thr,
                                   max_confident_channels)
     labels[conflict] = ignore_index

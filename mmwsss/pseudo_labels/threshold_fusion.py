@@ -12,13 +12,17 @@ Optional ignore rules (both off by default):
 - the conflict rule of the saliency mode: with ``conflict_thr`` set, pixels where more than
   ``max_confident_channels`` channels (the constant background included) score above ``conflict_thr``
   are ignored.
+
+With ``crf`` the arg-max is taken over the dense-CRF posterior of the scores instead
+(:mod:`mmwsss.pseudo_labels.crf`); the ignore rules apply as without it.
 """
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from ._validation import (check_ignore_index, check_maps, mask_by_labels,
                           too_many_confident)
+from .crf import crf_argmax
 
 __all__ = ['fuse_with_threshold']
 
@@ -29,7 +33,9 @@ def fuse_with_threshold(maps: Any,
                         ignore_margin: float = 0.0,
                         conflict_thr: Optional[float] = None,
                         max_confident_channels: int = 2,
-                        ignore_index: int = 255) -> np.ndarray:
+                        ignore_index: int = 255,
+                        image: Optional[Any] = None,
+                        crf: Optional[Callable] = None) -> np.ndarray:
     """Turn localization maps into a pseudo label with a background threshold.
 
     Args:
@@ -46,6 +52,13 @@ def fuse_with_threshold(maps: Any,
             None disables it. Defaults to None.
         max_confident_channels (int): See ``conflict_thr``. Defaults to 2.
         ignore_index (int): Label of ignored pixels. Defaults to 255.
+        image (np.ndarray, optional): uint8 (H, W, 3) image; needed with
+            ``crf`` only.
+        crf (Callable, optional): A dense CRF (``crf(image, probs)``, e.g.
+            :class:`mmwsss.models.utils.DenseCRF`) whose posterior replaces
+            the plain arg-max; the channels that may win are the background
+            and ``cls_labels`` (or, without them, the classes scoring above
+            0). Defaults to None.
 
     Returns:
         np.ndarray: uint8 (H, W) label map with values 0 (background), 1..K
@@ -54,6 +67,8 @@ def fuse_with_threshold(maps: Any,
     maps = check_maps(maps)
     num_fg, height, width = maps.shape
     check_ignore_index(ignore_index, num_fg)
+    if crf is not None and image is None:
+        raise ValueError('mmwsss/pseudo_labels: a CRF needs the image.')
     if ignore_margin < 0:
         raise ValueError('mmwsss/pseudo_labels: ignore_margin must be >= 0, '
                          f'got {ignore_margin}.')
@@ -61,7 +76,10 @@ def fuse_with_threshold(maps: Any,
 
     background = np.full((1, height, width), bg_thr, dtype=np.float32)
     scores = np.concatenate([background, maps], axis=0)
-    labels = scores.argmax(axis=0).astype(np.uint8)
+    if crf is None:
+        labels = scores.argmax(axis=0).astype(np.uint8)
+    else:
+        labels = crf_argmax(scores, image, crf, cls_labels)
 
     if ignore_margin > 0 and num_fg > 0:
         top = maps.max(axis=0)

@@ -168,6 +168,30 @@ def test_crf(data, tmp_path, monkeypatch):
         tool.evaluate(root, pred_dir, crf=True)
 
 
+
+def test_saliency_rule(data, tmp_path):
+    """--saliency: the DRS rule on the stored maps and the saliency maps, with and without CRF."""
+    from mmwsss.pseudo_labels import fuse_with_saliency
+    root, gts = data
+    tool = _tool()
+    pred_dir = _write(tmp_path, gts, 'npz')
+    res = tool.evaluate(root, pred_dir, saliency=True)
+    assert res['rule'] == 'saliency' and not res['crf']
+    expected = np.zeros((NUM_CLASSES, NUM_CLASSES + 1), np.int64)
+    for img_id, gt in gts.items():
+        scores = tool.load_scores(osp.join(pred_dir, img_id + '.npz'), 'npz', NUM_CLASSES,
+                                  gt.shape)
+        saliency = np.array(Image.open(osp.join(root, 'SaliencyMap', img_id + '.png')))
+        pred = fuse_with_saliency(scores[1:], saliency, cls_labels=_maps(gt)[0])
+        expected += tool.confusion_counts(pred, gt, NUM_CLASSES)
+    assert res['confusion'] == expected.tolist()
+    assert np.array(res['confusion'])[:, NUM_CLASSES].sum() > 0  # the rule's ignore regions
+    with_crf = tool.evaluate(root, pred_dir, saliency=True, crf=True)
+    assert with_crf['crf'] and with_crf['rule'] == 'saliency'
+    assert with_crf['confusion'] != res['confusion']
+    with pytest.raises(tool.InputError, match='--saliency needs the saliency maps: .*nowhere'):
+        tool.evaluate(root, pred_dir, saliency=True, sal_dir=str(tmp_path / 'nowhere'))
+
 def test_refuses_bad_folders(data, tmp_path):
     root, gts = data
     tool = _tool()

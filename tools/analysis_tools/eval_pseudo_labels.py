@@ -3,7 +3,8 @@
 
     python tools/analysis_tools/eval_pseudo_labels.py GT_ROOT DIR [--dataset voc|coco]
         [--num-classes C] [--ids LIST] [--thresholds 0.1 0.2 ...] [--bg-threshold T] [--crf]
-        [--img-dir DIR] [--part-dir DIR] [--cls-labels FILE] [--allow-pickle] [--out-dir OUT]
+        [--saliency] [--sal-dir DIR] [--img-dir DIR] [--part-dir DIR] [--cls-labels FILE]
+        [--allow-pickle] [--out-dir OUT]
 
 ``GT_ROOT`` is a folder of GT label PNGs (``<id>.png``: 0 background, 1..C-1 classes, 255 ignore) or
 a dataset root holding one as ``SegmentationClassAug/`` or ``SegmentationClass/`` (VOC, the
@@ -27,12 +28,14 @@ Maps must be at the GT size. The two dict layouts are pickles: they are read onl
 
 For maps it reports the background-threshold sweep (``CAMThresholdSweepMetric``: mIoU at every
 threshold, the best, precision / recall there, part / body recall with part masks), then turns the
-maps into labels at ``--bg-threshold`` (default: the best threshold), optionally through the dense
-CRF (``--crf``, the official DRS settings; needs the images and pydensecrf2), and scores those
-labels with ``PseudoLabelMetric`` (mIoU over labelled pixels and strict, precision / recall with
-unlabelled pixels counted, ignore ratio, per class). For label PNGs only the second part. It writes
-``metrics.json`` and ``confusion_matrix.png`` (rows: GT classes, normalised to 100 %; columns:
-predicted classes and "unlabelled") to ``--out-dir``.
+maps into labels at ``--bg-threshold`` (default: the best threshold) or, with ``--saliency``, by the
+DRS saliency rule (``pseudo_label_cfg=dict(mode='saliency')``, its defaults; the saliency maps of
+``--sal-dir``, default ``GT_ROOT/SaliencyMap``), optionally through the dense CRF (``--crf``, the
+official DRS settings, as ``pseudo_label_cfg.crf=True``; needs the images and pydensecrf2), and
+scores those labels with ``PseudoLabelMetric`` (mIoU over labelled pixels and strict, precision /
+recall with unlabelled pixels counted, ignore ratio, per class). For label PNGs only the second
+part. It writes ``metrics.json`` and ``confusion_matrix.png`` (rows: GT classes, normalised to
+100 %; columns: predicted classes and "unlabelled") to ``--out-dir``.
 """
 import argparse
 import json
@@ -272,21 +275,37 @@ def find_image(img_dir: str, img_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- scoring
-def labels_from_scores(scores: np.ndarray, bg_threshold: float) -> np.ndarray:
-    """Label map of the threshold rule: the best class where it scores above the threshold."""
+def labels_from_scores(scores: np.ndarray, bg_threshold: float, image: Optional[np.ndarray] = None,
+                       crf=None) -> np.ndarray:
+    """Label map of the threshold rule (the best class where it scores above the threshold), the
+    pseudo-label rule of ``pseudo_label_cfg=dict(mode='threshold', bg_thr=..., crf=...)``: with
+    ``crf`` the arg-max of the dense-CRF posterior of [threshold, maps of the image's classes]."""
     from mmwsss.pseudo_labels import fuse_with_threshold
-    return fuse_with_threshold(scores[1:], bg_threshold)
+    return fuse_with_threshold(scores[1:], bg_threshold, image=image, crf=crf)
 
 
-def crf_labels(crf, image: np.ndarray, scores: np.ndarray, bg_threshold: float) -> np.ndarray:
-    """Dense-CRF labels, the unary from [threshold, maps of the image's classes] per pixel summing
-    to 1."""
+def labels_from_saliency(scores: np.ndarray, saliency: np.ndarray,
+                         image: Optional[np.ndarray] = None, crf=None) -> np.ndarray:
+    """Label map of the DRS saliency rule with its defaults (``pseudo_label_cfg=dict(
+    mode='saliency', crf=...)``); the image's classes are those with a map above 0."""
+    from mmwsss.pseudo_labels import fuse_with_saliency
     present = [c for c in range(1, scores.shape[0]) if scores[c].max() > 0]
-    stack = np.concatenate([np.full((1, ) + scores.shape[1:], bg_threshold, np.float32),
-                            scores[present]]) + 1e-5
-    probs = stack / stack.sum(axis=0, keepdims=True)
-    post = crf(image, probs).argmax(axis=0)
-    return np.asarray([0] + present, np.uint8)[post]
+    return fuse_with_saliency(scores[1:], saliency, cls_labels=present, image=image, crf=crf)
+
+
+def load_saliency(sal_dir: str, img_id: str, size: Tuple[int, int]) -> np.ndarray:
+    """The saliency map ``<sal_dir>/<img_id>.png`` as mmwsss's LoadSaliencyMap reads it."""
+    from mmwsss.datasets.transforms import LoadSaliencyMap
+    path = osp.join(sal_dir, img_id + '.png')
+    if not osp.isfile(path):
+        raise InputError(f'{_FILE}: --saliency needs the saliency map of {img_id}: {path} does not '
+                         'exist.')
+    saliency = LoadSaliencyMap().transform(dict(sal_path=path, img_path=path,
+                                                seg_fields=[]))['gt_saliency']
+    if saliency.shape != tuple(size):
+        raise InputError(f'{_FILE}: saliency map {path} is {saliency.shape[1]}x{saliency.shape[0]} '
+                         f'(WxH) but its GT mask is {size[1]}x{size[0]}.')
+    return saliency
 
 
 def confusion_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int) -> np.ndarray:
@@ -345,6 +364,8 @@ def evaluate(gt_root: str,
              thresholds: Optional[Sequence[float]] = None,
              bg_threshold: Optional[float] = None,
              crf: bool = False,
+             saliency: bool = False,
+             sal_dir: Optional[str] = None,
              img_dir: Optional[str] = None,
              part_dir: Optional[str] = None,
              cls_label_file: Optional[str] = None,
@@ -354,8 +375,8 @@ def evaluate(gt_root: str,
 
     Returns:
         dict: ``format``, ``num_images``, ``sweep`` (maps only: CAMThresholdSweepMetric's keys),
-        ``bg_threshold`` (maps only), ``labels`` (PseudoLabelMetric's keys), ``crf`` and the
-        written files.
+        ``bg_threshold`` (maps only), ``labels`` (PseudoLabelMetric's keys), ``crf``, ``rule``
+        ('threshold', 'saliency' or 'labels') and the written files.
     """
     from mmwsss.evaluation.metrics import (CAMThresholdSweepMetric,
                                            PseudoLabelMetric)
@@ -366,6 +387,14 @@ def evaluate(gt_root: str,
     fmt, files = list_predictions(pred_dir, ids_file)
     if crf and fmt == 'png':
         raise InputError(f'{_FILE}: --crf needs maps (scores); DIR {pred_dir} holds label PNGs.')
+    if saliency and fmt == 'png':
+        raise InputError(f'{_FILE}: --saliency needs maps (scores); DIR {pred_dir} holds label '
+                         'PNGs.')
+    if saliency:
+        sal_dir = sal_dir or osp.join(gt_root, 'SaliencyMap')
+        if not osp.isdir(sal_dir):
+            raise InputError(f'{_FILE}: --saliency needs the saliency maps: {sal_dir} is not a '
+                             'folder (give --sal-dir).')
     if part_dir is None and osp.isdir(osp.join(gt_root, 'PartMask')):
         part_dir = osp.join(gt_root, 'PartMask')
     if cls_label_file is None and fmt == 'npy' and osp.isfile(osp.join(gt_root, 'cls_labels.txt')):
@@ -373,9 +402,9 @@ def evaluate(gt_root: str,
     cls_labels = read_cls_labels(cls_label_file, num)
     dense_crf = None
     if crf:
-        from mmwsss.models.utils.dense_crf import DenseCRF
+        from mmwsss.pseudo_labels import build_label_crf
         try:
-            dense_crf = DenseCRF()
+            dense_crf = build_label_crf(True)  # the official DRS settings
         except ImportError as e:
             raise InputError(f'{_FILE}: --crf: {e}') from None
         img_dir = img_dir or osp.join(gt_root, 'JPEGImages')
@@ -438,9 +467,13 @@ def evaluate(gt_root: str,
                 if image.shape[:2] != gt.shape:
                     raise InputError(f'{_FILE}: image of {img_id} is {image.shape[:2]}, its GT '
                                      f'{gt.shape}.')
-                pred = crf_labels(dense_crf, image, scores, bg_threshold)
             else:
-                pred = labels_from_scores(scores, bg_threshold)
+                image = None
+            if saliency:
+                pred = labels_from_saliency(scores, load_saliency(sal_dir, img_id, gt.shape),
+                                            image, dense_crf)
+            else:
+                pred = labels_from_scores(scores, bg_threshold, image, dense_crf)
         bad = (pred != IGNORE) & (pred >= num)
         if bad.any():
             raise InputError(f'{_FILE}: {files[img_id]} has label {int(pred[bad][0])}, outside '
@@ -450,11 +483,13 @@ def evaluate(gt_root: str,
             np.int64)))])
     result['labels'] = label_metric.compute_metrics(label_metric.results)
     result['crf'] = bool(crf)
+    result['rule'] = 'labels' if fmt == 'png' else ('saliency' if saliency else 'threshold')
     result['confusion'] = confusion.tolist()
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
         what = 'label maps' if fmt == 'png' else \
-            f'maps at threshold {bg_threshold:.2f}' + (' + CRF' if crf else '')
+            ('maps + saliency' if saliency else f'maps at threshold {bg_threshold:.2f}') + \
+            (' + CRF' if crf else '')
         picture = osp.join(out_dir, 'confusion_matrix.png')
         plot_confusion(confusion, classes, picture,
                        f'{osp.basename(osp.normpath(pred_dir))}: {what}')
@@ -486,6 +521,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'the sweep)')
     parser.add_argument('--crf', action='store_true',
                         help='labels through the dense CRF (official DRS settings; pydensecrf2)')
+    parser.add_argument('--saliency', action='store_true',
+                        help="labels by the DRS saliency rule (pseudo_label_cfg mode 'saliency') "
+                        'instead of the background threshold')
+    parser.add_argument('--sal-dir', help='saliency maps for --saliency (default '
+                        'GT_ROOT/SaliencyMap)')
     parser.add_argument('--img-dir', help='images for --crf (default GT_ROOT/JPEGImages)')
     parser.add_argument('--part-dir', help='part masks for part/body recall (default '
                         'GT_ROOT/PartMask if it exists)')
@@ -506,7 +546,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         result = evaluate(args.gt_root, args.pred_dir, dataset=args.dataset,
                           num_classes=args.num_classes, ids_file=args.ids,
                           thresholds=args.thresholds, bg_threshold=args.bg_threshold,
-                          crf=args.crf, img_dir=args.img_dir, part_dir=args.part_dir,
+                          crf=args.crf, saliency=args.saliency, sal_dir=args.sal_dir,
+                          img_dir=args.img_dir, part_dir=args.part_dir,
                           cls_label_file=args.cls_labels, allow_pickle=args.allow_pickle,
                           out_dir=out_dir)
     except InputError as e:
@@ -520,7 +561,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                      f'{s["best_mRecall"]:.2f})')
     lab = result['labels']
     source = 'labels' if result['format'] == 'png' else \
-        f'labels at {result["bg_threshold"]:.2f}' + (' + CRF' if result['crf'] else '')
+        ('labels by the saliency rule' if result['rule'] == 'saliency' else
+         f'labels at {result["bg_threshold"]:.2f}') + (' + CRF' if result['crf'] else '')
     lines.append(f'{source}: mIoU {lab["mIoU"]:.2f} (strict {lab["mIoU_strict"]:.2f}), precision '
                  f'{lab["mPrecision"]:.2f}, recall {lab["mRecall"]:.2f}, unlabelled '
                  f'{lab["ignore_ratio"]:.2f} %')
