@@ -123,7 +123,8 @@ class PipelineRunner:
         config_path (str): Its file path (recorded in the results).
         work_dir (str, optional): Where stage work dirs go. Defaults to ``cfg.work_dir`` or
             ``work_dirs/<config stem>``.
-        launcher (str): ``none`` or ``pytorch`` (one process group for all stages).
+        launcher (str): ``none``, ``pytorch`` (torchrun) or ``slurm`` (srun; ranks from the
+            ``SLURM_*`` variables); one process group for all stages.
         stage_cfg_options (dict, optional): Overrides applied to every stage config (after the stage's
             own), e.g. ``{'train_dataloader.num_workers': 0}``.
         only (list[str], optional): Run only these stages (the earlier ones must be finished).
