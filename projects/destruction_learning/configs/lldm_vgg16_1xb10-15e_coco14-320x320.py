@@ -2,7 +2,8 @@
 _base_ = ['./lldm_vgg16_1xb10-15e_voc12aug-320x320.py']
 # MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
 # scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
-# afterwards.
+# afterwards with pseudo labels by the background-threshold rule (no saliency maps on COCO; bg_thr
+# 0.25 as ESOL's COCO config, untuned), which pipeline_lldm-mdcm_coco14.py's stage 3 trains on.
 dataset_type = 'WSSSCOCODataset'
 data_root = 'data/coco2014'
 _coco_train = dict(
@@ -20,5 +21,5 @@ custom_hooks = [
         dataset=_coco_train,
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25))
 ]

@@ -157,5 +157,6 @@ def test_real_data_pipelines(dataset):
         assert [s['name'] for s in runner.stages] == ['stage1', 'refine', 'segmentation']
         for stage, ref in zip(runner.stages[1:], base.pipeline.stages[1:]):
             assert stage['config'] == ref['config'] and stage['cfg_options'] == ref['cfg_options']
-    else:
-        assert list(stages) == ['stage1'] and cfg.model.head.num_classes == 80
+    else:  # stage 1's threshold pseudo labels, then stage 3 (tests/test_projects/test_coco_pipelines.py)
+        assert list(stages) == ['stage1', 'segmentation'] and cfg.model.head.num_classes == 80
+        assert hooks[0].pseudo_label_cfg == dict(mode='threshold', bg_thr=0.25)
