@@ -8,6 +8,7 @@ replaces the table between two markers of a README. No numbers are typed by hand
 
 Only the standard library and PyYAML are used; nothing here imports torch.
 """
+import copy
 import json
 import math
 import os
@@ -97,6 +98,7 @@ class StageResult:
     params: Optional[int] = None
     train_time_s: Optional[float] = None
     checkpoint: Optional[str] = None
+    config: Optional[str] = None  # the stage config, as the pipeline config names it
 
 
 @dataclass
@@ -146,6 +148,18 @@ class RunResult:
         times = {s.stage: s.train_time_s for s in self.stages
                  if s.kind in kinds and s.train_time_s is not None}
         return float(sum(times.values())) if times else None
+
+    @property
+    def model_config(self) -> Optional[str]:
+        """The stage config of the method's own model: the last localization stage's (e.g.
+        ESOL's shrinkage, not the CAM it starts from; the segmentation stage is the same MMSeg
+        config for every method), else the segmentation stage's, else the last stage's that
+        names one."""
+        for kinds in (('localization', ), ('segmentation', ), KINDS):
+            found = [s.config for s in self.stages if s.kind in kinds and s.config]
+            if found:
+                return found[-1]
+        return None
 
 
 @dataclass
@@ -210,6 +224,12 @@ class LeaderboardRow:
     @property
     def config(self) -> Optional[str]:
         return next((r.config for r in self.runs if r.config), None)
+
+    @property
+    def stage_config(self) -> Optional[str]:
+        """The runnable stage config of the method's model (see :attr:`RunResult.model_config`),
+        or None when the runs did not record stage configs."""
+        return next((r.model_config for r in self.runs if r.model_config), None)
 
     @property
     def name(self) -> str:
@@ -320,6 +340,7 @@ def _parse_stage(obj: Any, where: str, path: str, default_name: str) -> StageRes
         raise ResultFileError(path, f'{where}train_time_s is {train_time}, expected a '
                               'non-negative number')
     checkpoint = _optional(obj, 'checkpoint', (str, ), where, path)
+    config = _optional(obj, 'config', (str, ), where, path)
     return StageResult(
         stage=name,
         kind=kind,
@@ -327,7 +348,8 @@ def _parse_stage(obj: Any, where: str, path: str, default_name: str) -> StageRes
         metrics=clean,
         params=params,
         train_time_s=None if train_time is None else float(train_time),
-        checkpoint=checkpoint)
+        checkpoint=checkpoint,
+        config=config)
 
 
 def load_result_file(path: str) -> RunResult:
@@ -790,7 +812,12 @@ def build_metafile(rows: Sequence[LeaderboardRow],
 
     Returns:
         dict: ``{'Collections': [...], 'Models': [...]}`` in OpenMMLab's model-index format
-        (MMSeg's layout: ``Results`` a mapping with Task, Dataset, Metrics).
+        (MMSeg's layout: ``Results`` a mapping with Task, Dataset, Metrics). A model's ``Config``
+        is the runnable stage config of the method's model (its last localization stage, see
+        :attr:`RunResult.model_config`), with the pipeline config that runs every stage (and
+        gives the results) beside it as ``Pipeline Config``; runs that did not record stage
+        configs give the pipeline config as ``Config``.
+        Metadata values are strings, numbers or lists of strings, as ``mim search`` reads them.
     """
     collection = collection or default_collection(config_dir)
     models, names, datasets = [], set(), []
@@ -818,13 +845,18 @@ def build_metafile(rows: Sequence[LeaderboardRow],
             metadata['Parameters'] = row.params
         if row.train_time_s is not None:
             metadata['Training Time (s)'] = round(row.train_time_s, 1)
-        seeds = [s for s in row.seeds if s is not None]
+        seeds = [str(s) for s in row.seeds if s is not None]  # mim lower()s list items
         if seeds:
             metadata['Seeds'] = seeds
+        if row.precision:
+            metadata['Precision'] = row.precision
+        configs: Dict[str, Any] = {'Config': row.stage_config or row.config}
+        if row.stage_config and row.config and row.stage_config != row.config:
+            configs['Pipeline Config'] = row.config
         models.append({
             'Name': name,
             'In Collection': collection,
-            'Config': row.config,
+            **configs,
             'Metadata': metadata,
             'Results': {
                 'Task': 'Semantic Segmentation',
@@ -836,8 +868,11 @@ def build_metafile(rows: Sequence[LeaderboardRow],
     if models:
         coll: Dict[str, Any] = {'Name': collection, 'Metadata': {'Training Data': datasets}}
         readme = osp.join(config_dir, 'README.md')
+        project_readme = osp.join(osp.dirname(osp.normpath(config_dir)), 'README.md')
         if osp.isfile(readme):
             coll['README'] = readme
+        elif osp.basename(osp.normpath(config_dir)) == 'configs' and osp.isfile(project_readme):
+            coll['README'] = project_readme  # a project's configs/: its README beside them
         collections.append(coll)
     return {'Collections': collections, 'Models': models}
 
@@ -874,7 +909,9 @@ def merge_metafile(existing: Optional[dict], generated: dict, path: str = 'metaf
     Collections and models are matched by ``Name``; generated keys replace old ones, keys only
     the old entry has (Weights, Training log, Paper, ...) are kept, ``Metadata`` is merged key by
     key and ``Results`` of another task or dataset are kept next to the new one. Other top-level
-    keys are kept.
+    keys are kept. A generated model without ``Paper``, ``Code`` or ``Framework`` takes its
+    collection's (``Paper``, ``Code``, the first of ``Frameworks``), as MMSeg's metafiles repeat
+    them per model.
 
     Args:
         existing (dict, optional): The parsed existing file (None or empty: none).
@@ -921,6 +958,17 @@ def merge_metafile(existing: Optional[dict], generated: dict, path: str = 'metaf
                     target[k] = v
         if old or key in existing:
             merged[key] = old
+    collections = {c['Name']: c for c in merged.get('Collections') or []}
+    generated_names = {e['Name'] for e in generated.get('Models', [])}
+    for model in merged.get('Models') or []:
+        coll = collections.get(model.get('In Collection'))
+        if not coll or model['Name'] not in generated_names:
+            continue
+        for src, dst in (('Paper', 'Paper'), ('Code', 'Code'), ('Frameworks', 'Framework')):
+            value = coll.get(src)
+            if value and dst not in model:
+                value = value[0] if src == 'Frameworks' and isinstance(value, list) else value
+                model[dst] = copy.deepcopy(value)  # no YAML anchors between models
     return merged
 
 

@@ -349,7 +349,7 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     assert models['voc_model'] == existing['Models'][0]
     assert models['pipeline_drs']['Weights'] == 'https://x/y.pth'
     assert models['pipeline_drs']['Metadata']['Batch Size'] == 10
-    assert models['pipeline_drs']['Metadata']['Seeds'] == [0, 1]
+    assert models['pipeline_drs']['Metadata']['Seeds'] == ['0', '1']  # strings, as mim reads them
     # the VOC result is kept next to the synthetic one
     results = models['pipeline_drs']['Results']
     assert [r['Dataset'] for r in results] == ['VOC', 'synthetic']
@@ -359,6 +359,45 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     update_metafile(rows, 'configs/drs')
     with open(path) as f:
         assert f.read() == first
+
+
+def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
+    """Config: the method's own stage config (its last localization stage), the pipeline config
+    beside it; models take Paper, Code and Framework from their collection."""
+    monkeypatch.chdir(tmp_path)
+    os.makedirs('configs/drs')
+    stage_cfgs = dict(cam='configs/drs/cam.py', refine='configs/drs/refine.py',
+                      seg='configs/drs/seg.py')
+    for seed in (0, 1):
+        path = _write_pipeline(str(tmp_path / 'runs' / f's{seed}'), 'DRS', seed, [1, 2, 3, 4],
+                               config='configs/drs/pipeline_drs.py')
+        with open(path) as f:
+            obj = json.load(f)
+        for stage in obj['stages']:
+            stage['config'] = stage_cfgs.get(stage['stage'])
+        obj['precision'] = 'fp32'
+        with open(path, 'w') as f:
+            json.dump(obj, f)
+    rows = aggregate_runs(collect_results([str(tmp_path / 'runs')])[0])
+    model = build_metafile(rows, 'configs/drs')['Models'][0]
+    assert model['Config'] == 'configs/drs/cam.py'
+    assert model['Pipeline Config'] == 'configs/drs/pipeline_drs.py'
+    assert list(model)[:4] == ['Name', 'In Collection', 'Config', 'Pipeline Config']
+    assert model['Metadata']['Precision'] == 'fp32'
+    for value in model['Metadata'].values():  # what mim's search can lower() and join
+        assert isinstance(value, (str, int, float)) or all(isinstance(v, str) for v in value)
+    # without a localization stage the segmentation stage is the model
+    for run in rows[0].runs:
+        run.stages = [s for s in run.stages if s.kind != 'localization']
+    assert rows[0].stage_config == 'configs/drs/seg.py'
+
+    existing = {'Collections': [{'Name': 'DRS', 'Paper': {'Title': 'T', 'URL': 'u'},
+                                 'Code': 'mmwsss/x.py', 'Frameworks': ['PyTorch']}]}
+    merged = merge_metafile(existing, build_metafile(rows, 'configs/drs'))
+    model = merged['Models'][0]
+    assert (model['Paper'], model['Code'], model['Framework']) == (
+        {'Title': 'T', 'URL': 'u'}, 'mmwsss/x.py', 'PyTorch')
+    assert model['Config'] == 'configs/drs/seg.py'
 
 
 def test_default_collection_names_the_method_folder():
