@@ -24,7 +24,7 @@ from PIL import Image
 
 __all__ = [
     'CamGridRow', 'build_vis_model', 'build_vis_dataset', 'select_indices', 'collect_row',
-    'render_grid', 'grid_size', 'make_cam_grid'
+    'row_from_prediction', 'render_grid', 'grid_size', 'make_cam_grid'
 ]
 
 _FILE = 'mmwsss/visualization/cam_grid.py'
@@ -267,6 +267,40 @@ def collect_row(model: torch.nn.Module,
         gt = _read_label_png(info['seg_map_path'], size, 'ground-truth mask')
     return CamGridRow(img_id, image, maps_np.astype(np.float32), list(classes), label,
                       label_title, gt)
+
+
+def row_from_prediction(sample, image: np.ndarray, img_id: str,
+                        is_map_model: bool) -> CamGridRow:
+    """A grid row from a prediction the model already made (e.g. in a validation loop).
+
+    Args:
+        sample (SegDataSample): A ``predict`` output with ``seg_logits`` (C, h, w) and
+            ``pred_sem_seg``, optionally ``gt_sem_seg`` and ``gt_cls_label``.
+        image (np.ndarray): The RGB uint8 (H, W, 3) image.
+        img_id (str): Its id.
+        is_map_model (bool): ``seg_logits[1:]`` are localization maps in [0, 1] (a map model's
+            prediction) rather than logits (softmax scores are shown then).
+
+    Returns:
+        CamGridRow: The row, everything at the image's size; the maps are those of the image's
+        classes (its image-level labels, else the predicted classes).
+    """
+    size = image.shape[:2]
+    logits = sample.seg_logits.data.detach().float().cpu()
+    maps = logits[1:] if is_map_model else logits.softmax(dim=0)[1:]
+    maps = _to_size(maps, size, 'bilinear')
+    num_fg = maps.shape[0]
+    classes = _image_classes(sample, {}, num_fg)
+    label = _to_size(sample.pred_sem_seg.data.cpu(), size, 'nearest')[0].long().numpy()
+    if classes is None:
+        classes = sorted(int(c) for c in np.unique(label) if 0 < c <= num_fg)
+    maps_np = maps[[c - 1 for c in classes]].clamp(0, 1).numpy() if classes \
+        else np.zeros((0, ) + tuple(size), np.float32)
+    gt = None
+    if 'gt_sem_seg' in sample:
+        gt = _to_size(sample.gt_sem_seg.data.cpu(), size, 'nearest')[0].long().numpy()
+    return CamGridRow(img_id, image, maps_np.astype(np.float32), list(classes), label,
+                      'prediction', gt)
 
 
 # --------------------------------------------------------------------------------------- drawing
