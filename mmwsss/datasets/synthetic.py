@@ -83,6 +83,12 @@ class DifficultyParams:
         sal_miss (float): Probability that a part of an object is missing from the saliency map.
         sal_miss_whole (float): Probability that a whole object is missing from it.
         sal_false_alarm (float): Probability of a false salient region per image.
+        body_size (tuple[float, float]): Range of a body's semi-major axis, as a share of the
+            image side (one object; more objects are drawn smaller).
+        body_aspect (tuple[float, float]): Range of a body's minor / major axis ratio.
+        part_offset (tuple[float, float], optional): Where the part sits: None anywhere inside
+            the body; a range of distances from the body's centre along its major axis, as a
+            share of the semi-major axis, towards a random end (a head at the end of a body).
     """
     clutter: int
     decoys: float
@@ -95,6 +101,9 @@ class DifficultyParams:
     sal_miss: float
     sal_miss_whole: float
     sal_false_alarm: float
+    body_size: Tuple[float, float] = (0.24, 0.33)
+    body_aspect: Tuple[float, float] = (0.6, 0.9)
+    part_offset: Optional[Tuple[float, float]] = None
 
 
 def resolve_difficulty(difficulty: Union[str, float]) -> float:
@@ -136,8 +145,13 @@ def difficulty_params(difficulty: Union[str, float],
                              f'{sorted(params.__dataclass_fields__)}')
         values = asdict(params)
         for key, value in overrides.items():
-            values[key] = tuple(value) if isinstance(value, list) else value
+            values[key] = tuple(value) if isinstance(value, (list, tuple)) else value
         params = DifficultyParams(**values)
+        for key in ('body_size', 'body_aspect', 'part_offset', 'part_frac'):
+            value = getattr(params, key)
+            if value is not None and (len(value) != 2 or not 0 < value[0] <= value[1]):
+                raise ValueError(f'generator parameter {key} must be a (low, high) range of '
+                                 f'positive numbers, got {value!r}')
     return params
 
 
@@ -508,10 +522,12 @@ def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_ob
     """Body and part masks of one object at a random place (None if it does not fit)."""
     shape = spec.body_shape if rng.random() < params.body_shape_bias else \
         BODY_SHAPES[int(rng.integers(len(BODY_SHAPES)))]
-    a = size * rng.uniform(0.24, 0.33) * _crowd_scale(n_objects) * object_scale
-    b = a * rng.uniform(0.6, 0.9)
-    outline = _rotate(_body_outline(shape, a, b, rng), rng.uniform(0, np.pi))
-    outline = _place(rng, outline, size)
+    a = size * rng.uniform(*params.body_size) * _crowd_scale(n_objects) * object_scale
+    b = a * rng.uniform(*params.body_aspect)
+    local = _body_outline(shape, a, b, rng)
+    angle = rng.uniform(0, np.pi)
+    rotated = _rotate(local, angle)
+    outline = _place(rng, rotated, size)
     if outline is None:
         return None
     body = _fill([outline], size)
@@ -524,7 +540,13 @@ def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_ob
     ys, xs = np.nonzero(inner)
     if len(xs) == 0:
         return None
-    k = int(rng.integers(len(xs)))
+    if params.part_offset is None:
+        k = int(rng.integers(len(xs)))
+    else:  # near one end of the major axis: the inner pixel closest to that point
+        along = rng.uniform(*params.part_offset) * a * (1 if rng.random() < 0.5 else -1)
+        across = rng.uniform(-0.15, 0.15) * b
+        target = _rotate(np.array([[along, across]]), angle)[0] + (outline[0] - rotated[0])
+        k = int(np.argmin((xs - target[0])**2 + (ys - target[1])**2))
     cx, cy = float(xs[k]), float(ys[k])
     if spec.part_shape == 'square':
         h = side / 2

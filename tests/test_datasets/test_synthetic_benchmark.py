@@ -125,3 +125,38 @@ def test_cli(tmp_path, capsys):
     assert meta['num_object_classes'] == 3 and meta['difficulty'] == 0.8 and meta['seed'] == 7
     assert tool.main(
         [str(tmp_path / 'cli_pre'), '--pretrain', '--num-train', '4', '--num-val', '0']) == 0
+
+
+def _part_distance(params):
+    """Mean distance of a single object's part centroid from its centroid, over its size."""
+    found = []
+    for i in range(40):
+        s = make_sample(sample_rng(5, 'train', i), 4, 96, 'medium', max_objects=1, params=params)
+        obj, part = s.mask > 0, s.part_mask > 0
+        oy, ox = np.nonzero(obj)
+        py, px = np.nonzero(part)
+        found.append(np.hypot(oy.mean() - py.mean(), ox.mean() - px.mean()) / np.sqrt(obj.sum()))
+    return float(np.mean(found))
+
+
+def test_elongated_bodies_with_parts_at_an_end():
+    anywhere = _part_distance(dict(body_aspect=(0.35, 0.55)))
+    at_end = _part_distance(dict(body_aspect=(0.35, 0.55), part_offset=(0.55, 0.75)))
+    assert at_end > 1.5 * anywhere  # the part sits towards an end of the major axis
+    with pytest.raises(ValueError, match='part_offset must be a'):
+        make_sample(sample_rng(0, 'train', 0), params=dict(part_offset=(0.8, 0.2)))
+    with pytest.raises(ValueError, match='unknown generator parameters'):
+        make_sample(sample_rng(0, 'train', 0), params=dict(head_size=1))
+
+
+def test_voc_cooccurrence_matches_vocs_class_counts():
+    counts = np.zeros(5)
+    for i in range(400):
+        s = make_sample(sample_rng(2, 'train', i), 4, 48, 'medium', max_objects=4,
+                        cooccurrence='voc')
+        counts[len(s.labels)] += 1
+    share = counts[1:] / counts[1:].sum()
+    # VOC 2012 train_aug: 63.7 / 27.3 / 7.3 / 1.6 % of images show 1 / 2 / 3 / 4+ classes (an
+    # object that does not fit is dropped, which moves a few images one class down)
+    assert abs(share[0] - 0.637) < 0.08 and abs(share[1] - 0.273) < 0.07
+    assert share[2] < 0.12 and share[3] < 0.04
