@@ -5,7 +5,7 @@
 # make_synthetic_benchmark.py data/synthetic and data/synthetic_pretrain --pretrain)
 # Fixed delta 0.55 here, not the paper's learnable variant: on this benchmark the learnable suppressor
 # kept the classifier at chance (loss ~0.69 over 400 iterations, see README.md); the fixed one trains.
-_stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-20e_synthetic-128x128.py'
+_stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-20e_synthetic-192x192.py'
 _backbone = '{pretrain.work_dir}/backbone.pth'
 pipeline = dict(
     method='DRS (fixed, delta 0.55)',
@@ -17,7 +17,7 @@ pipeline = dict(
         dict(
             name='pretrain',
             kind='pretrain',
-            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-pretrain-128x128.py',
+            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-30e_synthetic-pretrain-128x128.py',
             work_dir='work_dirs/synthetic_pretrain',
             split='val',
             metric='multi-label/mAP'),
@@ -30,7 +30,7 @@ pipeline = dict(
         dict(
             name='refine',
             kind='refined',
-            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-128x128.py',
+            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
                 'train_dataloader.dataset.pipeline.2.maps_dir': '{stage1.work_dir}/pseudo_labels/maps',
@@ -42,7 +42,7 @@ pipeline = dict(
         dict(
             name='segmentation',
             kind='segmentation',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-128x128.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path':
                 '{refine.work_dir}/pseudo_labels/labels'
@@ -51,6 +51,6 @@ pipeline = dict(
         dict(
             name='supervised',
             kind='supervised',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-128x128.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py',
             work_dir='work_dirs/synthetic_supervised'),
     ])

@@ -48,8 +48,9 @@ COOCCURRENCE = ('uniform', 'voc')
 #: The embedded benchmark as `make demo` and the leaderboard write it (``generate_synthetic_benchmark``
 #: arguments besides ``out_dir`` and ``seed``), and its pretraining set (the ImageNet stand-in).
 SYNTHETIC_BENCHMARK = dict(
-    num_train=400, num_val=100, num_object_classes=4, image_size=128, difficulty='medium',
-    max_objects=4, cooccurrence='voc')
+    num_train=400, num_val=100, num_object_classes=4, image_size=192, difficulty='medium',
+    max_objects=4, cooccurrence='voc',
+    params=dict(body_size=(0.32, 0.42), body_aspect=(0.35, 0.55), part_offset=(0.45, 0.65)))
 SYNTHETIC_PRETRAIN = dict(
     num_train=800, num_val=200, num_object_classes=8, image_size=128, difficulty='medium',
     max_objects=3)

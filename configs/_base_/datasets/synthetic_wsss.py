@@ -1,4 +1,4 @@
-# The embedded synthetic benchmark (VOC layout, 4 object classes, 128x128), made by
+# The embedded synthetic benchmark (VOC layout, 4 object classes, 192x192), made by
 #   python tools/dataset_converters/make_synthetic_benchmark.py data/synthetic
 # Same recipe as VOC at a fifth of the size; saliency maps ship with it.
 dataset_type = 'SyntheticWSSSDataset'
@@ -6,10 +6,10 @@ data_root = 'data/synthetic'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='Resize', scale=(154, 154), keep_ratio=False),
+    dict(type='Resize', scale=(230, 230), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
-    dict(type='RandomCrop', crop_size=(128, 128)),
+    dict(type='RandomCrop', crop_size=(192, 192)),
     dict(type='PackWSSSInputs'),
 ]
 # evaluation only: GT masks and the discriminative-part masks (part / body recall of the maps)

@@ -15,7 +15,7 @@ pipeline = dict(
         dict(
             name='pretrain',
             kind='pretrain',
-            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-10e_synthetic-pretrain-128x128.py',
+            config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-30e_synthetic-pretrain-128x128.py',
             work_dir='work_dirs/synthetic_pretrain',
             split='val',
             metric='multi-label/mAP'),
@@ -23,14 +23,14 @@ pipeline = dict(
         dict(
             name='stage1',
             kind='localization',
-            config='configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-128x128.py',
+            config='configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py',
             work_dir='work_dirs/pipeline_cam_synthetic/stage1',
             cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
             metric='sweep/best_mIoU'),
         dict(
             name='expand',
             kind='localization',
-            config=_esol + 'esol-expand_vgg16-x0.25_1xb10-10e_synthetic-128x128.py',
+            config=_esol + 'esol-expand_vgg16-x0.25_1xb10-10e_synthetic-192x192.py',
             cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}'},
             metric='sweep/best_mIoU',
             # pseudo labels straight from this stage's maps (its PseudoLabelHook, saliency rule)
@@ -38,7 +38,7 @@ pipeline = dict(
         dict(
             name='shrink',
             kind='localization',
-            config=_esol + 'esol-shrink_vgg16-x0.25_1xb10-10e_synthetic-128x128.py',
+            config=_esol + 'esol-shrink_vgg16-x0.25_1xb10-10e_synthetic-192x192.py',
             cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}'},
             metric='sweep/best_mIoU',
             # pseudo labels straight from this stage's maps (its PseudoLabelHook, saliency rule)
@@ -46,7 +46,7 @@ pipeline = dict(
         dict(
             name='refine',
             kind='refined',
-            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-128x128.py',
+            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
                 'train_dataloader.dataset.pipeline.2.maps_dir':
@@ -57,7 +57,7 @@ pipeline = dict(
         dict(
             name='segmentation',
             kind='segmentation',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-128x128.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path':
                 '{refine.work_dir}/pseudo_labels/labels'
@@ -65,6 +65,6 @@ pipeline = dict(
         dict(
             name='supervised',
             kind='supervised',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-128x128.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py',
             work_dir='work_dirs/synthetic_supervised'),
     ])

@@ -21,7 +21,7 @@ STAGE_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIG_DIR, '*.py'))
                        if not osp.basename(p).startswith('pipeline_'))
 PIPELINES = sorted(glob.glob(osp.join(CONFIG_DIR, 'pipeline_*.py')))
 SYNTHETIC_PIPELINES = [p for p in PIPELINES if p.endswith('_synthetic.py')]
-SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-20e_synthetic-128x128.py'
+SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-20e_synthetic-192x192.py'
 
 
 def _load(name_or_path):
@@ -82,12 +82,12 @@ def test_full_size_maps(name):
 
 
 def _batch(cfg, n=2):
-    """The config's train pipeline (after loading) on in-memory 128x128 images."""
+    """The config's train pipeline (after loading) on in-memory 192x192 images."""
     pipeline = Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline[1:]])
     rng = np.random.default_rng(0)
     items = [
-        pipeline(dict(img=rng.integers(0, 255, (128, 128, 3), dtype=np.uint8), img_path=f'{i}.png',
-                      ori_shape=(128, 128), img_shape=(128, 128), cls_labels=[1 + i, 3],
+        pipeline(dict(img=rng.integers(0, 255, (192, 192, 3), dtype=np.uint8), img_path=f'{i}.png',
+                      ori_shape=(192, 192), img_shape=(192, 192), cls_labels=[1 + i, 3],
                       num_classes=5,
                       seg_fields=[]))
         for i in range(n)
@@ -103,7 +103,7 @@ def test_synthetic_training_step_and_inference():
     model.init_weights()
     np.random.seed(0)
     data = model.data_preprocessor(_batch(cfg), training=True)
-    assert data['inputs'].shape == (4, 3, 128, 128)  # 2 images + 2 twins
+    assert data['inputs'].shape == (4, 3, 192, 192)  # 2 images + 2 twins
     labels = torch.stack([s.gt_cls_label for s in data['data_samples']])
     assert torch.equal(labels[:2], labels[2:])
     losses = model(**data, mode='loss')
@@ -113,11 +113,11 @@ def test_synthetic_training_step_and_inference():
     # inference: no twins, maps at the input size
     model.eval()
     data = model.data_preprocessor(_batch(cfg), training=False)
-    assert data['inputs'].shape == (2, 3, 128, 128)
+    assert data['inputs'].shape == (2, 3, 192, 192)
     with torch.no_grad():
         samples = model(**data, mode='predict')
-    assert samples[0].seg_logits.data.shape == (5, 128, 128)
-    assert samples[0].pred_sem_seg.data.shape == (1, 128, 128)
+    assert samples[0].seg_logits.data.shape == (5, 192, 192)
+    assert samples[0].pred_sem_seg.data.shape == (1, 192, 192)
 
 
 @pytest.mark.parametrize('path', SYNTHETIC_PIPELINES, ids=osp.basename)
@@ -128,7 +128,7 @@ def test_pipelines_swap_only_stage1(path):
     stage1 = next(s for s in runner.stages if s['name'] == 'stage1')
     method = osp.basename(path)[len('pipeline_'):-len('_synthetic.py')]
     assert stage1['config'] == (f'projects/destruction_learning/configs/'
-                                f'{method}_vgg16-x0.25_1xb10-20e_synthetic-128x128.py')
+                                f'{method}_vgg16-x0.25_1xb10-20e_synthetic-192x192.py')
     for stage, ref in zip(runner.stages, base.pipeline.stages):
         if stage['name'] != 'stage1':
             assert stage['config'] == ref['config']

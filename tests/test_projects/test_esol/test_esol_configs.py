@@ -20,7 +20,7 @@ CONFIGS = osp.join(ROOT, 'projects', 'esol', 'configs')
 STAGE_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIGS, '*.py'))
                        if not osp.basename(p).startswith('pipeline_'))
 PIPELINES = sorted(glob.glob(osp.join(CONFIGS, 'pipeline_*.py')))
-SYNTHETIC = 'esol-{}_vgg16-x0.25_1xb10-10e_synthetic-128x128.py'
+SYNTHETIC = 'esol-{}_vgg16-x0.25_1xb10-10e_synthetic-192x192.py'
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ val_evaluator = [
 ]
 test_evaluator = val_evaluator
 # After training: the stage-1 maps (the refinement targets) and pseudo labels made from them directly.
-# 128 px images: the official scales {256, 320, 384} of a 320 input become {102, 128, 154}.
+# 192 px images: the official scales {256, 320, 384} of a 320 input become {154, 192, 230}.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',
@@ -26,7 +26,7 @@ custom_hooks = [
             ann_file='ImageSets/Segmentation/train.txt',
             pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
         out_dir='pseudo_labels',
-        scales=(102, 128, 154),
+        scales=(154, 192, 230),
         batch_size=16,
         pseudo_label_cfg=dict(mode='saliency')),
     # the maps of every 100th image of each validation / test pass, sent to the visualizer's

@@ -25,7 +25,7 @@ val_evaluator = [
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),
 ]
 test_evaluator = val_evaluator
-# 128 px images: the official scales {256, 320, 384} of a 320 input become {102, 128, 154}.
+# 192 px images: the official scales {256, 320, 384} of a 320 input become {154, 192, 230}.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',
@@ -35,7 +35,7 @@ custom_hooks = [
             ann_file='ImageSets/Segmentation/train.txt',
             pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
         out_dir='pseudo_labels',
-        scales=(102, 128, 154),
+        scales=(154, 192, 230),
         batch_size=16,
         # labels from the raw refined scores (a class above 1 beats a background of 1), as the
         # official pseudo-label script; the stored maps are clipped to [0, 1]

@@ -2,17 +2,17 @@
 # x0.25, configs/drs) where every training image also joins the batch as its destructed twin (4x4
 # grid, each cell moved at most 1 cell per axis), with the same image-level labels; off at test
 # time.
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-128x128.py']
+_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='Resize', scale=(154, 154), keep_ratio=False),
+    dict(type='Resize', scale=(230, 230), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
-    dict(type='RandomCrop', crop_size=(128, 128)),
+    dict(type='RandomCrop', crop_size=(192, 192)),
     dict(type='LowLevelDestruction', grid_size=4, jitter=1, prob=1.0),
     dict(type='PackDestructionInputs'),
 ]
