@@ -5,7 +5,7 @@
 # make_synthetic_benchmark.py data/synthetic and data/synthetic_pretrain --pretrain)
 # Fixed delta 0.55 here, not the paper's learnable variant: on this benchmark the learnable suppressor
 # kept the classifier at chance (loss ~0.69 over 400 iterations, see README.md); the fixed one trains.
-_stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-20e_synthetic-192x192.py'
+_stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
 _backbone = '{pretrain.work_dir}/backbone.pth'
 pipeline = dict(
     method='DRS (fixed, delta 0.55)',

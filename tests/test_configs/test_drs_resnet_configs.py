@@ -66,8 +66,8 @@ def test_voc_resnet_configs(name, backbone, backbone_drs, learnable):
 
 @pytest.mark.parametrize('kind', ['learnable', 'fixed0.55'])
 def test_synthetic_resnet_config_follows_the_vgg_one(kind):
-    ours = _load(f'drs-{kind}_r50-v1c-w16-d8_1xb10-20e_synthetic-192x192.py')
-    vgg = _load(f'drs-{kind}_vgg16-x0.25_1xb10-20e_synthetic-192x192.py')
+    ours = _load(f'drs-{kind}_r50-v1c-w16-d8_1xb10-45e_synthetic-192x192.py')
+    vgg = _load(f'drs-{kind}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
     # only the backbone and the head's input width differ
     for key in ('train_dataloader', 'val_dataloader', 'custom_hooks', 'optim_wrapper',
                 'param_scheduler', 'train_cfg', 'val_evaluator'):

@@ -76,7 +76,7 @@ def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
         'suppressor_stats_tool', osp.join(ROOT, 'tools/analysis_tools/suppressor_stats.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-20e_synthetic-192x192.py')
+    config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
     out = tmp_path / 'stats.md'
     rc = tool.main([
         config, '--num', '3', '--batch-size', '2', '--out', str(out), '--cfg-options',

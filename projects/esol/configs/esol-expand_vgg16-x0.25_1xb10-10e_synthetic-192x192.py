@@ -3,7 +3,7 @@
 # expansion sampler's offsets ascend the classification loss (gradient reversal) while the CAM head
 # descends it; backbone frozen. Seeds after expansion are scored on train (sweep, precision/recall)
 # and written by the stage-1 PseudoLabelHook inherited here.
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py']
+_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imports=False)
 stage1_checkpoint = 'work_dirs/pipeline_cam_synthetic/stage1/epoch_20.pth'
 # 8 x 8 feature maps here: offsets bounded to 2 feature pixels (16 image pixels)

@@ -23,7 +23,7 @@ pipeline = dict(
         dict(
             name='stage1',
             kind='localization',
-            config='configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py',
+            config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
             work_dir='work_dirs/pipeline_cam_synthetic/stage1',
             cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
             metric='sweep/best_mIoU'),

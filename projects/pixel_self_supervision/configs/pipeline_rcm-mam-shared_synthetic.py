@@ -6,5 +6,5 @@ pipeline = dict(
     skip_stages=['support'],
     stage_overrides=dict(stage1=dict(
         config='projects/pixel_self_supervision/configs/'
-        'rcm-mam-shared_vgg16-x0.25_1xb10-20e_synthetic-192x192.py',
+        'rcm-mam-shared_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
         cfg_options=dict(_delete_=True, **{'model.backbone.init_cfg.checkpoint': _base_._backbone}))))

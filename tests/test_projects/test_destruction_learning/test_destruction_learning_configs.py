@@ -21,7 +21,7 @@ STAGE_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIG_DIR, '*.py'))
                        if not osp.basename(p).startswith('pipeline_'))
 PIPELINES = sorted(glob.glob(osp.join(CONFIG_DIR, 'pipeline_*.py')))
 SYNTHETIC_PIPELINES = [p for p in PIPELINES if p.endswith('_synthetic.py')]
-SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-20e_synthetic-192x192.py'
+SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
 
 
 def _load(name_or_path):
@@ -128,7 +128,7 @@ def test_pipelines_swap_only_stage1(path):
     stage1 = next(s for s in runner.stages if s['name'] == 'stage1')
     method = osp.basename(path)[len('pipeline_'):-len('_synthetic.py')]
     assert stage1['config'] == (f'projects/destruction_learning/configs/'
-                                f'{method}_vgg16-x0.25_1xb10-20e_synthetic-192x192.py')
+                                f'{method}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
     for stage, ref in zip(runner.stages, base.pipeline.stages):
         if stage['name'] != 'stage1':
             assert stage['config'] == ref['config']

@@ -20,7 +20,7 @@ CONFIG_DIR = osp.join(ROOT, 'projects', 'pixel_self_supervision', 'configs')
 ALL = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
 PIPELINES = [p for p in ALL if osp.basename(p).startswith('pipeline_')]
 STAGES = [p for p in ALL if p not in PIPELINES]
-SYNTHETIC = 'vgg16-x0.25_1xb10-20e_synthetic-192x192.py'
+SYNTHETIC = 'vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
 PACKAGE = 'projects.pixel_self_supervision.pixel_self_supervision'
 
 

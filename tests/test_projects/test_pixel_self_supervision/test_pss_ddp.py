@@ -14,7 +14,7 @@ from mmwsss.datasets import generate_synthetic_benchmark
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 HERE = osp.dirname(osp.abspath(__file__))
 BASE = osp.join(ROOT, 'projects/pixel_self_supervision/configs/'
-                'rcm-mam-ema_vgg16-x0.25_1xb10-20e_synthetic-192x192.py')
+                'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
 
 
 def test_ema_support_net_stays_in_sync_across_two_ranks(tmp_path):

@@ -3,9 +3,9 @@
 # initialised from the synthetic pretraining); SupportNet: frozen, the plain-CAM stage-1 checkpoint
 # (what pipeline_cam_synthetic.py's stage 1 writes; the pipeline configs pass it through
 # `{support.checkpoint}`). Alone:
-#   python tools/train.py projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py \
+#   python tools/train.py projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py \
 #       --cfg-options model.support_checkpoint=<a CAM stage-1 checkpoint>
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py']
+_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],
     allow_failed_imports=False)

@@ -2,7 +2,7 @@
 # initialised from the synthetic pretraining run (the ImageNet stand-in).
 _base_ = [
     '../_base_/models/drs_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_20e_drs_synthetic.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_45e_drs_synthetic.py'
 ]
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(

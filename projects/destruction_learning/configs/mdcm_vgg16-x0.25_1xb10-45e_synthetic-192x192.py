@@ -1,6 +1,6 @@
 # Destruction learning, MDCM only, on the synthetic benchmark: the plain-CAM recipe (configs/drs)
 # with the Mid-Level Distribution-and-Collection Module around its VGG16 x0.25.
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-20e_synthetic-192x192.py']
+_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False)

@@ -1,6 +1,6 @@
 # Destruction learning, both modules, on the synthetic benchmark: LLDM twins in the batch and MDCM
 # around the VGG16 x0.25 of the plain-CAM recipe.
-_base_ = ['./lldm_vgg16-x0.25_1xb10-20e_synthetic-192x192.py']
+_base_ = ['./lldm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 # MDCM: after pool3 (output stride 8) the feature map is also cut into 2x2 patches that run alone
 # through conv4-conv5 (shared weights), stitched back and concatenated with the full path (head
 # input 2x wider).
