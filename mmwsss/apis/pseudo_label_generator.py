@@ -8,7 +8,6 @@ labels), stores the maps (uint8 npz) and the pseudo label (palette PNG) atomical
 both against the ground-truth masks where the dataset has them.
 """
 import copy
-import json
 import math
 import os
 import os.path as osp
@@ -32,13 +31,15 @@ from torch.utils.data import DataLoader, Dataset
 
 from mmwsss.datasets.transforms import LoadPartMask, LoadSaliencyMap
 from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, PseudoLabelMetric
-from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps, uses_crf
+from mmwsss.datasets.stage_files import (atomic_write_json, full_palette, image_id,
+                                         is_complete_npz, is_complete_png, load_label_png,
+                                         load_maps, maps_to_uint8, remove_tmp_files,
+                                         save_label_png, save_maps, uint8_to_maps)
+from mmwsss.pseudo_labels import generate_pseudo_label, uses_crf
 from mmwsss.registry import DATASETS
 from mmwsss.utils.precision import (PRECISIONS, autocast_context, channels_last_model,
                                     describe_precision, precision_name, resolve_channels_last,
                                     resolve_precision)
-from .storage import (atomic_write_bytes, full_palette, image_id, is_complete_npz,
-                      is_complete_png, load_label_png, load_maps, save_label_png, save_maps)
 
 __all__ = ['PseudoLabelGenerator', 'DEFAULT_GENERATION_PIPELINE']
 
@@ -519,12 +520,7 @@ class PseudoLabelGenerator:
         folders = [self.maps_dir] if self.save_maps else []
         folders += [self.labels_dir] if self.save_labels else []
         for folder in folders:
-            for name in os.listdir(folder):
-                if name.startswith('.') and name.endswith(('.npz.tmp', '.png.tmp')):
-                    try:
-                        os.remove(osp.join(folder, name))
-                    except FileNotFoundError:
-                        pass
+            remove_tmp_files(folder)
 
     def generate(self, model: nn.Module, logger: Any = None) -> int:
         """Write the missing maps and labels of this rank's shard.
@@ -783,5 +779,4 @@ class PseudoLabelGenerator:
                 labels_from_raw_maps=self.labels_from_raw_maps,
                 pseudo_label_cfg=self.pseudo_label_cfg if self.save_labels else None,
                 map_bg_thr=self.map_bg_thr))
-        data = json.dumps(content, indent=2, sort_keys=True, default=str).encode('utf-8')
-        atomic_write_bytes(self.metrics_path, data + b'\n')
+        atomic_write_json(self.metrics_path, content)

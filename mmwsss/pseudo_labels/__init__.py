@@ -8,11 +8,9 @@ segmentors' ``seg_logits[1:]``); labels are uint8 (H, W) with 0 = background, 1.
 from .crf import build_label_crf, crf_argmax
 from .generate import PSEUDO_LABEL_MODES, generate_pseudo_label, uses_crf
 from .saliency_fusion import fuse_with_saliency
-from .storage import maps_to_uint8, uint8_to_maps
 from .threshold_fusion import fuse_with_threshold
 
 __all__ = [
     'fuse_with_saliency', 'fuse_with_threshold', 'generate_pseudo_label',
-    'PSEUDO_LABEL_MODES', 'maps_to_uint8', 'uint8_to_maps', 'build_label_crf', 'crf_argmax',
-    'uses_crf'
+    'PSEUDO_LABEL_MODES', 'build_label_crf', 'crf_argmax', 'uses_crf'
 ]

@@ -8,7 +8,8 @@ from generation_helpers import GEN_PIPELINE, NUM_FG, SCALES, tiny_model_cfg
 
 import mmwsss.apis.pseudo_label_generator as generator_module
 import mmwsss.utils.precision as precision
-from mmwsss.apis import PseudoLabelGenerator, load_label_png, load_maps
+from mmwsss.apis import PseudoLabelGenerator
+from mmwsss.datasets.stage_files import load_label_png, load_maps
 from mmwsss.datasets import generate_synthetic_benchmark
 from mmwsss.registry import DATASETS, MODELS
 

@@ -11,10 +11,12 @@ from generation_helpers import NUM_FG, NUM_IMAGES, SCALES, build_tiny_model, dat
 from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
 
-import mmwsss.apis.storage as storage
-from mmwsss.apis import PseudoLabelGenerator, load_label_png, load_maps
-from mmwsss.apis.storage import full_palette
-from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps
+import mmwsss.datasets.stage_files as storage
+from mmwsss.apis import PseudoLabelGenerator
+from mmwsss.datasets.stage_files import load_label_png, load_maps
+from mmwsss.datasets.stage_files import full_palette
+from mmwsss.datasets.stage_files import maps_to_uint8, uint8_to_maps
+from mmwsss.pseudo_labels import generate_pseudo_label
 from mmwsss.registry import DATASETS
 
 

@@ -11,8 +11,10 @@ import pytest
 from generation_helpers import NUM_FG, SCALES, dataset_cfg
 
 import mmwsss.models.utils.dense_crf as dense_crf
-from mmwsss.apis import PseudoLabelGenerator, load_label_png, load_maps
-from mmwsss.pseudo_labels import generate_pseudo_label, uint8_to_maps
+from mmwsss.apis import PseudoLabelGenerator
+from mmwsss.datasets.stage_files import load_label_png, load_maps
+from mmwsss.datasets.stage_files import uint8_to_maps
+from mmwsss.pseudo_labels import generate_pseudo_label
 
 CRF_RULE = dict(mode='saliency', crf=True)
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from mmwsss.apis.storage import full_palette, save_label_png, save_maps
+from mmwsss.datasets.stage_files import full_palette, save_label_png, save_maps
 from mmwsss.datasets import generate_synthetic_benchmark
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -724,9 +724,10 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
     import numpy as np
     import torch
 
-    from mmwsss.apis.storage import full_palette, image_id, save_label_png, save_maps
+    from mmwsss.datasets.stage_files import (full_palette, image_id, maps_to_uint8,
+                                             save_label_png, save_maps, uint8_to_maps)
     from mmwsss.datasets.transforms import LoadSaliencyMap
-    from mmwsss.pseudo_labels import generate_pseudo_label, maps_to_uint8, uint8_to_maps
+    from mmwsss.pseudo_labels import generate_pseudo_label
     from mmwsss.registry import DATASETS
 
     dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
@@ -780,7 +781,7 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
 
 def compare_outputs(dir_a: str, dir_b: str) -> dict:
     """Agreement of two generation runs' stored maps and labels (:class:`OutputAgreement`)."""
-    from mmwsss.apis.storage import load_label_png, load_maps
+    from mmwsss.datasets.stage_files import load_label_png, load_maps
     from mmwsss.utils.benchmark_utils import OutputAgreement
     agreement = OutputAgreement()
     for name in sorted(os.listdir(osp.join(dir_a, 'maps'))):

@@ -176,7 +176,7 @@ def load_scores(path: str, fmt: str, num_classes: int, size: Tuple[int, int],
         np.ndarray: float32 (C, H, W).
     """
     if fmt == 'npz':
-        from mmwsss.apis.storage import load_maps
+        from mmwsss.datasets.stage_files import load_maps
         try:
             maps, labels = load_maps(path)
         except ValueError as e:
@@ -256,7 +256,7 @@ def _check_size(got: Sequence[int], size: Tuple[int, int], path: str) -> None:
 
 def load_png(path: str, what: str) -> np.ndarray:
     """A label PNG (class indices) as uint8 (H, W)."""
-    from mmwsss.apis.storage import load_label_png
+    from mmwsss.datasets.stage_files import load_label_png
     try:
         return load_label_png(path)
     except FileNotFoundError:

@@ -1,16 +1,13 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Stored localization maps (the regression target of the DRS refinement
 stage), loaded so MMSeg's geometric transforms move them with the image."""
-import io
-import os.path as osp
-import zipfile
 from typing import Optional
 
-import mmengine.fileio as fileio
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmwsss.registry import TRANSFORMS
+from ..stage_files import image_id, load_maps, map_path
 
 # OpenCV (behind MMSeg's Resize) handles at most this many channels
 MAX_CV2_CHANNELS = 128
@@ -91,8 +88,8 @@ class LoadLocalizationMaps(BaseTransform):
                         'LoadLocalizationMaps: the data info has neither '
                         'img_id nor img_path, so the map file in '
                         f'{self.maps_dir} cannot be named')
-                img_id = osp.splitext(osp.basename(results['img_path']))[0]
-            return osp.join(self.maps_dir, f'{img_id}.npz')
+                img_id = image_id(results['img_path'])
+            return map_path(self.maps_dir, img_id)
         path = results.get('loc_map_path')
         if not path:
             raise KeyError(
@@ -100,26 +97,6 @@ class LoadLocalizationMaps(BaseTransform):
                 'map file; set maps_dir in the transform config (or '
                 'loc_map_path in the data info)')
         return path
-
-    def _read(self, path: str):
-        try:
-            data = fileio.get(path, backend_args=self.backend_args)
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f'LoadLocalizationMaps: localization map file {path} does not '
-                'exist; generate the maps first (PseudoLabelHook or '
-                'tools/gen_pseudo_labels.py)') from None
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                missing = {'maps', 'labels'} - set(npz.files)
-                if missing:
-                    raise ValueError(f'it lacks the arrays {sorted(missing)} '
-                                     f'(has {sorted(npz.files)})')
-                return npz['maps'], npz['labels']
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile,
-                KeyError) as e:
-            raise ValueError(f'LoadLocalizationMaps: localization map file '
-                             f'{path} cannot be read: {e}') from e
 
     def transform(self, results: dict) -> dict:
         """Read the maps of one image.
@@ -144,26 +121,7 @@ class LoadLocalizationMaps(BaseTransform):
                 f'LoadLocalizationMaps: {num_fg} foreground classes exceed '
                 f'the {MAX_CV2_CHANNELS} channels OpenCV can resize')
         path = self._path(results)
-        maps, labels = self._read(path)
-        if maps.dtype != np.uint8 or maps.ndim != 3:
-            raise ValueError(
-                f'LoadLocalizationMaps: localization map file {path} must '
-                'hold maps as uint8 (n, H, W), got '
-                f'{maps.dtype} {maps.shape}')
-        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) \
-                or labels.shape[0] != maps.shape[0]:
-            raise ValueError(
-                f'LoadLocalizationMaps: localization map file {path} must '
-                f'hold labels as ints (n, ) matching its {maps.shape[0]} '
-                f'maps, got {labels.dtype} {labels.shape}')
-        if labels.size and (labels.min() < 1 or labels.max() > num_fg):
-            raise ValueError(
-                f'LoadLocalizationMaps: localization map file {path} lists '
-                f'classes {labels.tolist()}, outside 1..{num_fg}')
-        if len(set(labels.tolist())) != labels.size:
-            raise ValueError(
-                f'LoadLocalizationMaps: localization map file {path} lists '
-                f'a class twice: {labels.tolist()}')
+        maps, labels = load_maps(path, int(num_classes), self.backend_args)
         height, width = maps.shape[1:]
         if 'img' in results:
             img_h, img_w = results['img'].shape[:2]
