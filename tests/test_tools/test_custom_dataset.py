@@ -19,10 +19,11 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
 import mmwsss  # noqa: F401
-from mmwsss.apis import PseudoLabelGenerator
 from mmwsss.datasets import generate_synthetic_benchmark
+from mmwsss.engine import PseudoLabelLoop
 from mmwsss.registry import DATASETS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -186,9 +187,11 @@ def test_pipeline_on_the_custom_set(pets, tmp_path):
     hook = cfg.custom_hooks[0]
     assert hook.pseudo_label_cfg['mode'] == 'threshold'
     out = tmp_path / 'pl'
-    gen = PseudoLabelGenerator(hook.dataset, str(out), scales=(32, ), precision='fp32',
-                               pseudo_label_cfg=hook.pseudo_label_cfg)
-    metrics = gen.run(model.eval())
+    runner = Runner(model=model.eval(), work_dir=str(tmp_path / 'work'), default_scope='mmseg',
+                    log_level='WARNING')
+    gen = PseudoLabelLoop(runner, hook.dataset, str(out), scales=(32, ), precision='fp32',
+                          pseudo_label_cfg=hook.pseudo_label_cfg)
+    metrics = gen.run()
     assert len(os.listdir(out / 'labels')) == 6 and len(os.listdir(out / 'maps')) == 6
     assert 0 <= metrics['pseudo_label/mIoU'] <= 100
     res = _load(EVALUATOR, 'eval_tool_custom').evaluate(

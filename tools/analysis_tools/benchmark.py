@@ -17,7 +17,7 @@ Prints (never asserts), in one run, on synthetic images written to a temporary f
     CPU with native bf16, fp16 on CUDA; what ``tools/train.py --amp`` trains with) and under that
     dtype with channels_last weights, interleaved in one process (goal: bf16 >= 1.3x fp32 at the
     benchmark size, >= 1.8x at the paper size).
-(b) gen: localization-map + pseudo-label throughput (images/s) of ``PseudoLabelGenerator``
+(b) gen: localization-map + pseudo-label throughput (images/s) of ``PseudoLabelLoop``
     (batched images, data-loader workers reading images and saliency maps while the model runs)
     with ``precision='fp32'`` and with ``precision='auto'`` (bf16 + channels_last weights on a
     CPU with native bf16) against the straightforward per-image fp32 loop of the official code
@@ -133,10 +133,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--gen-sides', nargs='+', choices=['loop', 'fp32', 'auto'],
         default=['loop', 'fp32', 'auto'],
-        help="generation sides: the per-image fp32 loop, PseudoLabelGenerator with "
+        help="generation sides: the per-image fp32 loop, PseudoLabelLoop with "
         "precision='fp32' and with precision='auto' ('loop' is the reference of the speed-ups)")
     parser.add_argument('--gen-batch', type=int, default=8,
-                        help="generator batch size (PseudoLabelGenerator's default 8)")
+                        help="generator batch size (PseudoLabelLoop's default 8)")
     parser.add_argument(
         '--gen-extra-batches', type=int, nargs='*', default=[1],
         help="more precision='auto' generator sides at these batch sizes (none: no value)")
@@ -679,6 +679,18 @@ def generation_dataset_cfg(data_root: str, size: int, ann_file: str) -> dict:
         ])
 
 
+def make_loop(model, dataset_cfg: dict, out_dir: str, **settings):
+    """A ``PseudoLabelLoop`` around ``model`` (in a quiet Runner), writing to ``out_dir``."""
+    import uuid
+
+    from mmengine.runner import Runner
+
+    from mmwsss.engine import PseudoLabelLoop
+    runner = Runner(model=model, work_dir=out_dir, default_scope='mmseg', log_level='ERROR',
+                    experiment_name=f'benchmark_{uuid.uuid4().hex}')
+    return PseudoLabelLoop(runner, dataset_cfg, out_dir, **settings)
+
+
 def run_generator(model,
                   dataset_cfg: dict,
                   out_dir: str,
@@ -688,14 +700,14 @@ def run_generator(model,
                   precision: str = 'fp32',
                   evaluate: bool = False,
                   threads: Optional[int] = None) -> Tuple[float, int, str]:
-    """Seconds of ``PseudoLabelGenerator.generate`` (its ``prepare`` is not timed), images, and
+    """Seconds of ``PseudoLabelLoop.generate`` (its ``prepare`` is not timed), images, and
     the precision it used; ``threads`` sets the torch threads of the main process meanwhile."""
     import torch
 
-    from mmwsss.apis import PseudoLabelGenerator
-    gen = PseudoLabelGenerator(
-        dataset_cfg, out_dir, scales=scales, flip=False, pseudo_label_cfg=dict(mode='saliency'),
-        batch_size=batch, num_workers=workers, precision=precision, evaluate=evaluate)
+    gen = make_loop(
+        model, dataset_cfg, out_dir, scales=scales, flip=False,
+        pseudo_label_cfg=dict(mode='saliency'), batch_size=batch, num_workers=workers,
+        precision=precision, evaluate=evaluate)
     gen.prepare()
     old_threads = torch.get_num_threads()
     if threads:
@@ -703,7 +715,7 @@ def run_generator(model,
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # its progress bar
             start = time.perf_counter()
-            written = gen.generate(model, logger='silent')
+            written = gen.generate(model)
             seconds = time.perf_counter() - start
     finally:
         torch.set_num_threads(old_threads)
@@ -900,15 +912,14 @@ def memory_child(spec: dict) -> None:
     _imports()
     from mmengine.config import Config
 
-    from mmwsss.apis import PseudoLabelGenerator
     from mmwsss.utils.benchmark_utils import peak_rss_mib, reset_peak_rss, scaled_test_scales
 
     cfg = Config.fromfile(spec['config'])
     args = argparse.Namespace(seed=0, widen_factor=spec['widen_factor'], classes=spec['classes'])
     model = build_model(cfg, args, spec['device']).eval()
     ds_cfg = generation_dataset_cfg(spec['data_root'], spec['size'], spec['ann_file'])
-    gen = PseudoLabelGenerator(
-        ds_cfg, spec['out_dir'], scales=scaled_test_scales(spec['size']), flip=False,
+    gen = make_loop(
+        model, ds_cfg, spec['out_dir'], scales=scaled_test_scales(spec['size']), flip=False,
         pseudo_label_cfg=dict(mode='saliency'), batch_size=spec['batch'],
         num_workers=spec['workers'], evaluate=True)
     gen.prepare()
@@ -916,11 +927,11 @@ def memory_child(spec: dict) -> None:
     marks = dict(before=peak_rss_mib())
     with contextlib.redirect_stdout(io.StringIO()):
         start = time.perf_counter()
-        written = gen.generate(model, logger='silent')
+        written = gen.generate(model)
         gen_s = time.perf_counter() - start
         marks['generation'] = peak_rss_mib()
         reset_peak_rss()
-        metrics = gen.score(logger='silent')
+        metrics = gen.score()
         marks['scoring'] = peak_rss_mib()
     print('MEMORY ' + json.dumps(dict(marks=marks, images=written, seconds=gen_s,
                                       metrics=len(metrics))))
@@ -1295,7 +1306,7 @@ def _gen_label(side: str, batch: int) -> str:
     if side == 'loop':
         return 'per-image loop (the official code)'
     precision = 'fp32' if side == 'fp32' else 'auto'
-    return (f"PseudoLabelGenerator(precision='{precision}', batch_size={batch})"
+    return (f"PseudoLabelLoop(precision='{precision}', batch_size={batch})"
             + (', 1 torch thread' if side.endswith('_1t') else ''))
 
 
@@ -1306,7 +1317,7 @@ def render_generation(args, g: dict, f, markdown_table) -> List[str]:
     lines = [
         f'### (b) Localization maps + pseudo labels ({g["images"]} images, scales '
         f'{list(g["scales"])}, saliency rule)', '',
-        f'Generator: `PseudoLabelGenerator(batch_size={args.gen_batch}, '
+        f'Generator: `PseudoLabelLoop(batch_size={args.gen_batch}, '
         f'num_workers={args.gen_workers})` (images batched; scales run one after another '
         'inside `localization_maps`; images and saliency maps read by the workers while the '
         'model runs; files written in the main process), once with `precision=\'fp32\'` and once '

@@ -6,7 +6,7 @@
 #         step in fp32 / fp16 autocast (interleaved) and MMEngine Runner runs with OptimWrapper
 #         and with AmpOptimWrapper (fp16, dynamic loss scaling): s/iter each;
 #   (ii)  maps + pseudo labels at the paper's scales (256/320/384) on synthetic 320x320 images:
-#         the per-image fp32 loop, PseudoLabelGenerator fp32 and precision='auto' (fp16 on CUDA);
+#         the per-image fp32 loop, PseudoLabelLoop fp32 and precision='auto' (fp16 on CUDA);
 #   (iii) a 1-GPU torchrun: an nccl all_reduce, then tools/train.py --launcher pytorch training a
 #         synthetic stage for one epoch (with validation).
 # It ends with a markdown block to paste into docs/benchmark.md. Nothing here is needed to use

@@ -55,7 +55,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mmengine.dataset import pseudo_collate
     from mmengine.logging import MMLogger
 
-    from mmwsss.apis.model_loading import build_model_from_cfg
+    from mmwsss.apis import init_model
     from mmwsss.utils.cam_peak_stats import cam_peak_stats, format_cam_peak_stats
     from mmwsss.utils.suppressor_stats import (collect_suppressor_stats,
                                                format_suppressor_stats)
@@ -72,7 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         cfg.merge_from_dict(args.cfg_options)
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # init_weights' per-tensor report
     try:
-        model = build_model_from_cfg(cfg, args.checkpoint)
+        model = init_model(cfg, args.checkpoint)
         if args.checkpoint is None:
             model.init_weights()
         model.eval()

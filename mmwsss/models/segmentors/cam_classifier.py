@@ -1,7 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """A multi-label classifier that predicts segmentations from its class
 activation maps (stage 1 of DRS)."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -24,7 +24,8 @@ _TEST_CFG_DEFAULTS = dict(
     scales=(1.0, ),
     flip=False,
     label_source='gt',
-    score_threshold=0.5)
+    score_threshold=0.5,
+    batch_passes=False)
 
 
 @MODELS.register_module()
@@ -75,6 +76,11 @@ class CAMClassifier(BaseSegmentor):
               Default: 'gt'.
             - ``score_threshold`` (float): for ``label_source='pred'``.
               Default: 0.5.
+            - ``batch_passes`` (bool): run the passes of the images of a
+              batch that share their valid region, flip and original size as
+              one batch (faster; batched convolutions may round differently
+              from one-image passes, by about 1/255 in a map). Default: False
+              (one image at a time).
         data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -312,33 +318,53 @@ class CAMClassifier(BaseSegmentor):
             raise ValueError(f'{_FILE}: {inputs.shape[0]} images but '
                              f'{len(data_samples)} data samples.')
         height, width = inputs.shape[-2:]
+        # images whose passes run together: same valid region, flip and output size
+        groups: Dict[tuple, List[int]] = {}
         for i, sample in enumerate(data_samples):
             meta = sample.metainfo
-            left, right, top, bottom = meta.get(
-                'padding_size', meta.get('img_padding_size', (0, 0, 0, 0)))
-            valid = (top, height - bottom, left, width - right)
-            img = inputs[i:i + 1, :, valid[0]:valid[1], valid[2]:valid[3]]
-            img = self._undo_flip(img, meta)
+            key = (self._valid_region(meta, (height, width)), bool(meta.get('flip', False)),
+                   meta.get('flip_direction', 'horizontal'), tuple(meta.get('ori_shape', ())))
+            groups.setdefault(key if self.test_cfg.batch_passes else (i, ), []).append(i)
+        for indices in groups.values():
+            meta = data_samples[indices[0]].metainfo
+            top, bottom, left, right = self._valid_region(meta, (height, width))
+            batch = inputs[indices[0]:indices[0] + 1] if len(indices) == 1 \
+                else inputs[indices]
+            img = self._undo_flip(batch[:, :, top:bottom, left:right], meta)
             ori_shape = tuple(meta.get('ori_shape', img.shape[-2:]))[:2]
-            maps, score = self.localization_maps(img, ori_shape)
-            maps, score = maps[0], score[0]
-            if self.test_cfg.label_source == 'gt' and not only_prediction:
-                labels = self.head.stack_labels([sample])[0]
-            else:
-                labels = (score > self.test_cfg.score_threshold).float()
-            maps = maps * labels.to(maps)[:, None, None]
-            saliency = None
-            if self.test_cfg.use_saliency:
-                saliency = self._saliency(sample, meta, valid,
-                                          (height, width), ori_shape)
-            seg_logits = torch.cat([self._background(maps, saliency), maps])
-            sample.set_data(
-                dict(
-                    seg_logits=PixelData(data=seg_logits),
-                    pred_sem_seg=PixelData(
-                        data=seg_logits.argmax(dim=0, keepdim=True)),
-                    pred_score=score))
+            maps, scores = self.localization_maps(img, ori_shape)
+            for j, i in enumerate(indices):
+                self._set_prediction(data_samples[i], maps[j], scores[j],
+                                     (top, bottom, left, right), (height, width),
+                                     only_prediction)
         return data_samples
+
+    @staticmethod
+    def _valid_region(meta: dict, size: Sequence[int]) -> Tuple[int, int, int, int]:
+        """(top, bottom, left, right) of the unpadded image in a padded input of ``size``."""
+        left, right, top, bottom = meta.get(
+            'padding_size', meta.get('img_padding_size', (0, 0, 0, 0)))
+        return top, size[0] - bottom, left, size[1] - right
+
+    def _set_prediction(self, sample: SegDataSample, maps: Tensor, score: Tensor,
+                        valid: Tuple[int, int, int, int], padded_size: Sequence[int],
+                        only_prediction: bool) -> None:
+        """Mask one image's maps (K, H, W) by its labels and set its predictions."""
+        meta = sample.metainfo
+        if self.test_cfg.label_source == 'gt' and not only_prediction:
+            labels = self.head.stack_labels([sample])[0]
+        else:
+            labels = (score > self.test_cfg.score_threshold).float()
+        maps = maps * labels.to(maps)[:, None, None]
+        saliency = None
+        if self.test_cfg.use_saliency:
+            saliency = self._saliency(sample, meta, valid, padded_size, maps.shape[-2:])
+        seg_logits = torch.cat([self._background(maps, saliency), maps])
+        sample.set_data(
+            dict(
+                seg_logits=PixelData(data=seg_logits),
+                pred_sem_seg=PixelData(data=seg_logits.argmax(dim=0, keepdim=True)),
+                pred_score=score))
 
     def aug_test(self, inputs, batch_img_metas):
         """Not used: set ``test_cfg.scales`` and ``test_cfg.flip``."""

@@ -2,21 +2,16 @@
 """A tiny stage-1 config (synthetic data, tiny DRS classifier) with a PseudoLabelHook."""
 import os.path as osp
 
+from generation_helpers import NUM_FG, NUM_IMAGES, tiny_model_cfg
+
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
-NUM_FG = 3
-NUM_IMAGES = 6
+__all__ = ['REPO', 'NUM_FG', 'NUM_IMAGES', 'write_stage1_config']
 
 
 def write_stage1_config(path: str, data_root: str, **hook_args) -> str:
     """Write a 1-epoch, 3-iteration stage-1 config whose PseudoLabelHook writes to ``pl``."""
-    act = dict(type='DRS', delta=0.55)
-    model = dict(
-        type='CAMClassifier',
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size=(40, 40)),
-        backbone=dict(type='DRSVGG', widen_factor=0.0625, act_cfg=act),
-        head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8, num_convs=1,
-                  act_cfg=act))
+    model = tiny_model_cfg()
+    model['data_preprocessor']['size'] = (40, 40)
     train_pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='LoadImageLevelLabels'),

@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 from generation_helpers import GEN_PIPELINE, NUM_FG, SCALES, tiny_model_cfg
 
-import mmwsss.apis.pseudo_label_generator as generator_module
+import mmwsss.engine.runner.pseudo_label_loop as loop_module
 import mmwsss.utils.precision as precision
-from mmwsss.apis import PseudoLabelGenerator
-from mmwsss.datasets.stage_files import load_label_png, load_maps
 from mmwsss.datasets import generate_synthetic_benchmark
+from mmwsss.datasets.stage_files import load_label_png, load_maps
+from mmwsss.engine import PseudoLabelLoop
 from mmwsss.registry import DATASETS, MODELS
 
 NUM_TRAIN = 24
@@ -49,22 +49,23 @@ def _trained_model(root: str) -> torch.nn.Module:
     return model.eval()
 
 
-def test_bf16_maps_and_labels_agree_with_fp32(tmp_path, bf16_cpu, monkeypatch):
+def test_bf16_maps_and_labels_agree_with_fp32(tmp_path, bf16_cpu, monkeypatch, make_runner):
     root = str(tmp_path / 'syn')
     generate_synthetic_benchmark(root, num_train=NUM_TRAIN, num_val=0, num_object_classes=NUM_FG,
                                  image_size=40, seed=3)
     model = _trained_model(root)
     chosen = []
-    monkeypatch.setattr(generator_module, 'channels_last_model',
+    monkeypatch.setattr(loop_module, 'channels_last_model',
                         lambda m, enabled: chosen.append(enabled) or
                         precision.channels_last_model(m, enabled))
     outs = {}
     for name in ('fp32', 'auto'):
         out = tmp_path / name
-        gen = PseudoLabelGenerator(
-            dict(type='SyntheticWSSSDataset', data_root=root, pipeline=GEN_PIPELINE), str(out),
+        gen = PseudoLabelLoop(
+            make_runner(model), dict(type='SyntheticWSSSDataset', data_root=root,
+                                     pipeline=GEN_PIPELINE), str(out),
             scales=SCALES, batch_size=8, precision=name, evaluate=False)
-        gen.run(model)
+        gen.run()
         outs[name] = gen
     assert outs['fp32'].used_precision == 'fp32' and outs['auto'].used_precision == 'bf16'
     assert chosen == [False, True]  # channels_last goes with bf16 on the CPU
@@ -87,15 +88,15 @@ def test_bf16_maps_and_labels_agree_with_fp32(tmp_path, bf16_cpu, monkeypatch):
 
 
 def test_an_unsupported_precision_is_refused_before_any_file(tmp_path, data_root, model,
-                                                             monkeypatch):
+                                                             make_runner, monkeypatch):
     monkeypatch.setattr(precision, 'cpu_bf16_supported', lambda: False)
     out = tmp_path / 'out'
-    gen = PseudoLabelGenerator(
-        dict(type='SyntheticWSSSDataset', data_root=data_root, pipeline=GEN_PIPELINE), str(out),
-        scales=SCALES, precision='bf16')
-    with pytest.raises(ValueError, match="PseudoLabelGenerator: precision 'bf16'.*no native bf16"):
-        gen.run(model)
+    gen = PseudoLabelLoop(
+        make_runner(model), dict(type='SyntheticWSSSDataset', data_root=data_root,
+                                 pipeline=GEN_PIPELINE), str(out), scales=SCALES, precision='bf16')
+    with pytest.raises(ValueError, match="PseudoLabelLoop: precision 'bf16'.*no native bf16"):
+        gen.run()
     assert not list((out / 'maps').iterdir()) and not list((out / 'labels').iterdir())
     with pytest.raises(ValueError, match='precision must be one of'):
-        PseudoLabelGenerator(dict(type='SyntheticWSSSDataset', data_root=data_root), str(out),
-                             precision='half')
+        PseudoLabelLoop(None, dict(type='SyntheticWSSSDataset', data_root=data_root), str(out),
+                        precision='half')

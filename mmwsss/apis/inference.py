@@ -1,5 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Build a model from a config and load a checkpoint into it, with a clear error when they do not fit."""
+"""Models and datasets of a config, for inference: weights loaded strictly, with a clear error when
+they do not fit."""
+import copy
 import re
 from collections import OrderedDict
 from typing import Optional, Union
@@ -10,13 +12,18 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 from mmengine.utils import import_modules_from_strings
 from torch import nn
+from torch.utils.data import Dataset
 
-from mmwsss.registry import MODELS
+from mmwsss.registry import DATASETS, MODELS
 from mmwsss.utils import revert_sync_bn_cfg
 
-__all__ = ['check_checkpoint_fits', 'load_model_checkpoint', 'build_model_from_cfg']
+__all__ = ['check_checkpoint_fits', 'load_model_checkpoint', 'init_model', 'init_dataset']
 
+_FILE = 'mmwsss/apis/inference.py'
 _SHOW = 10  # keys listed per kind of mismatch
+_DATASET_WRAPPERS = ('RepeatDataset', 'ClassBalancedDataset', 'ConcatDataset',
+                     'mmengine.RepeatDataset', 'mmengine.ClassBalancedDataset',
+                     'mmengine.ConcatDataset')
 
 
 def _state_dict_of(checkpoint: dict) -> dict:
@@ -90,29 +97,39 @@ def load_model_checkpoint(model: nn.Module, filename: str,
     return checkpoint
 
 
-def build_model_from_cfg(cfg: Union[str, Config],
-                         checkpoint: Optional[str] = None,
-                         device: Union[str, torch.device] = 'cpu') -> nn.Module:
-    """Build ``cfg.model`` (in the config's default scope), load a checkpoint, put it in eval mode.
+def init_model(config: Union[str, Config],
+               checkpoint: Optional[str] = None,
+               device: Union[str, torch.device] = 'cpu',
+               cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build a config's model, load a checkpoint strictly and put it in eval mode (as MMSeg's
+    ``init_model``, which loads non-strictly and cannot build every mmwsss model).
 
-    Without CUDA, SyncBN norm configs become BN (as the entry points do).
+    The config's ``custom_imports`` are imported and its default scope set; without CUDA, SyncBN
+    norm configs become BN (as the entry points do).
 
     Args:
-        cfg (str | Config): A config (file).
-        checkpoint (str, optional): Checkpoint to load strictly.
+        config (str | Config): A config (file).
+        checkpoint (str, optional): Checkpoint to load strictly; its ``meta.dataset_meta`` becomes
+            ``model.dataset_meta``. None leaves the weights as built.
         device (str | torch.device): Where the model goes. Defaults to 'cpu'.
+        cfg_options (dict, optional): Overrides merged into the config.
 
     Returns:
-        nn.Module: The model, in eval mode, with ``cfg`` attached as ``model.cfg``.
+        nn.Module: The model, in eval mode, with the config attached as ``model.cfg``.
+
+    Raises:
+        FileNotFoundError: No such checkpoint.
+        RuntimeError: The checkpoint does not fit the model (see :func:`check_checkpoint_fits`).
     """
-    config_name = cfg if isinstance(cfg, str) else getattr(cfg, 'filename', None)
-    if isinstance(cfg, str):
-        cfg = Config.fromfile(cfg)
+    config_name = config if isinstance(config, str) else getattr(config, 'filename', None)
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg['custom_imports'])
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model_cfg = cfg.model.copy()
-    if not torch.cuda.is_available():
+    model_cfg = copy.deepcopy(cfg.model)
+    if not str(device).startswith('cuda'):
         revert_sync_bn_cfg(model_cfg)
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
@@ -121,3 +138,39 @@ def build_model_from_cfg(cfg: Union[str, Config],
             model.dataset_meta = meta['dataset_meta']
     model.cfg = cfg
     return model.to(device).eval()
+
+
+def init_dataset(config: Union[str, Config], split: str = 'test',
+                 test_pipeline: bool = False) -> Dataset:
+    """Build the dataset of a config's ``<split>_dataloader`` (dataset wrappers unwrapped).
+
+    Args:
+        config (str | Config): A config (file).
+        split (str): 'train', 'val' or 'test'. Defaults to 'test'.
+        test_pipeline (bool): Read the images with the config's test pipeline instead of the
+            split's own (deterministic, with the test pipeline's ground truth; for the training
+            set). Defaults to False.
+
+    Returns:
+        Dataset: The dataset.
+    """
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if split not in ('test', 'val', 'train'):
+        raise ValueError(f"{_FILE}: split must be 'test', 'val' or 'train', got {split!r}")
+    key = f'{split}_dataloader'
+    if not cfg.get(key) or 'dataset' not in cfg[key]:
+        raise KeyError(f'{_FILE}: the config has no {key}.dataset')
+    ds_cfg = copy.deepcopy(cfg[key]['dataset'])
+    while ds_cfg.get('type') in _DATASET_WRAPPERS and 'dataset' in ds_cfg:
+        ds_cfg = ds_cfg['dataset']
+    if test_pipeline:
+        test_loader = cfg.get('test_dataloader') or cfg.get('val_dataloader') or {}
+        pipeline = test_loader.get('dataset', {}).get('pipeline') or cfg.get('test_pipeline')
+        if pipeline is None:
+            raise KeyError(f'{_FILE}: the config has no test pipeline (test_dataloader.dataset'
+                           '.pipeline or test_pipeline) to read the images with')
+        ds_cfg['pipeline'] = copy.deepcopy(pipeline)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg['custom_imports'])
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return DATASETS.build(ds_cfg)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from generation_helpers import SCALES, build_tiny_model, dataset_cfg, tiny_model_cfg
 
-from mmwsss.apis import PseudoLabelGenerator
+from mmwsss.engine import PseudoLabelLoop
 
 _TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'gen_pseudo_labels.py')
 
@@ -43,14 +43,14 @@ def _tree(folder):
     return {name: open(osp.join(folder, name), 'rb').read() for name in sorted(os.listdir(folder))}
 
 
-def test_tool_writes_what_the_generator_writes(data_root, model, tmp_path):
+def test_tool_writes_what_the_loop_writes(data_root, model, make_runner, tmp_path):
     cfg = _write_config(tmp_path / 'cfg.py', data_root, str(tmp_path / 'work'))
     ckpt = _save_checkpoint(model, tmp_path / 'epoch_1.pth')
     metrics = _tool().main([cfg, ckpt])
 
     out = tmp_path / 'work' / 'pl'  # the hook's relative out_dir, in the config's work dir
-    PseudoLabelGenerator(dataset_cfg(data_root), str(tmp_path / 'direct'), scales=SCALES,
-                         batch_size=2).run(model)
+    PseudoLabelLoop(make_runner(model), dataset_cfg(data_root), str(tmp_path / 'direct'),
+                    scales=SCALES, batch_size=2).run()
     for sub in ('maps', 'labels'):
         assert _tree(out / sub) == _tree(tmp_path / 'direct' / sub)
     assert metrics['pseudo_label/mIoU'] > 0 and (out / 'metrics.json').is_file()
@@ -63,7 +63,7 @@ def test_tool_writes_what_the_generator_writes(data_root, model, tmp_path):
     assert len(os.listdir(tmp_path / 'thr' / 'labels')) == len(os.listdir(out / 'labels'))
 
 
-def test_tool_refuses_a_checkpoint_of_another_model(data_root, tmp_path):
+def test_tool_refuses_a_checkpoint_of_another_model(data_root, mmseg_scope, tmp_path):
     cfg = _write_config(tmp_path / 'cfg.py', data_root, str(tmp_path / 'work'))
     ckpt = _save_checkpoint(build_tiny_model(num_classes=7), tmp_path / 'wrong.pth')
     with pytest.raises(SystemExit, match=r'wrong\.pth does not fit .*cfg\.py.*head\.conv_cls'):

@@ -4,7 +4,7 @@ import torch
 from generation_helpers import build_tiny_model, tiny_model_cfg
 from mmengine.config import Config
 
-from mmwsss.apis import build_model_from_cfg, check_checkpoint_fits
+from mmwsss.apis import check_checkpoint_fits, init_model
 
 
 def _save(model, path):
@@ -12,11 +12,11 @@ def _save(model, path):
                     state_dict={'module.' + k: v for k, v in model.state_dict().items()}), path)
 
 
-def test_build_model_from_cfg_loads_the_weights(tmp_path):
+def test_init_model_loads_the_weights(tmp_path):
     source = build_tiny_model(seed=3)
     ckpt = str(tmp_path / 'ok.pth')
     _save(source, ckpt)  # DDP-style 'module.' keys are accepted
-    model = build_model_from_cfg(Config(dict(model=tiny_model_cfg())), ckpt)
+    model = init_model(Config(dict(model=tiny_model_cfg())), ckpt)
     assert not model.training
     for key, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[key], value)
@@ -28,7 +28,7 @@ def test_checkpoint_that_does_not_fit_is_named_with_its_keys(tmp_path):
     ckpt = str(tmp_path / 'other.pth')
     _save(other, ckpt)
     with pytest.raises(RuntimeError) as info:
-        build_model_from_cfg(Config(dict(model=tiny_model_cfg())), ckpt)
+        init_model(Config(dict(model=tiny_model_cfg())), ckpt)
     message = str(info.value)
     assert 'other.pth' in message
     assert 'unexpected keys [head.convs.2.weight' in message
