@@ -3,7 +3,10 @@
 _base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py']
 custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
-pseudo_labels = 'work_dirs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320/pseudo_labels/labels'
+# the refinement's pseudo labels (a pipeline passes '{refine.labels_dir}'), absolute: data_root
+# would prefix a relative data_prefix path (fileDirname is this config's folder)
+pseudo_labels = ('{{fileDirname}}/../../work_dirs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320/'
+                 'pseudo_labels/labels')
 # MMSeg's InfiniteSampler replaced: augmentation as a function of (seed, pass, index), so a resumed
 # run loads the same data (the iteration-based loop restarts the loader at each pass over the data)
 train_dataloader = dict(

@@ -2,7 +2,9 @@
 # from scratch) trained on the stage-2 pseudo labels, scored on val with GT.
 _base_ = ['mmseg::_base_/models/deeplabv3plus_r50-d8.py', '../_base_/default_runtime.py']
 num_classes = 5
-pseudo_labels = 'work_dirs/pipeline_drs_synthetic/refine/pseudo_labels/labels'
+# the refinement's pseudo labels (a pipeline passes '{refine.labels_dir}'), absolute: data_root
+# would prefix a relative data_prefix path (fileDirname is this config's folder)
+pseudo_labels = '{{fileDirname}}/../../work_dirs/pipeline_drs_synthetic/refine/pseudo_labels/labels'
 data_root = 'data/synthetic'
 model = dict(
     pretrained=None,

@@ -4,7 +4,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_drs_refine.py'
 ]
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
-stage1_maps = 'work_dirs/pipeline_drs_synthetic/stage1/pseudo_labels/maps'
+# the stage-1 maps (a pipeline passes '{stage1.maps_dir}'), absolute: data_root
+# would prefix a relative data_prefix path (fileDirname is this config's folder)
+stage1_maps = '{{fileDirname}}/../../work_dirs/pipeline_drs_synthetic/stage1/pseudo_labels/maps'
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
     head=dict(num_classes=4, in_channels=128, channels=128),
@@ -12,12 +14,14 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='LoadLocalizationMaps', maps_dir=stage1_maps),
+    dict(type='LoadLocalizationMaps'),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackWSSSInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        data_prefix=dict(img_path='JPEGImages', loc_map_path=stage1_maps), pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=2))
 val_evaluator = [

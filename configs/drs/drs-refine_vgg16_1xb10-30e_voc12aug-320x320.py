@@ -4,18 +4,23 @@ _base_ = [
     '../_base_/models/drs_refine_vgg16.py', '../_base_/datasets/voc12aug_wsss.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_drs_refine.py'
 ]
-stage1_maps = 'work_dirs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320/pseudo_labels/maps'
+# the stage-1 maps (a pipeline passes '{stage1.maps_dir}'), absolute: data_root
+# would prefix a relative data_prefix path (fileDirname is this config's folder)
+stage1_maps = ('{{fileDirname}}/../../work_dirs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320/'
+               'pseudo_labels/maps')
 saliency = 'SaliencyMap'  # PoolNet saliency maps under data_root (not downloadable here)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='LoadLocalizationMaps', maps_dir=stage1_maps),
+    dict(type='LoadLocalizationMaps'),
     dict(type='Resize', scale=(320, 320), keep_ratio=False),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackWSSSInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        data_prefix=dict(img_path='JPEGImages', loc_map_path=stage1_maps), pipeline=train_pipeline))
 custom_hooks = [
     dict(
         type='PseudoLabelHook',

@@ -33,19 +33,18 @@ pipeline = dict(
             config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
-                'train_dataloader.dataset.pipeline.2.maps_dir': '{stage1.work_dir}/pseudo_labels/maps',
+                'train_dataloader.dataset.data_prefix.loc_map_path': '{stage1.maps_dir}',
             },
             metric='sweep/best_mIoU',
             extra_results=[
-                dict(kind='pseudo_label', file='pseudo_labels/metrics.json', key='pseudo_label/mIoU')
+                dict(kind='pseudo_label', key='pseudo_label/mIoU')
             ]),
         dict(
             name='segmentation',
             kind='segmentation',
             config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
             cfg_options={
-                'train_dataloader.dataset.data_prefix.seg_map_path':
-                '{refine.work_dir}/pseudo_labels/labels'
+                'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
             }),
         # the fully supervised upper bound: the same segmentor and budget on GT masks (shared, run once)
         dict(

@@ -17,17 +17,16 @@ pipeline = dict(
             kind='refined',
             config='configs/drs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320.py',
             cfg_options={
-                'train_dataloader.dataset.pipeline.2.maps_dir': '{stage1.work_dir}/pseudo_labels/maps'
+                'train_dataloader.dataset.data_prefix.loc_map_path': '{stage1.maps_dir}'
             },
             extra_results=[
-                dict(kind='pseudo_label', file='pseudo_labels/metrics.json', key='pseudo_label/mIoU')
+                dict(kind='pseudo_label', key='pseudo_label/mIoU')
             ]),
         dict(
             name='segmentation',
             kind='segmentation',
             config='configs/drs/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py',
             cfg_options={
-                'train_dataloader.dataset.data_prefix.seg_map_path':
-                '{refine.work_dir}/pseudo_labels/labels'
+                'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
             }),
     ])

@@ -2,7 +2,7 @@
 """Run the stages of a WSSS pipeline in order, each an MMEngine Runner, resumably.
 
 A pipeline config names its stages; each stage is an ordinary stage config (train + test) with overrides
-that may point at earlier stages' outputs::
+that may name earlier stages' outputs::
 
     pipeline = dict(
         method='DRS (learnable)', backbone='DRS-VGG16 x0.25', dataset='synthetic', seed=0,
@@ -10,13 +10,19 @@ that may point at earlier stages' outputs::
             dict(name='pretrain', kind='pretrain', config='configs/drs/pretrain_....py', test=False),
             dict(name='stage1', kind='localization', config='configs/drs/drs-learnable_....py',
                  cfg_options={'model.backbone.init_cfg.checkpoint': '{pretrain.checkpoint}'},
-                 extra_results=[dict(kind='pseudo_label', file='pseudo_labels/metrics.json',
-                                     key='pseudo_label/mIoU')]),
+                 extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
+            dict(name='refine', kind='refined', config='configs/drs/drs-refine_....py',
+                 cfg_options={'train_dataloader.dataset.data_prefix.loc_map_path':
+                              '{stage1.maps_dir}'}),
             ...])
 
-Placeholders in ``cfg_options`` values: ``{work_dir}`` (the pipeline's), ``{<stage>.work_dir}`` and
-``{<stage>.checkpoint}`` (the stage's last checkpoint). Stage ``<name>`` works in ``<work_dir>/<name>``
-unless it names its own ``work_dir`` (then pipelines share it: a stage finished by one is skipped by all).
+Placeholders in ``cfg_options`` values: ``{work_dir}`` (the pipeline's) and the named outputs of an
+earlier stage: ``{<stage>.work_dir}``, ``{<stage>.checkpoint}`` (its last checkpoint),
+``{<stage>.maps_dir}`` and ``{<stage>.labels_dir}`` (where its ``PseudoLabelHook`` writes the maps and
+the pseudo labels, see :func:`mmwsss.datasets.stage_files.stage_outputs`). An ``extra_results`` entry
+reads ``file`` (relative to the stage's work dir), by default the scores file of the stage's
+``PseudoLabelHook``. Stage ``<name>`` works in ``<work_dir>/<name>`` unless it names its own
+``work_dir`` (then pipelines share it: a stage finished by one is skipped by all).
 
 Variants: ``stage_overrides=dict(<stage>=dict(config=...))`` replaces keys of a stage, ``skip_stages``
 drops stages; a child config inherits the full pipeline with ``_base_`` and sets only those.
@@ -41,28 +47,23 @@ from mmengine.dist import barrier, get_rank, is_main_process
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmwsss.datasets.stage_files import atomic_write_json, stage_outputs
 from mmwsss.utils import adapt_cfg_to_machine, init_process_group_if_needed
 from mmwsss.utils.precision import (describe_precision, precision_name, resolve_precision,
                                     set_amp_optim_wrapper, set_eval_precision)
 
-__all__ = ['PipelineRunner', 'RESULT_KINDS', 'atomic_write_json', 'shutdown_dataloader_workers']
+__all__ = ['PipelineRunner', 'RESULT_KINDS', 'STAGE_OUTPUTS', 'shutdown_dataloader_workers']
 
+#: What a stage's results are: the tables of tools/make_benchmark_table.py are made of these.
 RESULT_KINDS = ('pretrain', 'localization', 'refined', 'pseudo_label', 'segmentation', 'supervised')
+#: The named outputs of a stage that later stages' ``cfg_options`` can use as ``{<stage>.<name>}``.
+STAGE_OUTPUTS = ('work_dir', 'checkpoint', 'maps_dir', 'labels_dir')
 FORMAT_VERSION = 1
-_PLACEHOLDER = re.compile(r'\{([A-Za-z0-9_\-]+)\.(work_dir|checkpoint)\}')
+_PLACEHOLDER = re.compile(r'\{([A-Za-z0-9_\-]+)\.(' + '|'.join(STAGE_OUTPUTS) + r')\}')
+_HOOK = 'PseudoLabelHook'
 _STAGE_KEYS = {
     'name', 'kind', 'config', 'cfg_options', 'test', 'split', 'metric', 'extra_results', 'work_dir'
 }
-
-
-def atomic_write_json(obj: Any, path: str) -> None:
-    """Write ``obj`` as JSON to ``path`` through a temporary file and ``os.replace``."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.write('\n')
-    os.replace(tmp, path)
 
 
 def _read_json(path: str) -> dict:
@@ -267,6 +268,8 @@ class PipelineRunner:
             ref, what = match.groups()
             if what == 'work_dir':  # absolute: datasets join relative paths to their data_root
                 return osp.abspath(self.stage_dir(ref))
+            if what in ('maps_dir', 'labels_dir'):
+                return self.stage_outputs(ref)[what]
             ckpt = self.last_checkpoint(self.stage_dir(ref))
             if ckpt is None:
                 raise FileNotFoundError(
@@ -276,15 +279,32 @@ class PipelineRunner:
 
         return _PLACEHOLDER.sub(repl, value).replace('{work_dir}', osp.abspath(self.work_dir))
 
+    def stage_outputs(self, name: str) -> Dict[str, str]:
+        """Where stage ``name``'s ``PseudoLabelHook`` writes: absolute ``out_dir``, ``maps_dir``,
+        ``labels_dir`` and ``metrics`` (its scores), from the stage's config as the pipeline
+        builds it."""
+        stage = next(s for s in self.stages if s['name'] == name)
+        hooks = [h for h in self._load_stage_cfg(stage).get('custom_hooks', None) or []
+                 if isinstance(h, dict) and str(h.get('type', '')).split('.')[-1] == _HOOK]
+        if len(hooks) != 1:
+            raise KeyError(f'{self.config_path}: stage {name!r} has {len(hooks)} {_HOOK} entries; '
+                           'its maps and labels are those of exactly one')
+        names = ('out_dir', 'maps_dir', 'labels_dir')
+        return stage_outputs(self.stage_dir(name), **{k: hooks[0][k] for k in names if k in hooks[0]})
+
     # ------------------------------------------------------------------ running
-    def build_stage_cfg(self, stage: dict) -> Config:
-        """The stage's Config with the pipeline's overrides, work dir, seed and resume set."""
+    def _load_stage_cfg(self, stage: dict) -> Config:
+        """The stage's Config with the stage's and the pipeline's overrides."""
         cfg = Config.fromfile(stage['config'])
         options = {k: self._substitute(v) for k, v in stage['cfg_options'].items()}
         options.update(self.stage_cfg_options)
         if options:
             cfg.merge_from_dict(options)
-        cfg = adapt_cfg_to_machine(cfg, self.launcher)
+        return cfg
+
+    def build_stage_cfg(self, stage: dict) -> Config:
+        """The stage's Config with the pipeline's overrides, work dir, seed and resume set."""
+        cfg = adapt_cfg_to_machine(self._load_stage_cfg(stage), self.launcher)
         self._set_precision(cfg)
         cfg.work_dir = self.stage_dir(stage['name'])
         cfg.resume = True  # MMEngine starts afresh when the work dir holds no checkpoint
@@ -325,7 +345,9 @@ class PipelineRunner:
         """
         results = []
         for extra in stage['extra_results']:
-            path = osp.join(self.stage_dir(stage['name']), extra['file'])
+            file = extra.get('file') or osp.relpath(self.stage_outputs(stage['name'])['metrics'],
+                                                    osp.abspath(self.stage_dir(stage['name'])))
+            path = osp.join(self.stage_dir(stage['name']), file)
             if not osp.isfile(path):
                 raise FileNotFoundError(f'stage {stage["name"]!r}: expected {path} (written by its hooks)')
             found = _read_json(path)
@@ -333,7 +355,7 @@ class PipelineRunner:
             extra_metrics = _headline({k: _to_float(v) for k, v in found.items()},
                                       extra.get('key', 'mIoU'), path)
             results.append(dict(main, kind=extra['kind'], split=extra.get('split', stage['split']),
-                                metrics=extra_metrics, source=extra['file']))
+                                metrics=extra_metrics, source=file))
         return results
 
     def run_stage(self, stage: dict) -> List[dict]:
@@ -350,12 +372,12 @@ class PipelineRunner:
         runner.train()
         spent += time.time() - start
         if is_main_process():
-            atomic_write_json(dict(train_time_s=spent), progress_path)
+            atomic_write_json(progress_path, dict(train_time_s=spent))
         metrics = runner.test() if stage['test'] else {}
         checkpoint = self.last_checkpoint(cfg.work_dir)
         main = self._collect(stage, metrics or {}, params, spent, checkpoint)
         if is_main_process():
-            atomic_write_json(main, self._results_path(name))
+            atomic_write_json(self._results_path(name), main)
             with open(self._done_path(name) + '.tmp', 'w', encoding='utf-8') as f:
                 f.write(time.strftime('%Y-%m-%d %H:%M:%S\n'))
             os.replace(self._done_path(name) + '.tmp', self._done_path(name))
@@ -398,5 +420,5 @@ class PipelineRunner:
             dataset=self.spec.get('dataset', ''), seed=self.spec.get('seed'), precision=self.precision,
             stages=records)
         if get_rank() == 0:
-            atomic_write_json(summary, osp.join(self.work_dir, 'pipeline_results.json'))
+            atomic_write_json(osp.join(self.work_dir, 'pipeline_results.json'), summary)
         return summary

@@ -13,6 +13,7 @@ from mmseg.datasets import BaseSegDataset
 from mmwsss.registry import DATASETS
 from .cls_label_file import read_cls_label_file
 from .samplers import SampleSeedMixin
+from .stage_files import map_path
 
 
 @DATASETS.register_module()
@@ -47,7 +48,9 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             ``seg_map_path`` (GT or pseudo-label masks; optional), ``sal_path`` (saliency maps;
             optional, every listed image must then have one), ``part_path`` (discriminative-part
             masks for evaluation, as the synthetic benchmark's ``PartMask/``; optional, every
-            listed image must then have one). A key set to None is left out.
+            listed image must then have one), ``loc_map_path`` (an earlier stage's stored
+            localization maps, ``<img_id>.npz``, which :class:`LoadLocalizationMaps` reads;
+            optional, every listed image must then have one). A key set to None is left out.
         check_seg_maps (bool): Whether every listed image must have a mask file (checked at load
             time). Defaults to False (ground truth is read only by evaluation pipelines).
         skip_unlabeled (bool): Skip (with one warning) images whose label line lists no class
@@ -199,15 +202,17 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         """Build one data info per listed image; check every file the list needs.
 
         Returns:
-            list[dict]: Data infos with ``img_path``, ``img_id``, ``seg_map_path`` (if configured),
-            ``sal_path``, ``cls_labels`` (if a label file is configured), ``num_classes``,
-            ``label_map``, ``reduce_zero_label`` and ``seg_fields``.
+            list[dict]: Data infos with ``img_path``, ``img_id``, ``seg_map_path``, ``part_path``
+            and ``loc_map_path`` (if configured), ``sal_path``, ``cls_labels`` (if a label file is
+            configured), ``num_classes``, ``label_map``, ``reduce_zero_label`` and
+            ``seg_fields``.
         """
         name = type(self).__name__
         img_dir = self.data_prefix['img_path']
         seg_dir = self.data_prefix.get('seg_map_path')
         sal_dir = self.data_prefix.get('sal_path')
         part_dir = self.data_prefix.get('part_path')
+        loc_map_dir = self.data_prefix.get('loc_map_path')
         classes = self._metainfo.get('classes')
         num_classes = len(classes) if classes is not None else None
         source_num = len(self.source_classes) if self.source_classes is not None else num_classes
@@ -244,6 +249,14 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
                         f'{name}: image "{img_id}" ({where}) has no part mask: {part_path} does '
                         'not exist (data_prefix part_path is set)')
                 info['part_path'] = part_path
+            if loc_map_dir is not None:
+                loc_map_path = map_path(loc_map_dir, img_id)
+                if not self._exists(loc_map_path):
+                    raise FileNotFoundError(
+                        f'{name}: image "{img_id}" ({where}) has no stored localization maps: '
+                        f'{loc_map_path} does not exist (data_prefix loc_map_path is set; did the '
+                        'map stage run on this image list?)')
+                info['loc_map_path'] = loc_map_path
             if labels is not None:
                 if img_id not in labels:
                     raise KeyError(

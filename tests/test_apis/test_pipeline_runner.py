@@ -37,7 +37,7 @@ def _tiny(data_root: str, width_key: str) -> dict:
 def _pipeline_cfg(tmp_path, data_root: str) -> str:
     stage1 = _tiny(data_root, 'in_channels')
     refine = _tiny(data_root, 'in_channels')
-    refine['train_dataloader.dataset.pipeline.2.maps_dir'] = '{stage1.work_dir}/pseudo_labels/maps'
+    refine['train_dataloader.dataset.data_prefix.loc_map_path'] = '{stage1.maps_dir}'
     spec = dict(
         method='DRS (learnable)', backbone='tiny', dataset='synthetic-tiny', seed=3,
         stages=[
@@ -45,8 +45,7 @@ def _pipeline_cfg(tmp_path, data_root: str) -> str:
                  metric='sweep/best_mIoU'),
             dict(name='refine', kind='refined', config=REFINE, cfg_options=refine,
                  metric='sweep/best_mIoU',
-                 extra_results=[dict(kind='pseudo_label', file='pseudo_labels/metrics.json',
-                                     key='pseudo_label/mIoU')]),
+                 extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
         ])
     path = tmp_path / 'pipeline_tiny.py'
     path.write_text(f'pipeline = {spec!r}\n')
@@ -71,6 +70,7 @@ def test_pipeline_runs_stages_in_order_and_resumes(tiny_pipeline):
     summary = _run(path, work_dir)
     kinds = [r['kind'] for r in summary['stages']]
     assert kinds == ['localization', 'refined', 'pseudo_label']
+    assert summary['stages'][2]['source'] == 'pseudo_labels/metrics.json'  # the refine hook's
     for record in summary['stages']:
         assert 0 <= record['metrics']['mIoU'] <= 100
         assert record['params'] > 0
@@ -101,6 +101,22 @@ def test_pipeline_runs_stages_in_order_and_resumes(tiny_pipeline):
     assert PipelineRunner.last_checkpoint(refine_dir) == ckpt
     assert os.stat(ckpt).st_mtime_ns == ckpt_stamp  # not retrained
     assert [r['kind'] for r in again['stages']] == kinds
+
+
+def test_named_outputs_of_earlier_stages(tiny_pipeline, tmp_path):
+    path, work_dir = tiny_pipeline
+    runner = PipelineRunner(Config.fromfile(path), path, work_dir=work_dir)
+    stage1 = osp.abspath(osp.join(work_dir, 'stage1'))
+    assert runner._substitute('{stage1.maps_dir}') == osp.join(stage1, 'pseudo_labels', 'maps')
+    assert runner._substitute('{stage1.labels_dir}') == osp.join(stage1, 'pseudo_labels', 'labels')
+    # the hook's own out_dir (here changed by the stage's options) decides
+    cfg = Config.fromfile(path)
+    cfg.pipeline.stages[0].cfg_options['custom_hooks.0.out_dir'] = str(tmp_path / 'elsewhere')
+    runner = PipelineRunner(cfg, path, work_dir=work_dir)
+    assert runner.stage_outputs('stage1')['maps_dir'] == str(tmp_path / 'elsewhere' / 'maps')
+    cfg.pipeline.stages[0].cfg_options['custom_hooks'] = []
+    with pytest.raises(KeyError, match="stage 'stage1' has 0 PseudoLabelHook"):
+        PipelineRunner(cfg, path, work_dir=work_dir).stage_outputs('stage1')
 
 
 def test_pipeline_config_errors(tmp_path, tiny_pipeline):

@@ -91,3 +91,25 @@ def test_part_masks_are_found_from_the_meta_file(syn_root, tmp_path):
                                  image_size=40, write_parts=False)
     plain = DATASETS.build(dict(type='SyntheticWSSSDataset', data_root=other))
     assert 'part_path' not in plain.get_data_info(0)
+
+
+def test_loc_map_path_names_an_earlier_stages_maps(syn_root, tmp_path):
+    """data_prefix.loc_map_path: each image's stored maps, checked at load time and read by
+    LoadLocalizationMaps (the hand-over to the refinement stage)."""
+    import numpy as np
+
+    from mmwsss.datasets.stage_files import map_path, save_maps
+    cfg = dict(type='SyntheticWSSSDataset', data_root=syn_root,
+               data_prefix=dict(img_path='JPEGImages', loc_map_path=str(tmp_path)),
+               cls_label_file=None,
+               pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadLocalizationMaps'),
+                         dict(type='PackWSSSInputs')])
+    with pytest.raises(FileNotFoundError, match=r'train_00000\.npz does not exist'):
+        DATASETS.build(cfg)
+    for i in range(6):
+        img_id = f'train_{i:05d}'
+        save_maps(map_path(str(tmp_path), img_id), np.full((2, 40, 40), 7 * i, np.uint8), [1, 3])
+    ds = DATASETS.build(cfg)
+    assert ds.get_data_info(2)['loc_map_path'] == map_path(str(tmp_path), 'train_00002')
+    loc = ds[2]['data_samples'].gt_loc_map.data
+    assert loc.shape == (3, 40, 40) and (loc[[0, 2]] == 14).all() and not loc[1].any()

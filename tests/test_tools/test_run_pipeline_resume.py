@@ -62,8 +62,7 @@ def test_pipeline_killed_in_a_training_stage_and_rerun_gives_the_same_results(tm
         f'marker={str(marker)!r})]',
     ]) + '\n')
     refine_options = dict(_tiny(data_root, 4))
-    refine_options['train_dataloader.dataset.pipeline.2.maps_dir'] = \
-        '{stage1.work_dir}/pseudo_labels/maps'
+    refine_options['train_dataloader.dataset.data_prefix.loc_map_path'] = '{stage1.maps_dir}'
     spec = dict(
         method='DRS (learnable)', backbone='tiny', dataset='synthetic-tiny', seed=3,
         stages=[
@@ -71,8 +70,7 @@ def test_pipeline_killed_in_a_training_stage_and_rerun_gives_the_same_results(tm
                  cfg_options=_tiny(data_root, 2), metric='sweep/best_mIoU'),
             dict(name='refine', kind='refined', config=str(refine), cfg_options=refine_options,
                  metric='sweep/best_mIoU',
-                 extra_results=[dict(kind='pseudo_label', file='pseudo_labels/metrics.json',
-                                     key='pseudo_label/mIoU')]),
+                 extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
         ])
     pipeline = tmp_path / 'pipeline_tiny.py'
     pipeline.write_text(f'pipeline = {spec!r}\n')

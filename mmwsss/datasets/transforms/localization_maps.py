@@ -17,10 +17,12 @@ MAX_CV2_CHANNELS = 128
 class LoadLocalizationMaps(BaseTransform):
     """Load an image's stored localization maps as a dense per-pixel map.
 
-    Subclasses MMCV's ``BaseTransform``. Reads ``<maps_dir>/<img_id>.npz``
-    (the storage format of the pseudo-label generation: ``maps`` uint8
-    (n, H, W) at the original image size for the n classes in ``labels``,
-    int (n, ), foreground indices 1..C-1) and writes ``gt_loc_map``, uint8
+    Subclasses MMCV's ``BaseTransform``. Reads the image's stored maps (the
+    data info's ``loc_map_path``, which a WSSS dataset sets from its
+    ``data_prefix.loc_map_path`` folder, or ``<maps_dir>/<img_id>.npz``; the
+    format of :mod:`mmwsss.datasets.stage_files`: ``maps`` uint8 (n, H, W) at
+    the original image size for the n classes in ``labels``, foreground
+    indices 1..C-1) and writes ``gt_loc_map``, uint8
     (H, W, K) with K = ``num_classes - 1``: channel ``k`` holds the map of
     class ``k + 1``, zero for the classes the file does not list. It appends
     ``'gt_loc_map'`` to ``seg_fields``, so MMSeg's ``Resize``/``RandomResize``
@@ -31,11 +33,13 @@ class LoadLocalizationMaps(BaseTransform):
     the official code does.
 
     Place it right after ``LoadImageFromFile`` (the size check compares with
-    the loaded image). The official refinement recipe is then::
+    the loaded image). The official refinement recipe is then (with the
+    dataset's ``data_prefix=dict(..., loc_map_path=<the stage-1 maps>)``, in
+    a pipeline config ``'{stage1.maps_dir}'``)::
 
         dict(type='LoadImageFromFile'),
         dict(type='LoadImageLevelLabels'),
-        dict(type='LoadLocalizationMaps', maps_dir=...),
+        dict(type='LoadLocalizationMaps'),
         dict(type='Resize', scale=(320, 320), keep_ratio=False),
         dict(type='ColorJitter', brightness=0.3, contrast=0.3,
              saturation=0.3, hue=0.1),
@@ -52,9 +56,9 @@ class LoadLocalizationMaps(BaseTransform):
     ``loc_map_path``; ``seg_fields`` gains ``'gt_loc_map'``.
 
     Args:
-        maps_dir (str, optional): Folder of the ``<img_id>.npz`` files. When
-            None, ``results['loc_map_path']`` (set by the dataset) is used.
-            When given it wins over ``loc_map_path``. Default: None.
+        maps_dir (str, optional): Folder of the ``<img_id>.npz`` files, for
+            datasets without ``loc_map_path``; when given it wins over
+            ``loc_map_path``. Default: None.
         num_classes (int, optional): Classes including background (VOC: 21);
             None: ``results['num_classes']``. Default: None.
         check_labels (bool): Require the stored classes to equal the image's
@@ -94,8 +98,8 @@ class LoadLocalizationMaps(BaseTransform):
         if not path:
             raise KeyError(
                 f'LoadLocalizationMaps: image {where} has no localization '
-                'map file; set maps_dir in the transform config (or '
-                'loc_map_path in the data info)')
+                "map file; set the dataset's data_prefix loc_map_path (or "
+                'maps_dir in the transform config)')
         return path
 
     def transform(self, results: dict) -> dict:

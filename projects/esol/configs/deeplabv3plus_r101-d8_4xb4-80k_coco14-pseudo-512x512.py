@@ -2,7 +2,10 @@
 # classes, 80k iterations, trained on the ESOL pseudo labels of train2014, scored on val2014 (GT).
 _base_ = ['../../../configs/drs/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py']
 num_classes = 81
-pseudo_labels = 'work_dirs/pipeline_esol_coco14/shrink/pseudo_labels/labels'
+# the shrinkage stage's pseudo labels (a pipeline passes '{shrink.labels_dir}'), absolute: data_root
+# would prefix a relative data_prefix path (fileDirname is this config's folder)
+pseudo_labels = ('{{fileDirname}}/../../../work_dirs/pipeline_esol_coco14/shrink/'
+                 'pseudo_labels/labels')
 model = dict(
     decode_head=dict(num_classes=num_classes), auxiliary_head=dict(num_classes=num_classes))
 train_dataloader = dict(

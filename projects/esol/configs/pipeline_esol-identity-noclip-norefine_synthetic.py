@@ -12,5 +12,5 @@ pipeline = dict(
         expand=dict(cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}', **_variant}),
         shrink=dict(cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}', **_variant}),
         segmentation=dict(cfg_options={
-            'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.work_dir}/pseudo_labels/labels'
+            'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'
         })))

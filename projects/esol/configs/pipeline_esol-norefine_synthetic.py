@@ -9,6 +9,5 @@ pipeline = dict(
         shrink=dict(work_dir='work_dirs/pipeline_esol_synthetic/shrink'),
         segmentation=dict(
             cfg_options={
-                'train_dataloader.dataset.data_prefix.seg_map_path':
-                '{shrink.work_dir}/pseudo_labels/labels'
+                'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'
             })))

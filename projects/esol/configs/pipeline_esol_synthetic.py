@@ -8,7 +8,7 @@
 _base_ = ['../../../configs/drs/pipeline_drs_synthetic.py']
 _esol = 'projects/esol/configs/'
 _backbone = '{pretrain.work_dir}/backbone.pth'
-_labels = dict(kind='pseudo_label', file='pseudo_labels/metrics.json', key='pseudo_label/mIoU')
+_labels = dict(kind='pseudo_label', key='pseudo_label/mIoU')
 pipeline = dict(
     method='ESOL',
     stages=[
@@ -49,8 +49,7 @@ pipeline = dict(
             config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
-                'train_dataloader.dataset.pipeline.2.maps_dir':
-                '{shrink.work_dir}/pseudo_labels/maps',
+                'train_dataloader.dataset.data_prefix.loc_map_path': '{shrink.maps_dir}',
             },
             metric='sweep/best_mIoU',
             extra_results=[_labels]),
@@ -59,8 +58,7 @@ pipeline = dict(
             kind='segmentation',
             config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
             cfg_options={
-                'train_dataloader.dataset.data_prefix.seg_map_path':
-                '{refine.work_dir}/pseudo_labels/labels'
+                'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
             }),
         dict(
             name='supervised',

@@ -25,16 +25,13 @@ pipeline = dict(
             cfg_options={'model.support_checkpoint': '{support.checkpoint}'},
             metric='sweep/best_mIoU',
             extra_results=[
-                dict(
-                    kind='pseudo_label', file='pseudo_labels/metrics.json',
-                    key='pseudo_label/mIoU')
+                dict(kind='pseudo_label', key='pseudo_label/mIoU')
             ]),
         dict(
             name='segmentation',
             kind='segmentation',
             config='projects/esol/configs/deeplabv3plus_r101-d8_4xb4-80k_coco14-pseudo-512x512.py',
             cfg_options={
-                'train_dataloader.dataset.data_prefix.seg_map_path':
-                '{stage1.work_dir}/pseudo_labels/labels'
+                'train_dataloader.dataset.data_prefix.seg_map_path': '{stage1.labels_dir}'
             }),
     ])

@@ -213,7 +213,7 @@ def test_missing_configuration(sample, tmp_path):
     with pytest.raises(
             KeyError,
             match=r'im1\.png has no localization map '
-            r'file; set maps_dir'):
+            r"file; set the dataset's data_prefix loc_map_path"):
         TRANSFORMS.build(dict(type='LoadLocalizationMaps'))(
             _results(info, tmp_path))
     with pytest.raises(KeyError, match='has no num_classes'):

@@ -153,4 +153,7 @@ def test_pipelines_chain_the_stages(path, in_repo_root, tmp_path):
     assert shrink.model.stage == 'shrink'
     # what follows reads the shrinkage stage's outputs
     following = [s for s in runner.stages if s['name'] in ('refine', 'segmentation')][0]
-    assert any(str(v).startswith('{shrink.work_dir}') for v in following['cfg_options'].values())
+    assert any(str(v) in ('{shrink.maps_dir}', '{shrink.labels_dir}')
+               for v in following['cfg_options'].values())
+    assert runner.stage_outputs('shrink')['maps_dir'] == osp.join(
+        osp.abspath(runner.stage_dir('shrink')), 'pseudo_labels', 'maps')
