@@ -17,20 +17,16 @@ import shutil
 import sys
 import time
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+from mmengine.config import Config
 
-from mmengine.config import Config  # noqa: E402
+from mmwsss.apis import PipelineRunner
+from mmwsss.datasets import generate_pretrain_set, generate_synthetic_benchmark
+from mmwsss.datasets.synthetic import (FORMAT_VERSION, SYNTHETIC_BENCHMARK, SYNTHETIC_PRETRAIN,
+                                       resolve_difficulty)
+from mmwsss.utils.precision import PRECISIONS, describe_precision
 
-import mmwsss  # noqa: E402,F401
-from mmwsss.apis.pipeline_runner import PipelineRunner  # noqa: E402
-from mmwsss.datasets import (generate_pretrain_set,  # noqa: E402
-                             generate_synthetic_benchmark)
-from mmwsss.datasets.synthetic import (FORMAT_VERSION, SYNTHETIC_BENCHMARK,  # noqa: E402
-                                       SYNTHETIC_PRETRAIN, resolve_difficulty)
-from mmwsss.utils.benchmark_table import (aggregate_runs, collect_results,  # noqa: E402
-                                          render_markdown, render_stage_details)
-from mmwsss.utils.precision import PRECISIONS, describe_precision  # noqa: E402
-from mmwsss.utils.stage_table import format_stage_table  # noqa: E402
+from make_benchmark_table import (aggregate_runs, collect_results,  # isort: skip  (beside this)
+                                  format_stage_table, render_markdown, render_stage_details)
 
 #: `make demo` runs the baseline and the method on the same data, sharing the pretraining (the
 #: ImageNet stand-in) and the fully supervised upper bound: plain CAM, then DRS.

@@ -19,28 +19,22 @@ from its last checkpoint.
 """
 import argparse
 import os
-import os.path as osp
 import sys
 from typing import List, Optional
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+from mmengine.config import DictAction
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmwsss.apis import PipelineRunner
+from mmwsss.utils import add_common_args, setup_cfg
+from mmwsss.utils.precision import PRECISIONS
 
-import mmwsss  # noqa: E402,F401
-from mmwsss.apis.pipeline_runner import PipelineRunner  # noqa: E402
-from mmwsss.utils.precision import PRECISIONS  # noqa: E402
-from mmwsss.utils.stage_table import format_stage_table  # noqa: E402
+from make_benchmark_table import format_stage_table  # isort: skip  (the tool beside this one)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Run the stages of a WSSS pipeline config')
-    parser.add_argument('config', help='pipeline config file')
-    parser.add_argument('--work-dir', help='where the stage work dirs go (default work_dirs/<config>)')
+    add_common_args(parser, 'pipeline config file')
     parser.add_argument('--only', nargs='+', help='run only these stages (earlier ones must be done)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='overrides of the pipeline config itself, e.g. pipeline.seed=1')
     parser.add_argument(
         '--stage-cfg-options', nargs='+', action=DictAction,
         help='overrides applied to every stage config, e.g. train_dataloader.num_workers=0')
@@ -50,20 +44,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--precision', choices=PRECISIONS, default='auto',
         help="numerics of every stage: 'auto' (default: bf16 autocast on a CPU with native bf16, "
         "fp16 AMP on CUDA, else fp32) or forced ('fp32' reproduces a CPU without bf16)")
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
-                        help='job launcher: torchrun (pytorch) or srun (slurm)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = setup_cfg(args, for_runner=False)  # the pipeline config: its --cfg-options, no Runner
     runner = PipelineRunner(
         cfg, args.config, work_dir=args.work_dir, launcher=args.launcher,
         stage_cfg_options=args.stage_cfg_options, only=args.only,

@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 PRECISION=${PRECISION:-auto}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# the projects' configs import their modules (custom_imports projects.<name>) from the repository
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 FP32_CHECK=(configs/drs/pipeline_cam_synthetic.py configs/drs/pipeline_drs_synthetic.py)
 CONFIGS=(
   configs/drs/pipeline_drs_synthetic.py

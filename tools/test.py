@@ -1,30 +1,21 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Test (and evaluate) a checkpoint, like MMSeg's ``tools/test.py`` (same arguments)."""
 import argparse
-import os
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
 
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-import mmwsss  # noqa: E402,F401  (registers modules, weights-only checkpoint loading)
-from mmwsss.registry import RUNNERS  # noqa: E402
-from mmwsss.utils import (adapt_cfg_to_machine,  # noqa: E402
-                          init_process_group_if_needed)
-from mmwsss.utils.precision import (PRECISIONS, describe_precision,  # noqa: E402
-                                    resolve_channels_last, resolve_precision,
-                                    set_eval_precision)
+from mmwsss.registry import RUNNERS
+from mmwsss.utils import add_common_args, setup_cfg
+from mmwsss.utils.precision import (PRECISIONS, describe_precision, resolve_channels_last,
+                                    resolve_precision, set_eval_precision)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and eval) a checkpoint of any stage')
-    parser.add_argument('config', help='test config file path')
+    add_common_args(parser, 'test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save the evaluation metrics and logs')
     parser.add_argument('--out', help='the dir to save the predicted label maps (one PNG per image)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='dir to save painted overlays (vis_data/vis_image/ inside it), as MMSeg')
@@ -32,20 +23,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-interval', type=int, default=1,
                         help='draw every N-th test batch (MMSeg\'s hook defaults to 50)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs, e.g. model.test_cfg.bg_threshold=0.3')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
-    parser.add_argument(
         '--precision', choices=PRECISIONS, default='auto',
         help="numerics of the test: 'auto' (default: bf16 autocast + channels_last on a CPU with "
         "native bf16, fp16 autocast on CUDA, else fp32), 'fp32' forces full precision")
     parser.add_argument('--tta', action='store_true', help='test time augmentation (config tta_*)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parser.parse_args()
 
 
 def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
@@ -92,15 +74,7 @@ def set_output_dir(cfg: Config, out_dir: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = adapt_cfg_to_machine(cfg, args.launcher)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = setup_cfg(args)
     cfg.load_from = args.checkpoint
     drop_training_parts(cfg)
 
@@ -119,7 +93,6 @@ def main() -> None:
     set_eval_precision(cfg, dtype)
     channels_last = resolve_channels_last('auto', dtype)
 
-    init_process_group_if_needed(args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.logger.info(f'test.py: {describe_precision(dtype, channels_last)}')
     if channels_last:

@@ -15,34 +15,39 @@ LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
 
 def add_common_args(parser: argparse.ArgumentParser,
-                    config_help: str = 'config file') -> argparse.ArgumentParser:
-    """Add ``config`` (positional, first), ``--work-dir``, ``--cfg-options``, ``--launcher`` and
-    ``--local-rank`` to an entry point's parser; add its own positional arguments after this.
+                    config_help: str = 'config file',
+                    runner: bool = True) -> argparse.ArgumentParser:
+    """Add ``config`` (positional, first) and ``--cfg-options`` to an entry point's parser, and for
+    one that runs a Runner ``--work-dir``, ``--launcher`` and ``--local-rank``; add the entry
+    point's own positional arguments after this.
 
     Args:
         parser (ArgumentParser): The parser.
         config_help (str): Help of the config argument.
+        runner (bool): Add the Runner's arguments. Defaults to True.
 
     Returns:
         ArgumentParser: The same parser.
     """
     parser.add_argument('config', help=config_help)
     parser.add_argument(
-        '--work-dir', help="the folder of logs and outputs (default: the config's work_dir, else "
-        './work_dirs/<config name>)')
-    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value pairs, e.g. train_cfg.max_epochs=3')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
-                        help='job launcher: torchrun (pytorch), srun (slurm) or mpirun (mpi)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    if runner:
+        parser.add_argument(
+            '--work-dir', help="the folder of logs and outputs (default: the config's work_dir, "
+            'else ./work_dirs/<config name>)')
+        parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
+                            help='job launcher: torchrun (pytorch), srun (slurm) or mpirun (mpi)')
+        parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser
 
 
 def setup_cfg(args: argparse.Namespace, for_runner: bool = True) -> Config:
     """The config of an entry point's arguments (see :func:`add_common_args`).
 
-    Loads ``args.config`` and merges ``--cfg-options``. For a config an MMEngine Runner runs
+    Loads ``args.config`` (FileNotFoundError if there is none) and merges ``--cfg-options``. For a
+    config an MMEngine Runner runs
     (``for_runner``), it also makes the config fit this machine (:func:`adapt_cfg_to_machine`),
     sets ``work_dir`` (``--work-dir``, the config's, or ``./work_dirs/<config name>``) and creates
     the process group of ``--launcher`` where MMEngine cannot (gloo without CUDA).
@@ -54,12 +59,14 @@ def setup_cfg(args: argparse.Namespace, for_runner: bool = True) -> Config:
     Returns:
         Config: The config.
     """
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config {args.config} does not exist')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if not for_runner:
         return cfg
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = adapt_cfg_to_machine(cfg, args.launcher)
     cfg.work_dir = args.work_dir or cfg.get('work_dir', None) or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])

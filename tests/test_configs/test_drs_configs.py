@@ -68,3 +68,36 @@ def test_synthetic_configs_differ_only_in_the_activation():
         assert cfg.model.backbone.widen_factor == 0.25
         if act == 'ReLU':
             assert set(cfg.model.backbone.act_cfg) == {'type'}
+
+
+def test_stage3_crf_config_wraps_the_plain_segmentor():
+    """The released DeepLabV3+'s test with CRF: the stage-3 model in DenseCRFSegmentor, the
+    official CRF settings, and a checkpoint of the plain segmentor loads as is."""
+    from mmwsss.models.segmentors import DenseCRFSegmentor
+    folder = osp.join(ROOT, 'configs', 'drs')
+    plain_cfg = _load(osp.join(folder, 'deeplabv3plus_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py'))
+    cfg = _load(osp.join(folder, 'deeplabv3plus-crf_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py'))
+    assert cfg.model.segmentor == plain_cfg.model
+    torch.manual_seed(0)
+    plain = MODELS.build(plain_cfg.model)
+    model = MODELS.build(cfg.model)
+    assert isinstance(model, DenseCRFSegmentor) and model.score_type == 'logits'
+    assert model.data_preprocessor is model.segmentor.data_preprocessor
+    crf = model.crf
+    assert (crf.iterations, crf.pos_w, crf.pos_xy_std, crf.bi_w, crf.bi_xy_std,
+            crf.bi_rgb_std) == (10, 3, 1, 4, 67, 3)
+    model.load_state_dict(plain.state_dict())  # strict: the keys get the 'segmentor.' prefix
+    assert torch.equal(model.segmentor.decode_head.conv_seg.weight,
+                       plain.decode_head.conv_seg.weight)
+
+
+def test_saliency_eval_config_scores_maps_as_the_official_script():
+    cfg = _load(osp.join(ROOT, 'configs', 'drs',
+                         'drs-learnable-saliency-eval_vgg16_1xb10-15e_voc12aug-320x320.py'))
+    model = MODELS.build(cfg.model)
+    assert tuple(model.test_cfg.scales) == (256, 320, 384)
+    assert model.test_cfg.use_saliency and model.test_cfg.saliency_threshold == 50
+    types = [t['type'] for t in cfg.test_dataloader.dataset.pipeline]
+    assert 'LoadSaliencyMap' in types and types[-1] == 'PackWSSSInputs'
+    assert cfg.test_dataloader.dataset.data_prefix.sal_path == 'SaliencyMap'
+    assert not cfg.custom_hooks

@@ -51,7 +51,6 @@ import tempfile
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 DEFAULT_CONFIG = osp.join(REPO, 'configs', 'drs',
@@ -307,7 +306,7 @@ def run_runner(cfg, device) -> List[float]:
     """Durations of the Runner's training iterations (built fresh; build time not counted)."""
     from mmengine.runner import Runner
 
-    from mmwsss.utils.benchmark_utils import RunnerIterClock
+    from benchmark_utils import RunnerIterClock
     runner = Runner.from_cfg(copy.deepcopy(cfg))
     clock = RunnerIterClock(device)
     runner.register_hook(clock, 'LOWEST')
@@ -430,7 +429,7 @@ class PlainLoop:
 
 def run_plain(cfg, args, device) -> Tuple[List[float], List[int]]:
     """Durations of :class:`PlainLoop` iterations, and the sizes of its parameter groups."""
-    from mmwsss.utils.benchmark_utils import IterationClock
+    from benchmark_utils import IterationClock
     loop = PlainLoop(cfg, args, device)
     clock = IterationClock(device)
     clock.start()
@@ -453,7 +452,7 @@ def run_interleaved(cfg, args, device, pairs: int) -> Tuple[List[float], List[fl
     """
     from mmengine.runner import Runner
 
-    from mmwsss.utils.benchmark_utils import InterleavedStepClock
+    from benchmark_utils import InterleavedStepClock
     cfg = copy.deepcopy(cfg)
     cfg.train_cfg.max_iters = args.warmup + pairs
     runner = Runner.from_cfg(cfg)
@@ -470,7 +469,7 @@ def run_interleaved(cfg, args, device, pairs: int) -> Tuple[List[float], List[fl
 def run_interleaved_plain(cfg, args, device, pairs: int) -> Tuple[List[float], List[float]]:
     """A/A control: two identical :class:`PlainLoop` s taking turns, timed like
     :func:`run_interleaved`; their difference is the noise floor of that comparison."""
-    from mmwsss.utils.benchmark_utils import IterationClock
+    from benchmark_utils import IterationClock
     first, second = PlainLoop(cfg, args, device), PlainLoop(cfg, args, device)
     clock = IterationClock(device)
     clock.start()
@@ -488,7 +487,7 @@ def run_interleaved_plain(cfg, args, device, pairs: int) -> Tuple[List[float], L
 def bench_training(args, data_root: str, work_dir: str, device, tag: str = 'train',
                    sequential: bool = True, control: bool = False) -> dict:
     """Interleaved pairs (the headline), optionally the A/A control and separate runs."""
-    from mmwsss.utils.benchmark_utils import paired_overhead, relative_overhead, summarize_times
+    from benchmark_utils import paired_overhead, relative_overhead, summarize_times
     out: dict = {}
     cfg = training_cfg(args, data_root, osp.join(work_dir, f'{tag}_interleaved'),
                        f'benchmark_{tag}_{os.getpid()}_interleaved')
@@ -557,7 +556,7 @@ def low_precision(device):
 
 
 def _timed(fn, device) -> float:
-    from mmwsss.utils.benchmark_utils import IterationClock
+    from benchmark_utils import IterationClock
     clock = IterationClock(device)
     clock.start()
     fn()
@@ -576,7 +575,7 @@ def bench_precision(args, data_root: str, work_dir: str, device) -> dict:
     """
     import torch
 
-    from mmwsss.utils.benchmark_utils import paired_speedup, rotated, summarize_times
+    from benchmark_utils import paired_speedup, rotated, summarize_times
     from mmwsss.utils.precision import precision_name
     dtype, chosen = low_precision(device)
     out: dict = dict(dtype=precision_name(dtype), chosen=chosen, rounds=args.prec_pairs,
@@ -643,7 +642,7 @@ def _no_low_precision(device) -> str:
 def bench_runner_amp(args, data_root: str, work_dir: str, device, dtype) -> dict:
     """Separate Runner runs in fp32 and with the AMP optim wrapper, alternating (a cross-check of
     the plain loops' comparison through MMEngine's own mixed-precision path)."""
-    from mmwsss.utils.benchmark_utils import rotated, summarize_times
+    from benchmark_utils import rotated, summarize_times
     from mmwsss.utils.precision import set_amp_optim_wrapper
     times: Dict[str, List[float]] = dict(fp32=[], amp=[])
     run_medians: Dict[str, List[float]] = dict(fp32=[], amp=[])
@@ -736,8 +735,9 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
     import numpy as np
     import torch
 
-    from mmwsss.datasets.stage_files import (full_palette, image_id, maps_to_uint8,
-                                             save_label_png, save_maps, uint8_to_maps)
+    from mmwsss.datasets.stage_files import (full_palette, image_id, label_path, map_path,
+                                             maps_to_uint8, save_label_png, save_maps,
+                                             stage_outputs, uint8_to_maps)
     from mmwsss.datasets.transforms import LoadSaliencyMap
     from mmwsss.pseudo_labels import generate_pseudo_label
     from mmwsss.registry import DATASETS
@@ -745,8 +745,9 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
     dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
     palette = full_palette(dataset.metainfo.get('palette'))
     num_fg = len(dataset.metainfo['classes']) - 1
-    os.makedirs(osp.join(out_dir, 'maps'), exist_ok=True)
-    os.makedirs(osp.join(out_dir, 'labels'), exist_ok=True)
+    outputs = stage_outputs(out_dir, out_dir)  # the generator's layout
+    os.makedirs(outputs['maps_dir'], exist_ok=True)
+    os.makedirs(outputs['labels_dir'], exist_ok=True)
     load_sal = LoadSaliencyMap()
     old_scales = model.test_cfg['scales']
     model.eval()
@@ -777,7 +778,7 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
                 model_s += time.perf_counter() - model_start
                 stored = maps_to_uint8(fused.numpy())
                 img_id = image_id(info['img_path'])
-                save_maps(osp.join(out_dir, 'maps', img_id + '.npz'), stored, cls)
+                save_maps(map_path(outputs['maps_dir'], img_id), stored, cls)
                 saliency = load_sal.transform(
                     dict(sal_path=info['sal_path'], img_path=info['img_path'],
                          seg_fields=[]))['gt_saliency']
@@ -785,7 +786,7 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
                 dense[cls - 1] = uint8_to_maps(stored)
                 label = generate_pseudo_label(dense, dict(mode='saliency'), saliency=saliency,
                                               cls_labels=cls.tolist())
-                save_label_png(osp.join(out_dir, 'labels', img_id + '.png'), label, palette)
+                save_label_png(label_path(outputs['labels_dir'], img_id), label, palette)
     finally:
         model.test_cfg['scales'] = old_scales
     return time.perf_counter() - start, len(dataset), model_s
@@ -793,16 +794,18 @@ def run_straightforward(model, dataset_cfg: dict, out_dir: str,
 
 def compare_outputs(dir_a: str, dir_b: str) -> dict:
     """Agreement of two generation runs' stored maps and labels (:class:`OutputAgreement`)."""
-    from mmwsss.datasets.stage_files import load_label_png, load_maps
-    from mmwsss.utils.benchmark_utils import OutputAgreement
+    from benchmark_utils import OutputAgreement
+
+    from mmwsss.datasets.stage_files import (label_path, load_label_png, load_maps, map_path,
+                                             stage_outputs)
+    a, b = stage_outputs(dir_a, dir_a), stage_outputs(dir_b, dir_b)
     agreement = OutputAgreement()
-    for name in sorted(os.listdir(osp.join(dir_a, 'maps'))):
-        maps_a, _ = load_maps(osp.join(dir_a, 'maps', name))
-        maps_b, _ = load_maps(osp.join(dir_b, 'maps', name))
-        agreement.add_maps(maps_a, maps_b)
-        png = name[:-4] + '.png'
-        agreement.add_labels(load_label_png(osp.join(dir_a, 'labels', png)),
-                             load_label_png(osp.join(dir_b, 'labels', png)))
+    for name in sorted(os.listdir(a['maps_dir'])):
+        img_id = name[:-len('.npz')]
+        agreement.add_maps(load_maps(map_path(a['maps_dir'], img_id))[0],
+                           load_maps(map_path(b['maps_dir'], img_id))[0])
+        agreement.add_labels(load_label_png(label_path(a['labels_dir'], img_id)),
+                             load_label_png(label_path(b['labels_dir'], img_id)))
     return agreement.summary()
 
 
@@ -823,7 +826,7 @@ def _warm_up_generation(model, scales, batch_sizes, numerics, device) -> None:
 def bench_generation(args, cfg, data_root: str, work_dir: str, device) -> dict:
     """The loop, the fp32 generator and the 'auto' generator in the same rounds, the order rotating
     from round to round; speed-ups are medians of the per-round ratios to the loop."""
-    from mmwsss.utils.benchmark_utils import rotated, scaled_test_scales
+    from benchmark_utils import rotated, scaled_test_scales
     dtype, chosen = low_precision(device)
     scales = scaled_test_scales(args.size)
     ds_cfg = generation_dataset_cfg(data_root, args.size, 'ImageSets/Segmentation/train.txt')
@@ -912,7 +915,7 @@ def memory_child(spec: dict) -> None:
     _imports()
     from mmengine.config import Config
 
-    from mmwsss.utils.benchmark_utils import peak_rss_mib, reset_peak_rss, scaled_test_scales
+    from benchmark_utils import peak_rss_mib, reset_peak_rss, scaled_test_scales
 
     cfg = Config.fromfile(spec['config'])
     args = argparse.Namespace(seed=0, widen_factor=spec['widen_factor'], classes=spec['classes'])
@@ -990,7 +993,7 @@ def forward_flops(cfg, widen_factor: float, classes: int, sizes: Sequence[int]) 
     import torch
 
     from mmwsss.registry import MODELS
-    from mmwsss.utils.benchmark_utils import count_conv_flops
+    from benchmark_utils import count_conv_flops
     with torch.device('meta'):
         model = MODELS.build(model_cfg(cfg, widen_factor, classes))
     net = _MapNet.of(model).eval()
@@ -1002,7 +1005,7 @@ def bench_flops(args, cfg, device) -> dict:
     import torch
     from mmengine.analysis import FlopAnalyzer
 
-    from mmwsss.utils.benchmark_utils import count_conv_flops, matmul_gflops, scaled_test_scales
+    from benchmark_utils import count_conv_flops, matmul_gflops, scaled_test_scales
     model = build_model(cfg, args, 'cpu').eval()
     net = _MapNet.of(model)
     x = torch.zeros(1, 3, args.size, args.size)
@@ -1085,8 +1088,8 @@ def size_kind(args) -> str:
 
 
 def render(args, info: dict, res: dict, command: str, seconds: float) -> str:
-    from mmwsss.utils.benchmark_utils import format_si as f
-    from mmwsss.utils.benchmark_utils import markdown_table
+    from benchmark_utils import format_si as f
+    from benchmark_utils import markdown_table
     width = max(1, int(round(512 * args.widen_factor)))
     kind = size_kind(args)
     lines = [

@@ -21,36 +21,15 @@ import sys
 from collections import Counter
 from typing import List, Optional, Sequence
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
+import numpy as np
 
-import numpy as np  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmwsss.apis import init_dataset
+from mmwsss.datasets import voc_colormap
+from mmwsss.datasets.stage_files import image_id, label_path
+from mmwsss.utils import add_common_args, setup_cfg
 
 _FILE = 'tools/analysis_tools/browse_dataset.py'
-_WRAPPERS = ('RepeatDataset', 'ClassBalancedDataset', 'mmengine.RepeatDataset',
-             'mmengine.ClassBalancedDataset', 'ConcatDataset')
 IGNORE = 255
-
-
-def build_dataset(cfg: Config, split: str):
-    """The dataset of ``<split>_dataloader`` (dataset wrappers unwrapped), with its own pipeline."""
-    from mmengine.registry import init_default_scope
-
-    import mmwsss  # noqa: F401
-    from mmwsss.registry import DATASETS
-
-    key = f'{split}_dataloader'
-    if not cfg.get(key) or 'dataset' not in cfg[key]:
-        raise ValueError(f'{_FILE}: the config has no {key}.dataset.')
-    ds_cfg = cfg[key]['dataset']
-    while ds_cfg.get('type') in _WRAPPERS and 'dataset' in ds_cfg:
-        ds_cfg = ds_cfg['dataset']
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    return DATASETS.build(ds_cfg)
-
-
-def _img_id(info: dict) -> str:
-    return info.get('img_id') or osp.splitext(osp.basename(info['img_path']))[0]
 
 
 def _read_gray(path: Optional[str], what: str) -> Optional[np.ndarray]:
@@ -77,7 +56,7 @@ def collect(dataset, index: int, augmented: bool,
     """Panels of one image: ``image`` (H, W, 3) RGB, ``classes``, ``saliency``, ``mask``,
     ``pseudo`` (each (H, W) or None) and ``img_id``."""
     info = dataset.get_data_info(index)
-    img_id = _img_id(info)
+    img_id = image_id(info['img_path'])
     if augmented:
         packed = dataset[index]
         sample = packed['data_samples']
@@ -99,7 +78,7 @@ def collect(dataset, index: int, augmented: bool,
                saliency=_read_gray(info.get('sal_path'), 'saliency map'),
                mask=_read_gray(seg, 'mask') if seg and osp.isfile(seg) else None, pseudo=None)
     if pseudo_label_dir:
-        out['pseudo'] = _read_gray(osp.join(pseudo_label_dir, img_id + '.png'), 'pseudo label')
+        out['pseudo'] = _read_gray(label_path(pseudo_label_dir, img_id), 'pseudo label')
     for key in ('saliency', 'mask', 'pseudo'):
         if out[key] is not None and out[key].shape != image.shape[:2]:
             raise ValueError(f'{_FILE}: the {key} of {img_id} is {out[key].shape[1]}x'
@@ -151,13 +130,12 @@ def class_counts(dataset) -> Counter:
 def browse(dataset, ids: Optional[Sequence[str]] = None, num: int = 8,
            pseudo_label_dir: Optional[str] = None, augmented: bool = False,
            out_dir: str = 'work_dirs/browse_dataset') -> List[str]:
-    """Write the pictures of a dataset (see :func:`build_dataset`); returns their paths."""
+    """Write the pictures of a dataset; returns their paths."""
     meta = dataset.metainfo
     class_names = [str(c) for c in meta.get('classes', ())]
-    from mmwsss.datasets.palette import voc_colormap
     palette = meta.get('palette') or voc_colormap(max(len(class_names), 1))
     if ids:
-        index = {_img_id(dataset.get_data_info(i)): i for i in range(len(dataset))}
+        index = {image_id(dataset.get_data_info(i)['img_path']): i for i in range(len(dataset))}
         missing = [i for i in ids if i not in index]
         if missing:
             raise ValueError(f'{_FILE}: image ids not in the dataset: {missing[:10]}.')
@@ -179,7 +157,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Pictures of a WSSS dataset: image with its image-level labels, saliency, '
         'mask and pseudo label')
-    parser.add_argument('config', help='config file')
+    add_common_args(parser, runner=False)
     parser.add_argument('--split', choices=['train', 'val', 'test'], default='train',
                         help='which dataloader (default train)')
     group = parser.add_mutually_exclusive_group()
@@ -189,23 +167,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--augmented', action='store_true',
                         help="run the split's pipeline (augmentation) instead of reading files")
     parser.add_argument('--out-dir', help='default work_dirs/browse_dataset/<config name>')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, key=value pairs')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        print(f'error: config {args.config} does not exist', file=sys.stderr)
-        return 1
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     out_dir = args.out_dir or osp.join('work_dirs', 'browse_dataset',
                                        osp.splitext(osp.basename(args.config))[0])
     try:
-        dataset = build_dataset(cfg, args.split)
+        dataset = init_dataset(setup_cfg(args, for_runner=False), args.split)
         paths = browse(dataset, args.ids, args.num, args.pseudo_label_dir, args.augmented,
                        out_dir)
     except (ValueError, KeyError, FileNotFoundError) as e:

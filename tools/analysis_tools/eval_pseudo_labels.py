@@ -44,9 +44,8 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 _FILE = 'tools/analysis_tools/eval_pseudo_labels.py'
 FORMATS = ('npz', 'npy', 'png')

@@ -13,9 +13,8 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-from mmwsss.datasets.cls_label_file import derive_cls_labels, write_cls_label_file  # noqa: E402
+from mmwsss.datasets.cls_label_file import derive_cls_labels, write_cls_label_file
 
 COCO_NUM_CLASSES = 81
 

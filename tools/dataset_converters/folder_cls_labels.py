@@ -36,10 +36,9 @@ import sys
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-from mmwsss.datasets.cls_label_file import write_cls_label_file  # noqa: E402
-from mmwsss.datasets.palette import voc_colormap  # noqa: E402
+from mmwsss.datasets.cls_label_file import write_cls_label_file
+from mmwsss.datasets.palette import voc_colormap
 
 _FILE = 'tools/dataset_converters/folder_cls_labels.py'
 IMG_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')

@@ -11,15 +11,13 @@ Images are lossless PNGs kept in ``JPEGImages/``; ``meta.json`` records classes,
 suffixes, and ``SyntheticWSSSDataset`` reads it. The same arguments give byte-identical files.
 """
 import argparse
-import os.path as osp
 import sys
 import time
 from typing import Optional, Sequence
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-from mmwsss.datasets.synthetic import generate_pretrain_set  # noqa: E402
-from mmwsss.datasets.synthetic import generate_synthetic_benchmark  # noqa: E402
+from mmwsss.datasets.synthetic import generate_pretrain_set
+from mmwsss.datasets.synthetic import generate_synthetic_benchmark
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

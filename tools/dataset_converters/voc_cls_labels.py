@@ -19,10 +19,9 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-from mmwsss.datasets.cls_label_file import derive_cls_labels, write_cls_label_file  # noqa: E402
-from mmwsss.datasets.voc import VOC_CLASSES as VOC_CLASS_NAMES  # noqa: E402
+from mmwsss.datasets.cls_label_file import derive_cls_labels, write_cls_label_file
+from mmwsss.datasets.voc import VOC_CLASSES as VOC_CLASS_NAMES
 
 VOC_NUM_CLASSES = 21
 

@@ -38,13 +38,11 @@ Scoring the released files on VOC with ``tools/test.py`` (MMSeg projects call th
 import argparse
 import os
 import os.path as osp
-import sys
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional, Tuple
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-import torch  # noqa: E402
+import torch
 
 _FILE = 'tools/model_converters/drs_official.py'
 

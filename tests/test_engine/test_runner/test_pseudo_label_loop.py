@@ -304,7 +304,7 @@ def _above_one(inputs, out_size=None, labels=None):
 
 
 def test_labels_from_raw_maps_let_a_class_above_one_beat_the_background(data_root, model, run,
-                                                                         tmp_path):
+                                                                        tmp_path):
     labels = {}
     seen = _count_images(model, _above_one)
     for raw in (False, True):

@@ -1,19 +1,21 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Suppressor statistics on hand-made inputs, and tools/analysis_tools/suppressor_stats.py on a tiny set."""
-import importlib.util
 import os.path as osp
 import re
 
 import pytest
 import torch
+from tool_loader import REPO as ROOT
+from tool_loader import load_tool
 from torch import nn
 
 from mmwsss.datasets import generate_synthetic_benchmark
 from mmwsss.models.layers.drs import DRS
-from mmwsss.utils.cam_peak_stats import cam_peak_stats, format_cam_peak_stats
-from mmwsss.utils.suppressor_stats import collect_suppressor_stats, format_suppressor_stats
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+tool = load_tool('analysis_tools/suppressor_stats.py')
+cam_peak_stats, format_cam_peak_stats = tool.cam_peak_stats, tool.format_cam_peak_stats
+collect_suppressor_stats = tool.collect_suppressor_stats
+format_suppressor_stats = tool.format_suppressor_stats
 
 
 def test_fixed_suppressor_clip_share_delta_and_dead_maps():
@@ -72,10 +74,6 @@ def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
     data_root = str(tmp_path / 'syn')
     generate_synthetic_benchmark(data_root, num_train=3, num_val=0, num_object_classes=4,
                                  image_size=32, seed=0)
-    spec = importlib.util.spec_from_file_location(
-        'suppressor_stats_tool', osp.join(ROOT, 'tools/analysis_tools/suppressor_stats.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
     out = tmp_path / 'stats.md'
     rc = tool.main([

@@ -1,21 +1,13 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
 import yaml
+from tool_loader import load_tool
 
-from mmwsss.utils.benchmark_table import (STAGES_END, STAGES_START, TABLE_END, TABLE_START,
-                                          MetafileError, ResultFileError, aggregate_runs,
-                                          build_metafile, collect_results, default_collection,
-                                          find_result_files, load_result_file, merge_metafile,
-                                          precision_notes, render_markdown,
-                                          render_stage_details, replace_between_markers,
-                                          seed_noise_notes, update_metafile, update_readme)
-
-REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+tool = load_tool('make_benchmark_table.py')
 
 
 def _stage(name, kind, split, miou=None, params=1000, time_s=10.0, **metrics):
@@ -72,26 +64,26 @@ def _write(path, text):
 
 # ------------------------------------------------------------------------------ reading
 def test_find_result_files_skips_stages_of_pipelines(work_dirs, tmp_path):
-    files, problems = find_result_files([str(work_dirs), str(tmp_path / 'absent')])
+    files, problems = tool.find_result_files([str(work_dirs), str(tmp_path / 'absent')])
     names = sorted(osp.relpath(f, work_dirs) for f in files)
     assert names == ['cam_s0/pipeline_results.json', 'drs_s0/pipeline_results.json',
                      'drs_s1/pipeline_results.json', 'lone/results.json']
     assert len(problems) == 1 and 'absent' in problems[0]
     # a stage dir searched on its own is a lone stage; a file path is taken as is
     stage_dir = str(work_dirs / 'drs_s0' / 'cam')
-    assert find_result_files([stage_dir])[0] == [osp.join(stage_dir, 'results.json')]
-    again, _ = find_result_files([str(work_dirs), str(work_dirs / 'cam_s0')])
+    assert tool.find_result_files([stage_dir])[0] == [osp.join(stage_dir, 'results.json')]
+    again, _ = tool.find_result_files([str(work_dirs), str(work_dirs / 'cam_s0')])
     assert len(again) == 4  # no duplicates
 
 
 def test_load_pipeline_and_lone_stage(work_dirs):
-    run = load_result_file(str(work_dirs / 'drs_s1' / 'pipeline_results.json'))
+    run = tool.load_result_file(str(work_dirs / 'drs_s1' / 'pipeline_results.json'))
     assert (run.method, run.seed, run.dataset) == ('DRS (learnable)', 1, 'synthetic')
     assert [run.miou(c) for c in ('localization', 'refined', 'pseudo_label', 'final',
                                    'supervised')] == [52, 57, 62, 64, 72]
     assert run.params == 2_500_000  # the localization-map model
     assert run.train_time_s == 200.0  # pretraining and the upper bound are not counted
-    lone = load_result_file(str(work_dirs / 'lone' / 'results.json'))
+    lone = tool.load_result_file(str(work_dirs / 'lone' / 'results.json'))
     assert lone.method == 'cam_only' and lone.miou('localization') == 33.0
     assert lone.miou('final') is None and lone.backbone is None
 
@@ -122,16 +114,16 @@ def test_load_pipeline_and_lone_stage(work_dirs):
 ])
 def test_malformed_files_name_file_and_problem(tmp_path, content, problem):
     path = _write(str(tmp_path / 'run' / 'pipeline_results.json'), content)
-    with pytest.raises(ResultFileError) as info:
-        load_result_file(path)
+    with pytest.raises(tool.ResultFileError) as info:
+        tool.load_result_file(path)
     assert str(info.value).startswith(path + ': ')
     assert problem in str(info.value)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
     path = str(tmp_path / 'nope' / 'results.json')
-    with pytest.raises(ResultFileError, match='cannot be read'):
-        load_result_file(path)
+    with pytest.raises(tool.ResultFileError, match='cannot be read'):
+        tool.load_result_file(path)
 
 
 def test_stage_files_outside_their_pipeline_dir_are_not_counted_twice(tmp_path):
@@ -139,21 +131,21 @@ def test_stage_files_outside_their_pipeline_dir_are_not_counted_twice(tmp_path):
     with open(path) as f:
         stage = json.load(f)['stages'][1]
     _write(str(tmp_path / 'stage_dirs' / 'cam' / 'results.json'), json.dumps(stage))
-    runs, problems = collect_results([str(tmp_path / 'pipe'), str(tmp_path / 'stage_dirs')])
+    runs, problems = tool.collect_results([str(tmp_path / 'pipe'), str(tmp_path / 'stage_dirs')])
     assert [r.method for r in runs] == ['DRS'] and not problems
 
 
 def test_collect_results_keeps_problems(work_dirs):
     _write(str(work_dirs / 'broken' / 'pipeline_results.json'), '{oops')
-    runs, problems = collect_results([str(work_dirs)])
+    runs, problems = tool.collect_results([str(work_dirs)])
     assert len(runs) == 4
     assert len(problems) == 1 and 'broken' in problems[0] and 'not valid JSON' in problems[0]
 
 
 # ------------------------------------------------------------------------------ aggregation
 def test_aggregate_seeds_upper_bound_and_order(work_dirs):
-    runs, _ = collect_results([str(work_dirs)])
-    rows = aggregate_runs(runs)
+    runs, _ = tool.collect_results([str(work_dirs)])
+    rows = tool.aggregate_runs(runs)
     assert [r.method for r in rows] == ['DRS (learnable)', 'CAM', 'cam_only']
     drs, cam, lone = rows
     assert drs.seeds == [0, 1]
@@ -166,15 +158,15 @@ def test_aggregate_seeds_upper_bound_and_order(work_dirs):
     # the lone stage comes from an unknown dataset: no upper bound
     assert lone.upper_bound is None and lone.ratio is None
     # first-seen order: the files in sorted path order (cam_s0 first)
-    assert aggregate_runs(runs, sort='none')[0].method == 'CAM'
+    assert tool.aggregate_runs(runs, sort='none')[0].method == 'CAM'
     with pytest.raises(ValueError, match='sort'):
-        aggregate_runs(runs, sort='best')
+        tool.aggregate_runs(runs, sort='best')
 
 
 def test_seed_noise_note_when_spread_exceeds_gap(work_dirs):
-    runs, _ = collect_results([str(work_dirs)])
-    rows = aggregate_runs(runs)
-    notes = seed_noise_notes(rows)
+    runs, _ = tool.collect_results([str(work_dirs)])
+    rows = tool.aggregate_runs(runs)
+    notes = tool.seed_noise_notes(rows)
     # final: DRS 62 (seeds 60, 64: spread 4) vs CAM 61.5: gap 0.5 < 4
     assert any(n.startswith('Final mIoU (val): the seeds of DRS (learnable)')
                and 'disagree by 4.00' in n and 'CAM (DRS-VGG16 x0.25) (0.50)' in n for n in notes)
@@ -191,8 +183,8 @@ def test_seed_noise_notes_one_per_noisy_row(tmp_path):
         _write_pipeline(str(tmp_path / f'a{seed}'), 'A', seed, [50, 55, 60, final], pipeline='a')
     for name, final in (('B', 55), ('C', 62)):
         _write_pipeline(str(tmp_path / name), name, 0, [10, 15, 20, final], pipeline=name)
-    rows = aggregate_runs(collect_results([str(tmp_path)])[0])
-    notes = [n for n in seed_noise_notes(rows) if n.startswith('Final')]
+    rows = tool.aggregate_runs(tool.collect_results([str(tmp_path)])[0])
+    notes = [n for n in tool.seed_noise_notes(rows) if n.startswith('Final')]
     assert len(notes) == 1
     assert 'seeds of A' in notes[0] and 'B (DRS-VGG16 x0.25) (5.00)' in notes[0]
     assert 'C (DRS-VGG16 x0.25) (2.00)' in notes[0]
@@ -205,17 +197,17 @@ def test_no_seed_noise_note_between_rows_of_one_shared_stage(tmp_path):
     _write_pipeline(str(tmp_path / 'a1'), 'A', 1, [52, 57, 62, 64], supervised=72, pipeline='a')
     _write_pipeline(str(tmp_path / 'b0'), 'B', 0, [30, 35, 40, 40], supervised=70, pipeline='b')
     _write_pipeline(str(tmp_path / 'b1'), 'B', 1, [31, 36, 41, 41], supervised=72, pipeline='b')
-    rows = aggregate_runs(collect_results([str(tmp_path)])[0])
-    notes = seed_noise_notes(rows)
+    rows = tool.aggregate_runs(tool.collect_results([str(tmp_path)])[0])
+    notes = tool.seed_noise_notes(rows)
     assert not any(n.startswith('Supervised') for n in notes)
     assert not any(r.flagged.get('supervised') for r in rows)
 
 
 def test_render_markdown(work_dirs):
-    runs, _ = collect_results([str(work_dirs / 'drs_s0'), str(work_dirs / 'drs_s1'),
-                               str(work_dirs / 'cam_s0')])
-    rows = aggregate_runs(runs)
-    table = render_markdown(rows)
+    runs, _ = tool.collect_results([str(work_dirs / 'drs_s0'), str(work_dirs / 'drs_s1'),
+                                    str(work_dirs / 'cam_s0')])
+    rows = tool.aggregate_runs(runs)
+    table = tool.render_markdown(rows)
     lines = table.splitlines()
     header = [c.strip() for c in lines[0].strip('|').split('|')]
     assert header == ['Method', 'Backbone', 'Seeds', 'Loc. map mIoU (train)',
@@ -231,7 +223,7 @@ def test_render_markdown(work_dirs):
     assert cam[7] == '71.00 ± 1.41 †'
     assert '- Note: Final mIoU (val)' in table
     # without any supervised result the two upper-bound columns are left out
-    plain = render_markdown(aggregate_runs([r for r in runs if r.method == 'CAM']))
+    plain = tool.render_markdown(tool.aggregate_runs([r for r in runs if r.method == 'CAM']))
     assert 'Supervised' not in plain.splitlines()[0] and 'Note' not in plain
 
 
@@ -258,9 +250,9 @@ def _write_staged_run(folder, seed, recall):
 def test_stage_details_one_line_per_record_over_seeds(tmp_path):
     _write_staged_run(str(tmp_path / 's0'), 0, 50.0)
     _write_staged_run(str(tmp_path / 's1'), 1, 54.0)
-    runs, problems = collect_results([str(tmp_path)])
+    runs, problems = tool.collect_results([str(tmp_path)])
     assert not problems
-    table = render_stage_details(aggregate_runs(runs))
+    table = tool.render_stage_details(tool.aggregate_runs(runs))
     lines = table.splitlines()
     header = [c.strip() for c in lines[0].strip('|').split('|')]
     assert header == ['Method', 'Stage', 'Output', 'Split', 'Seeds', 'mIoU', 'Best bg threshold',
@@ -287,8 +279,8 @@ def test_stage_details_keep_two_records_of_one_name_apart(tmp_path):
     os.makedirs(tmp_path / 'a')
     with open(tmp_path / 'a' / 'pipeline_results.json', 'w') as f:
         json.dump(dict(format_version=1, method='M', seed=0, stages=stages), f)
-    runs, _ = collect_results([str(tmp_path)])
-    lines = render_stage_details(aggregate_runs(runs)).splitlines()
+    runs, _ = tool.collect_results([str(tmp_path)])
+    lines = tool.render_stage_details(tool.aggregate_runs(runs)).splitlines()
     cells = [[c.strip() for c in line.strip('|').split('|')] for line in lines[2:4]]
     assert [(c[1], c[4], c[5]) for c in cells] == [('stage1', '0', '40.00'),
                                                   ('stage1 (2)', '0', '45.00')]
@@ -296,8 +288,8 @@ def test_stage_details_keep_two_records_of_one_name_apart(tmp_path):
 
 def test_pipe_in_names_is_escaped(tmp_path):
     _write_pipeline(str(tmp_path / 'a'), 'A|B', 0, [1, 2, 3, 4])
-    runs, _ = collect_results([str(tmp_path)])
-    assert '| A\\|B |' in render_markdown(aggregate_runs(runs))
+    runs, _ = tool.collect_results([str(tmp_path)])
+    assert '| A\\|B |' in tool.render_markdown(tool.aggregate_runs(runs))
 
 
 # ------------------------------------------------------------------------------ metafile
@@ -308,9 +300,9 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     # a pipeline whose config lives elsewhere stays out of this folder's metafile
     _write_pipeline(str(work_dirs / 'other'), 'Other', 0, [1, 2, 3, 4],
                     config='configs/other/p.py')
-    runs, _ = collect_results([str(work_dirs)])
-    rows = aggregate_runs(runs)
-    meta = build_metafile(rows, 'configs/drs')
+    runs, _ = tool.collect_results([str(work_dirs)])
+    rows = tool.aggregate_runs(runs)
+    meta = tool.build_metafile(rows, 'configs/drs')
     assert [m['Name'] for m in meta['Models']] == ['pipeline_drs', 'pipeline_cam']
     drs = meta['Models'][0]
     assert drs['In Collection'] == 'DRS' and drs['Config'] == 'configs/drs/p.py'
@@ -335,7 +327,7 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     }
     with open('configs/drs/metafile.yml', 'w') as f:
         yaml.safe_dump(existing, f, sort_keys=False)
-    path, count = update_metafile(rows, 'configs/drs')
+    path, count = tool.update_metafile(rows, 'configs/drs')
     assert (path, count) == ('configs/drs/metafile.yml', 2)
     with open(path) as f:
         merged = yaml.safe_load(f)
@@ -356,7 +348,7 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     # a second update changes nothing (round trip is stable)
     with open(path) as f:
         first = f.read()
-    update_metafile(rows, 'configs/drs')
+    tool.update_metafile(rows, 'configs/drs')
     with open(path) as f:
         assert f.read() == first
 
@@ -378,8 +370,8 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
         obj['precision'] = 'fp32'
         with open(path, 'w') as f:
             json.dump(obj, f)
-    rows = aggregate_runs(collect_results([str(tmp_path / 'runs')])[0])
-    model = build_metafile(rows, 'configs/drs')['Models'][0]
+    rows = tool.aggregate_runs(tool.collect_results([str(tmp_path / 'runs')])[0])
+    model = tool.build_metafile(rows, 'configs/drs')['Models'][0]
     assert model['Config'] == 'configs/drs/cam.py'
     assert model['Pipeline Config'] == 'configs/drs/pipeline_drs.py'
     assert list(model)[:4] == ['Name', 'In Collection', 'Config', 'Pipeline Config']
@@ -393,7 +385,7 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
 
     existing = {'Collections': [{'Name': 'DRS', 'Paper': {'Title': 'T', 'URL': 'u'},
                                  'Code': 'mmwsss/x.py', 'Frameworks': ['PyTorch']}]}
-    merged = merge_metafile(existing, build_metafile(rows, 'configs/drs'))
+    merged = tool.merge_metafile(existing, tool.build_metafile(rows, 'configs/drs'))
     model = merged['Models'][0]
     assert (model['Paper'], model['Code'], model['Framework']) == (
         {'Title': 'T', 'URL': 'u'}, 'mmwsss/x.py', 'PyTorch')
@@ -401,70 +393,62 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
 
 
 def test_default_collection_names_the_method_folder():
-    assert default_collection('configs/drs') == 'DRS'
-    assert default_collection('projects/esol/configs') == 'ESOL'
-    assert default_collection('projects/destruction_learning/configs/') == 'DESTRUCTION_LEARNING'
-    assert default_collection('other/configs') == 'CONFIGS'
+    assert tool.default_collection('configs/drs') == 'DRS'
+    assert tool.default_collection('projects/esol/configs') == 'ESOL'
+    assert tool.default_collection('projects/destruction_learning/configs/') == 'DESTRUCTION_LEARNING'
+    assert tool.default_collection('other/configs') == 'CONFIGS'
 
 
 def test_metafile_errors(work_dirs, tmp_path):
-    runs, _ = collect_results([str(work_dirs)])
-    rows = aggregate_runs(runs)
-    with pytest.raises(MetafileError, match='no such config folder'):
-        update_metafile(rows, str(tmp_path / 'nowhere'))
+    runs, _ = tool.collect_results([str(work_dirs)])
+    rows = tool.aggregate_runs(runs)
+    with pytest.raises(tool.MetafileError, match='no such config folder'):
+        tool.update_metafile(rows, str(tmp_path / 'nowhere'))
     folder = tmp_path / 'cfgs'
     folder.mkdir()
     bad = _write(str(folder / 'metafile.yml'), 'Models: [unclosed\n')
     for row in rows:
         for run in row.runs:
             run.config = str(folder / 'p.py')
-    with pytest.raises(MetafileError, match='metafile.yml: not valid YAML'):
-        update_metafile(rows, str(folder))
+    with pytest.raises(tool.MetafileError, match='metafile.yml: not valid YAML'):
+        tool.update_metafile(rows, str(folder))
     _write(bad, 'Models: {a: 1}\n')
-    with pytest.raises(MetafileError, match='"Models" must be a list'):
-        update_metafile(rows, str(folder))
-    with pytest.raises(MetafileError, match='expected a mapping'):
-        merge_metafile(['x'], {'Models': []}, 'm.yml')
+    with pytest.raises(tool.MetafileError, match='"Models" must be a list'):
+        tool.update_metafile(rows, str(folder))
+    with pytest.raises(tool.MetafileError, match='expected a mapping'):
+        tool.merge_metafile(['x'], {'Models': []}, 'm.yml')
     # nothing from this folder: the file is not touched
     (tmp_path / 'elsewhere').mkdir()
-    assert update_metafile(rows, str(tmp_path / 'elsewhere'))[1] == 0
+    assert tool.update_metafile(rows, str(tmp_path / 'elsewhere'))[1] == 0
     assert not osp.exists(tmp_path / 'elsewhere' / 'metafile.yml')
 
 
 # ------------------------------------------------------------------------------ README
 def test_readme_marker_replacement(tmp_path):
     readme = _write(str(tmp_path / 'README.md'),
-                    f'# T\n\nintro\n{TABLE_START}\nold table\n{TABLE_END}\n\n## After\n')
+                    f'# T\n\nintro\n{tool.TABLE_START}\nold table\n{tool.TABLE_END}\n\n## After\n')
     os.chmod(readme, 0o644)
-    assert update_readme(readme, '| a |\n| --- |\n')
+    assert tool.update_readme(readme, '| a |\n| --- |\n')
     assert os.stat(readme).st_mode & 0o777 == 0o644
     with open(readme) as f:
         text = f.read()
-    assert text == f'# T\n\nintro\n{TABLE_START}\n| a |\n| --- |\n{TABLE_END}\n\n## After\n'
-    assert not update_readme(readme, '| a |\n| --- |\n')  # unchanged
+    assert text == f'# T\n\nintro\n{tool.TABLE_START}\n| a |\n| --- |\n{tool.TABLE_END}\n\n## After\n'
+    assert not tool.update_readme(readme, '| a |\n| --- |\n')  # unchanged
     with pytest.raises(ValueError, match='exactly one'):
-        replace_between_markers('no markers', 't', 'X.md')
+        tool.replace_between_markers('no markers', 't', 'X.md')
     with pytest.raises(ValueError, match='comes before'):
-        replace_between_markers(f'{TABLE_END}\n{TABLE_START}', 't', 'X.md')
+        tool.replace_between_markers(f'{tool.TABLE_END}\n{tool.TABLE_START}', 't', 'X.md')
     with pytest.raises(ValueError, match='missing.md'):
-        update_readme(str(tmp_path / 'missing.md'), 't')
+        tool.update_readme(str(tmp_path / 'missing.md'), 't')
 
 
 # ------------------------------------------------------------------------------ the tool
-def _load_tool():
-    path = osp.join(REPO, 'tools', 'make_benchmark_table.py')
-    spec = importlib.util.spec_from_file_location('make_benchmark_table', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     os.makedirs('configs/drs')
     _write(str(work_dirs / 'broken' / 'pipeline_results.json'), '{"format_version": 1}')
-    readme = _write('configs/drs/README.md', f'x\n{TABLE_START}\n{TABLE_END}\n')
-    tool = _load_tool()
+    readme = _write('configs/drs/README.md', f'x\n{tool.TABLE_START}\n{tool.TABLE_END}\n')
     rc = tool.main([str(work_dirs), '--metafile-dir', 'configs/drs', '--update-readme', readme,
                     '--out', 'table.md'])
     out, err = capsys.readouterr()
@@ -477,14 +461,14 @@ def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
     with open(readme) as f:
         assert out.strip() in f.read()
     # --stages: printed after the leaderboard, and into the README's second pair of markers
-    _write(readme, f'x\n{TABLE_START}\n{TABLE_END}\n{STAGES_START}\n{STAGES_END}\n')
+    _write(readme, f'x\n{tool.TABLE_START}\n{tool.TABLE_END}\n{tool.STAGES_START}\n{tool.STAGES_END}\n')
     assert tool.main([str(work_dirs), '--update-readme', readme, '--stages']) == 0
     out, _ = capsys.readouterr()
     leaderboard, stages = out.split('\n\n| Method | Stage |')
     with open(readme) as f:
         text = f.read()
     assert leaderboard.strip() in text and '| Method | Stage |' + stages.rstrip() in text
-    assert text.index(TABLE_END) < text.index('| Method | Stage |') < text.index(STAGES_END)
+    assert text.index(tool.TABLE_END) < text.index('| Method | Stage |') < text.index(tool.STAGES_END)
     assert osp.isfile('configs/drs/metafile.yml')
     # a README without markers: error message, exit status 2, the table is still printed
     _write('plain.md', 'nothing')
@@ -495,7 +479,6 @@ def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
 
 def test_tool_nothing_usable(tmp_path, capsys):
     _write(str(tmp_path / 'a' / 'pipeline_results.json'), 'not json')
-    tool = _load_tool()
     assert tool.main([str(tmp_path), str(tmp_path / 'missing')]) == 1
     out, err = capsys.readouterr()
     assert out == ''
@@ -519,7 +502,7 @@ def test_stage_with_two_records_counts_its_time_once_and_params_of_last_map_mode
                config='c.py', stages=stages)
     path = folder / 'pipeline_results.json'
     path.write_text(json.dumps(obj))
-    run = load_result_file(str(path))
+    run = tool.load_result_file(str(path))
     assert run.train_time_s == 60.0 + 20.0 + 30.0 + 100.0
     assert run.params == 120
     assert run.miou('localization') == 45
@@ -539,13 +522,13 @@ def test_rows_at_two_precisions_are_told_apart_and_compared(tmp_path):
         _precision_run(str(tmp_path / f'f{seed}'), 'DRS', seed, 'fp32', fp32)
         _precision_run(str(tmp_path / f'b{seed}'), 'DRS', seed, 'bf16', bf16)
     _precision_run(str(tmp_path / 'c0'), 'CAM', 0, 'bf16', 55.0)
-    runs, _ = collect_results([str(tmp_path)])
-    rows = aggregate_runs(runs)
+    runs, _ = tool.collect_results([str(tmp_path)])
+    rows = tool.aggregate_runs(runs)
     assert sorted((r.method, r.precision, r.show_precision) for r in rows) == [
         ('CAM', 'bf16', False), ('DRS', 'bf16', True), ('DRS', 'fp32', True)]
-    table = render_markdown(rows)
+    table = tool.render_markdown(rows)
     assert '| DRS [fp32] |' in table and '| DRS [bf16] |' in table and '| CAM |' in table
-    notes = precision_notes(rows)
+    notes = tool.precision_notes(rows)
     assert len(notes) == 1
     # final: 60.50 vs 61.00, gap 0.50 < spread 2.00; localization identical
     assert notes[0].startswith('DRS (VGG), bf16 vs fp32 (3 vs 3 seeds): within seed noise')
@@ -558,5 +541,23 @@ def test_a_precision_gap_beyond_seed_noise_is_said(tmp_path):
     for seed in range(2):
         _precision_run(str(tmp_path / f'f{seed}'), 'DRS', seed, 'fp32', 60.0 + seed)
         _precision_run(str(tmp_path / f'b{seed}'), 'DRS', seed, 'bf16', 50.0 + seed)
-    rows = aggregate_runs(collect_results([str(tmp_path)])[0])
-    assert 'beyond seed noise in Final mIoU (val)' in precision_notes(rows)[0]
+    rows = tool.aggregate_runs(tool.collect_results([str(tmp_path)])[0])
+    assert 'beyond seed noise in Final mIoU (val)' in tool.precision_notes(rows)[0]
+
+
+# ------------------------------------------------------------------------------ one run
+def test_one_row_per_record_and_missing_values_as_dashes():
+    summary = dict(
+        method='DRS', pipeline='configs/drs/p.py', dataset='synthetic', seed=0, stages=[
+            dict(stage='pretrain', kind='pretrain', split='val', metrics=dict(mIoU=77.0),
+                 params=1234567, train_time_s=60.4),
+            dict(stage='stage1', kind='localization', split='train', metrics=dict(mIoU=40.61),
+                 params=None),
+            dict(stage='refine', kind='pseudo_label', split='train', metrics={}),
+        ])
+    lines = tool.format_stage_table(summary).splitlines()
+    assert lines[0] == 'DRS (configs/drs/p.py, synthetic, seed 0)'
+    rows = lines[4:]
+    assert rows[0] == '| pretrain | pretraining (ImageNet stand-in) | val | - | 1,234,567 | 60 |'
+    assert rows[1] == '| stage1 | localization maps | train | 40.61 | - | - |'
+    assert rows[2] == '| refine | pseudo labels | train | - | - | - |'
