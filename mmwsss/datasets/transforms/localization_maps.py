@@ -83,24 +83,16 @@ class LoadLocalizationMaps(BaseTransform):
         self.backend_args = backend_args.copy() if backend_args else None
 
     def _path(self, results: dict) -> str:
-        where = results.get('img_path', results.get('img_id', '<unknown>'))
-        if self.maps_dir is not None:
-            img_id = results.get('img_id')
-            if not img_id:
-                if not results.get('img_path'):
-                    raise KeyError(
-                        'LoadLocalizationMaps: the data info has neither '
-                        'img_id nor img_path, so the map file in '
-                        f'{self.maps_dir} cannot be named')
-                img_id = image_id(results['img_path'])
+        img_id = results.get('img_id') or (results.get('img_path') and image_id(
+            results['img_path']))
+        if self.maps_dir is not None and img_id:
             return map_path(self.maps_dir, img_id)
-        path = results.get('loc_map_path')
-        if not path:
-            raise KeyError(
-                f'LoadLocalizationMaps: image {where} has no localization '
-                "map file; set the dataset's data_prefix loc_map_path (or "
-                'maps_dir in the transform config)')
-        return path
+        if self.maps_dir is None and results.get('loc_map_path'):
+            return results['loc_map_path']
+        raise KeyError(
+            f"LoadLocalizationMaps: image {results.get('img_path', img_id)} has no "
+            "localization map file; set the dataset's data_prefix loc_map_path (or maps_dir in "
+            'the transform config, with img_id or img_path in the data info)')
 
     def transform(self, results: dict) -> dict:
         """Read the maps of one image.

@@ -7,7 +7,7 @@ import os.path as osp
 import sys
 from collections import OrderedDict
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -28,6 +28,7 @@ from mmwsss.datasets.stage_files import (LABELS_DIR, MAPS_DIR, OUT_DIR, atomic_w
                                          load_maps, map_path, stage_outputs, uint8_to_maps)
 from mmwsss.datasets.transforms import LoadPartMask, LoadSaliencyMap
 from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, PseudoLabelMetric
+from mmwsss.models.segmentors.cam_classifier import check_scales
 from mmwsss.registry import DATASETS, LOOPS
 from mmwsss.utils.precision import (PRECISIONS, autocast_context, channels_last_model,
                                     describe_precision, precision_name, resolve_channels_last,
@@ -50,19 +51,6 @@ def _list_collate(batch: list) -> list:
     return batch
 
 
-def _check_scales(scales: Any) -> Optional[Tuple[Union[int, float], ...]]:
-    if scales is None:
-        return None
-    if isinstance(scales, (int, float)):
-        scales = (scales, )
-    scales = tuple(scales)
-    if not scales or any(isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0
-                         for s in scales):
-        raise ValueError(f'{_NAME}: scales must be positive ints (square sides) or floats '
-                         f'(factors of the input size), got {scales!r}.')
-    return scales
-
-
 @contextmanager
 def _overridden_test_cfg(model: nn.Module, **values) -> Iterator[None]:
     """Set ``model.test_cfg`` keys for the duration of the block (None values are left alone)."""
@@ -80,73 +68,18 @@ def _overridden_test_cfg(model: nn.Module, **values) -> Iterator[None]:
                 cfg[k] = v
 
 
-class _GenerationItems(Dataset):
-    """Pipeline outputs (and saliency maps, images) of the images to map, loaded in workers."""
+class _Items(Dataset):
+    """``load(index)`` of the given dataset indices, run in the data-loader workers."""
 
-    def __init__(self, loop: 'PseudoLabelLoop', indices: Sequence[int]) -> None:
-        self.loop = loop
+    def __init__(self, load: Callable[[int], dict], indices: Sequence[int]) -> None:
+        self.load = load
         self.indices = list(indices)
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, i: int) -> dict:
-        loop = self.loop
-        index = self.indices[i]
-        packed = loop.dataset.prepare_data(index) if hasattr(loop.dataset, 'prepare_data') \
-            else loop.dataset[index]
-        if not isinstance(packed, dict) or 'inputs' not in packed or 'data_samples' not in packed:
-            raise ValueError(
-                f'{_NAME}: the generation pipeline gave no packed inputs for '
-                f"{loop.infos[index]['img_path']}; it must end with PackSegInputs (or "
-                'PackWSSSInputs).')
-        return dict(index=index, inputs=packed['inputs'], data_sample=packed['data_samples'],
-                    **loop.label_inputs(index))
-
-
-class _EvaluationItems(Dataset):
-    """GT mask, part mask, stored maps and stored label of the images to score."""
-
-    def __init__(self, loop: 'PseudoLabelLoop', indices: Sequence[int]) -> None:
-        self.loop = loop
-        self.indices = list(indices)
-        self.load_gt = LoadAnnotations()
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, i: int) -> dict:
-        loop = self.loop
-        info = loop.infos[self.indices[i]]
-        results = self.load_gt(
-            dict(seg_map_path=info['seg_map_path'], reduce_zero_label=info['reduce_zero_label'],
-                 label_map=info['label_map'], seg_fields=[]))
-        gt = torch.from_numpy(np.ascontiguousarray(results['gt_seg_map']).astype(np.int64))
-        item = dict(gt_sem_seg=dict(data=gt[None]))
-        if info.get('part_path'):
-            part = LoadPartMask().transform(dict(part_path=info['part_path']))['gt_part_seg']
-            self._check_size(part.shape, gt, info['part_path'], info)
-            item['gt_part_seg'] = dict(data=torch.from_numpy(part.astype(np.int64))[None])
-        if loop.save_maps:
-            path = loop.map_path(self.indices[i])
-            maps, labels = load_maps(path)
-            self._check_size(maps.shape[1:], gt, path, info)
-            dense = torch.zeros((loop.num_classes, ) + tuple(maps.shape[1:]), dtype=torch.float32)
-            dense[torch.from_numpy(labels)] = torch.from_numpy(uint8_to_maps(maps))
-            item['seg_logits'] = dict(data=dense)
-        if loop.save_labels:
-            path = loop.label_path(self.indices[i])
-            label = load_label_png(path)
-            self._check_size(label.shape, gt, path, info)
-            item['pred_sem_seg'] = dict(data=torch.from_numpy(label.astype(np.int64))[None])
-        return item
-
-    @staticmethod
-    def _check_size(size: Sequence[int], gt: torch.Tensor, path: str, info: dict) -> None:
-        if tuple(size) != tuple(gt.shape):
-            raise ValueError(f'{path} is {tuple(size)} (H, W) but the GT mask '
-                             f'{info["seg_map_path"]} is {tuple(gt.shape)}; were the files made '
-                             'from another dataset?')
+        return self.load(self.indices[i])
 
 
 @LOOPS.register_module()
@@ -267,7 +200,7 @@ class PseudoLabelLoop(BaseLoop):
         self.maps_dir, self.labels_dir = outputs['maps_dir'], outputs['labels_dir']
         self.save_maps = save_maps
         self.save_labels = save_labels
-        self.scales = _check_scales(scales)
+        self.scales = None if scales is None else check_scales(scales, f'{_NAME}: scales')
         self.flip = flip
         self.pseudo_label_cfg = dict(pseudo_label_cfg or dict(mode='saliency'))
         self.batch_size = batch_size
@@ -408,6 +341,45 @@ class PseudoLabelLoop(BaseLoop):
             image = np.ascontiguousarray(mmcv.bgr2rgb(image))
         return dict(saliency=saliency, image=image)
 
+    def _generation_item(self, index: int) -> dict:
+        """The pipeline output of an image and what its label rule reads besides the maps."""
+        dataset = self.dataset
+        packed = dataset.prepare_data(index) if hasattr(dataset, 'prepare_data') \
+            else dataset[index]
+        if not isinstance(packed, dict) or 'inputs' not in packed or 'data_samples' not in packed:
+            raise ValueError(
+                f'{_NAME}: the generation pipeline gave no packed inputs for '
+                f"{self.infos[index]['img_path']}; it must end with PackSegInputs (or "
+                'PackWSSSInputs).')
+        return dict(index=index, inputs=packed['inputs'], data_sample=packed['data_samples'],
+                    **self.label_inputs(index))
+
+    def _evaluation_item(self, index: int) -> dict:
+        """GT mask, part mask, stored maps and stored label of an image, as metric inputs."""
+        info = self.infos[index]
+        gt = LoadAnnotations()(
+            dict(seg_map_path=info['seg_map_path'], reduce_zero_label=info['reduce_zero_label'],
+                 label_map=info['label_map'], seg_fields=[]))['gt_seg_map']
+        item = dict(gt_sem_seg=gt)
+        if info.get('part_path'):
+            item['gt_part_seg'] = LoadPartMask().transform(
+                dict(part_path=info['part_path']))['gt_part_seg']
+        if self.save_maps:
+            maps, labels = load_maps(self.map_path(index))
+            dense = np.zeros((self.num_classes, ) + maps.shape[1:], np.float32)
+            dense[labels] = uint8_to_maps(maps)
+            item['seg_logits'] = dense
+        if self.save_labels:
+            item['pred_sem_seg'] = load_label_png(self.label_path(index))
+        for key, array in item.items():
+            if array.shape[-2:] != gt.shape:
+                raise ValueError(f"{_NAME}: the {key} of {info['img_path']} is {array.shape[-2:]} "
+                                 f'(H, W) but its GT mask {info["seg_map_path"]} is {gt.shape}; '
+                                 'were the files made from another dataset?')
+        return {key: dict(data=torch.from_numpy(np.ascontiguousarray(array)).long()[None]
+                          if key != 'seg_logits' else torch.from_numpy(array))
+                for key, array in item.items()}
+
     # ------------------------------------------------------------------ the loop
     def run(self) -> Dict[str, float]:
         """Write the missing files of this rank's shard, wait for all ranks, score.
@@ -510,8 +482,8 @@ class PseudoLabelLoop(BaseLoop):
             batches.append(list(range(start, start + len(chunk))))
             start += len(chunk)
         loader = DataLoader(
-            _GenerationItems(self, flat), batch_sampler=batches, num_workers=self.num_workers,
-            collate_fn=_list_collate)
+            _Items(self._generation_item, flat), batch_sampler=batches,
+            num_workers=self.num_workers, collate_fn=_list_collate)
         device = next(model.parameters()).device
         was_training = model.training
         model.eval()
@@ -602,7 +574,7 @@ class PseudoLabelLoop(BaseLoop):
             metric.dataset_meta = dict(self.dataset.metainfo)
 
         loader = DataLoader(
-            _EvaluationItems(self, mine), batch_size=self.batch_size,
+            _Items(self._evaluation_item, mine), batch_size=self.batch_size,
             num_workers=self.num_workers, shuffle=False, collate_fn=_list_collate)
         for batch in loader:
             for metric in metrics:

@@ -28,6 +28,25 @@ _TEST_CFG_DEFAULTS = dict(
     batch_passes=False)
 
 
+def check_scales(scales: Union[int, float, Sequence[Union[int, float]]],
+                 name: str) -> Tuple[Union[int, float], ...]:
+    """Test scales as a tuple: positive ints (square sides) or floats (factors of the input size).
+
+    Args:
+        scales (int | float | Sequence[int | float]): One scale or several.
+        name (str): What they are, for the error message.
+
+    Returns:
+        tuple: The scales.
+    """
+    scales = tuple(scales) if isinstance(scales, (list, tuple)) else (scales, )
+    if not scales or any(isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0
+                         for s in scales):
+        raise ValueError(f'{name} must be positive ints (square sides) or floats (factors of the '
+                         f'input size), got {scales!r}.')
+    return scales
+
+
 @MODELS.register_module()
 class CAMClassifier(BaseSegmentor):
     """Image-level classifier whose localization maps are its segmentation.
@@ -123,17 +142,7 @@ class CAMClassifier(BaseSegmentor):
         if not 0 <= cfg['bg_threshold'] <= 1:
             raise ValueError(f'{_FILE}: test_cfg.bg_threshold must be in '
                              f"[0, 1], got {cfg['bg_threshold']}.")
-        scales = cfg['scales']
-        if isinstance(scales, (int, float)):
-            scales = (scales, )
-        scales = tuple(scales)
-        if not scales or any(
-                isinstance(s, bool) or not isinstance(s, (int, float))
-                or s <= 0 for s in scales):
-            raise ValueError(f'{_FILE}: test_cfg.scales must be positive ints '
-                             f'(square sides) or floats (factors), got '
-                             f"{cfg['scales']!r}.")
-        cfg['scales'] = scales
+        cfg['scales'] = check_scales(cfg['scales'], f'{_FILE}: test_cfg.scales')
         thr = cfg['saliency_threshold']
         if thr is not None and not 0 <= thr < 255:
             raise ValueError(f'{_FILE}: test_cfg.saliency_threshold must be '
@@ -187,9 +196,9 @@ class CAMClassifier(BaseSegmentor):
                           ) -> Tuple[Tensor, Tensor]:
         """Multi-scale (and optionally flipped) localization maps.
 
-        Uses ``test_cfg.scales`` and ``test_cfg.flip``; every pass gives maps
-        normalised to a per-class maximum of 1 at ``out_size``; the passes
-        are fused by element-wise maximum.
+        Uses ``test_cfg.scales`` and ``test_cfg.flip``; every pass gives the
+        head's maps at ``out_size`` (a CAM head's are normalised to a
+        per-class maximum of 1); the passes are fused by element-wise maximum.
 
         Args:
             inputs (Tensor): Normalised images without padding,
@@ -200,13 +209,13 @@ class CAMClassifier(BaseSegmentor):
                 masks the maps; None keeps every class.
 
         Returns:
-            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W') in
-            [0, 1], and scores (B, num_fg_classes), the mean sigmoid of the
-            logits over the passes.
+            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W') (in
+            [0, 1] for a CAM head), and scores (B, num_fg_classes) (see
+            :meth:`_scores`).
         """
         in_size = tuple(inputs.shape[-2:])
         out_size = tuple(out_size) if out_size is not None else in_size
-        fused, score_sum, passes = None, 0, 0
+        fused, outputs = None, []
         flips = (False, True) if self.test_cfg.flip else (False, )
         for scale in self.test_cfg.scales:
             size = self._scaled_size(scale, in_size)
@@ -214,16 +223,23 @@ class CAMClassifier(BaseSegmentor):
                 inputs, size=size, mode='bilinear', align_corners=False)
             for flip in flips:
                 x = img.flip(-1) if flip else img
-                cams = self._forward(x)
-                maps = self.head.localization_maps(cams, out_size)
+                outputs.append(self._forward(x))
+                maps = self.head.localization_maps(outputs[-1], out_size)
                 if flip:
                     maps = maps.flip(-1)
                 fused = maps if fused is None else torch.maximum(fused, maps)
-                score_sum = score_sum + torch.sigmoid(self.head.pool(cams))
-                passes += 1
+        scores = self._scores(outputs, fused)
         if labels is not None:
             fused = fused * labels.to(fused)[:, :, None, None]
-        return fused, score_sum / passes
+        return fused, scores
+
+    def _scores(self, outputs: List[Tensor], fused: Tensor) -> Tensor:
+        """Class scores (B, num_fg_classes) of the passes' class maps
+        ``outputs``: the mean sigmoid of the pooled logits."""
+        score_sum = 0
+        for cams in outputs:
+            score_sum = score_sum + torch.sigmoid(self.head.pool(cams))
+        return score_sum / len(outputs)
 
     def encode_decode(self, inputs: Tensor,
                       batch_img_metas: List[dict]) -> Tensor:

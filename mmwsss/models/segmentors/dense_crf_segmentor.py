@@ -15,12 +15,10 @@ from torch import Tensor
 
 from mmwsss.models.utils import DenseCRF
 from mmwsss.registry import MODELS
-from .cam_classifier import CAMClassifier
 
 _FILE = 'mmwsss/models/segmentors/dense_crf_segmentor.py'
 
 SCORE_TYPES = ('auto', 'logits', 'probs', 'scores')
-IMAGE_SOURCES = ('file', 'inputs')
 
 
 @MODELS.register_module()
@@ -37,7 +35,9 @@ class DenseCRFSegmentor(BaseSegmentor):
 
     Per data sample, ``predict`` turns the wrapped model's ``seg_logits``
     (C, H, W) at the original size into probabilities, runs
-    :class:`~mmwsss.models.utils.DenseCRF` with the image, and sets
+    :class:`~mmwsss.models.utils.DenseCRF` with the image (the file of
+    ``img_path``, read again, as the official evaluation uses the original
+    image), and sets
     ``pred_sem_seg`` to the arg-max of the posterior; ``seg_logits`` is left
     as the wrapped model gave it. Needs pydensecrf
     (``pip install -r requirements/optional.txt``).
@@ -59,12 +59,8 @@ class DenseCRFSegmentor(BaseSegmentor):
             (mmwsss map models: channel 0 background score, maps in [0, 1]);
             ``'auto'``: ``'scores'`` for models with ``localization_maps``,
             else ``'logits'``. Default: ``'auto'``.
-        image_source (str): ``'file'`` reads ``img_path`` again (as the
-            official evaluation uses the original image); ``'inputs'``
-            de-normalises the model input (padding cropped, flip undone,
-            resized to the prediction). Default: ``'file'``.
-        backend_args (dict, optional): File backend arguments for
-            ``image_source='file'``. Default: None.
+        backend_args (dict, optional): File backend arguments of the images.
+            Default: None.
         init_cfg (dict, optional): Unused (the wrapped model initialises
             itself).
     """
@@ -73,15 +69,11 @@ class DenseCRFSegmentor(BaseSegmentor):
                  segmentor: ConfigType,
                  crf_cfg: OptConfigType = None,
                  score_type: str = 'auto',
-                 image_source: str = 'file',
                  backend_args: Optional[dict] = None,
                  init_cfg: OptConfigType = None) -> None:
         if score_type not in SCORE_TYPES:
             raise ValueError(f'{_FILE}: score_type must be one of '
                              f'{SCORE_TYPES}, got {score_type!r}.')
-        if image_source not in IMAGE_SOURCES:
-            raise ValueError(f'{_FILE}: image_source must be one of '
-                             f'{IMAGE_SOURCES}, got {image_source!r}.')
         crf = DenseCRF(**dict(crf_cfg or {}))  # fails early without pydensecrf
         # ConfigDict: MMSeg segmentors read test_cfg.mode as an attribute
         inner = segmentor if isinstance(segmentor, BaseSegmentor) else \
@@ -94,7 +86,6 @@ class DenseCRFSegmentor(BaseSegmentor):
             score_type = 'scores' if hasattr(inner, 'localization_maps') \
                 else 'logits'
         self.score_type = score_type
-        self.image_source = image_source
         self.backend_args = backend_args.copy() if backend_args else None
         self._register_load_state_dict_pre_hook(self._add_prefix)
 
@@ -174,12 +165,12 @@ class DenseCRFSegmentor(BaseSegmentor):
         uniform = torch.full_like(x, 1. / x.shape[0])
         return torch.where(total > 0, x / total.clamp(min=1e-12), uniform)
 
-    def _image_from_file(self, meta: dict, size) -> np.ndarray:
+    def _image(self, meta: dict, size) -> np.ndarray:
+        """The RGB image of ``meta['img_path']`` at ``size`` (H, W)."""
         path = meta.get('img_path')
         if not path:
-            raise KeyError(f"{_FILE}: image_source='file' needs img_path in "
-                           "the data sample's metainfo; pack it or use "
-                           "image_source='inputs'.")
+            raise KeyError(f'{_FILE}: the CRF needs img_path in the data '
+                           "sample's metainfo (it reads the image file).")
         try:
             data = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError:
@@ -192,26 +183,6 @@ class DenseCRFSegmentor(BaseSegmentor):
         if img.shape[:2] != tuple(size):
             img = mmcv.imresize(img, (size[1], size[0]))
         return img
-
-    def _image_from_inputs(self, inputs: Tensor, index: int, meta: dict,
-                           size) -> np.ndarray:
-        img = inputs[index].detach().float()
-        pre = self.data_preprocessor
-        if getattr(pre, '_enable_normalize', False):
-            img = img * pre.std.to(img) + pre.mean.to(img)
-        left, right, top, bottom = meta.get(
-            'padding_size', meta.get('img_padding_size', (0, 0, 0, 0)))
-        height, width = img.shape[-2:]
-        img = img[:, top:height - bottom, left:width - right]
-        img = CAMClassifier._undo_flip(img, meta)
-        if tuple(img.shape[-2:]) != tuple(size):
-            img = F.interpolate(
-                img[None],
-                size=tuple(size),
-                mode='bilinear',
-                align_corners=False)[0]
-        img = img[:3] if img.shape[0] >= 3 else img.expand(3, -1, -1)
-        return img.clamp(0, 255).round().byte().permute(1, 2, 0).cpu().numpy()
 
     def predict(self,
                 inputs: Tensor,
@@ -228,17 +199,13 @@ class DenseCRFSegmentor(BaseSegmentor):
             the other fields as the wrapped model set them.
         """
         results = self.segmentor.predict(inputs, data_samples)
-        for i, sample in enumerate(results):
+        for sample in results:
             if 'seg_logits' not in sample:
                 raise KeyError(f'{_FILE}: {type(self.segmentor).__name__} '
                                'gave no seg_logits to run the CRF on.')
             logits = sample.seg_logits.data
             size = tuple(logits.shape[-2:])
-            meta = sample.metainfo
-            if self.image_source == 'file':
-                image = self._image_from_file(meta, size)
-            else:
-                image = self._image_from_inputs(inputs, i, meta, size)
+            image = self._image(sample.metainfo, size)
             probs = self.to_probs(logits).cpu().numpy()
             posterior = self.crf(image, probs)
             pred = torch.from_numpy(posterior.argmax(axis=0)).long()

@@ -1,10 +1,8 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The refinement network of DRS stage 2 as a segmentor whose refined maps
 are scored and stored like stage 1's localization maps."""
-from typing import Optional, Sequence, Tuple
+from typing import List
 
-import torch
-import torch.nn.functional as F
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
@@ -63,47 +61,7 @@ class RefineSegmentor(CAMClassifier):
                             'a refinement head (no loss_by_feat); use '
                             'RefineHead.')
 
-    def localization_maps(
-            self,
-            inputs: Tensor,
-            out_size: Optional[Sequence[int]] = None,
-            labels: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
-        """Multi-scale (and optionally flipped) refined maps.
-
-        For every ``test_cfg.scales`` entry (int: square side, float: factor)
-        and flip, the image is resized, refined, and the output upsampled to
-        ``out_size`` and clipped below at 0; passes are fused by element-wise
-        maximum (the official pseudo-label generation: scales 256, 320, 384,
-        max-fused).
-
-        Args:
-            inputs (Tensor): Normalised images without padding,
-                shape (B, 3, H, W).
-            out_size (Sequence[int], optional): Output (H', W'); default the
-                input size.
-            labels (Tensor, optional): Multi-hot (B, num_fg_classes) masking
-                the maps; None keeps every class.
-
-        Returns:
-            tuple[Tensor, Tensor]: maps (B, num_fg_classes, H', W'), >= 0,
-            and scores (B, num_fg_classes), the per-class maximum of the
-            unmasked maps.
-        """
-        in_size = tuple(inputs.shape[-2:])
-        out_size = tuple(out_size) if out_size is not None else in_size
-        fused = None
-        flips = (False, True) if self.test_cfg.flip else (False, )
-        for scale in self.test_cfg.scales:
-            size = self._scaled_size(scale, in_size)
-            img = inputs if size == in_size else F.interpolate(
-                inputs, size=size, mode='bilinear', align_corners=False)
-            for flip in flips:
-                x = img.flip(-1) if flip else img
-                maps = self.head.localization_maps(self._forward(x), out_size)
-                if flip:
-                    maps = maps.flip(-1)
-                fused = maps if fused is None else torch.maximum(fused, maps)
-        scores = fused.amax(dim=(2, 3))
-        if labels is not None:
-            fused = fused * labels.to(fused)[:, :, None, None]
-        return fused, scores
+    def _scores(self, outputs: List[Tensor], fused: Tensor) -> Tensor:
+        """Class scores (B, num_fg_classes): the per-class peak of the fused,
+        unmasked maps (there is no classifier)."""
+        return fused.amax(dim=(2, 3))

@@ -101,7 +101,7 @@ def test_crf_on_an_mmseg_segmentor(image_file, monkeypatch):
     path, img = image_file
     model = _build(ENCODER_DECODER)
     assert isinstance(model, DenseCRFSegmentor)
-    assert model.score_type == 'logits' and model.image_source == 'file'
+    assert model.score_type == 'logits'
     monkeypatch.setattr(model.segmentor, 'encode_decode', _fake_logits)
     with torch.no_grad():
         out = model.test_step(_data(img, path))[0]
@@ -118,24 +118,6 @@ def test_crf_on_an_mmseg_segmentor(image_file, monkeypatch):
     expected = torch.zeros(H, W, dtype=torch.long)
     expected[:, W // 2:] = 1
     assert torch.equal(pred[0], expected)
-
-
-def test_image_from_inputs_undoes_normalisation_padding_and_flip(image_file):
-    _, img = image_file
-    model = _build(ENCODER_DECODER, image_source='inputs')
-    rgb = torch.from_numpy(img[:, :, ::-1].copy()).permute(2, 0, 1).float()
-    pre = model.data_preprocessor
-    normed = (rgb.flip(-1) - pre.mean) / pre.std  # flipped, normalised
-    padded = F.pad(normed, (0, 4, 0, 8))[None]  # right 4, bottom 8
-    meta = dict(
-        padding_size=(0, 4, 0, 8), flip=True, flip_direction='horizontal')
-    got = model._image_from_inputs(padded, 0, meta, (H, W))
-    assert got.dtype == np.uint8
-    np.testing.assert_array_equal(got, img[:, :, ::-1])
-    # and it feeds the CRF end to end
-    with torch.no_grad():
-        out = model.test_step(_data(img))[0]
-    assert out.pred_sem_seg.data.shape == (1, H, W)
 
 
 def test_map_models_are_wrapped_transparently(image_file):
@@ -189,10 +171,8 @@ def test_errors(image_file):
     _, img = image_file
     with pytest.raises(ValueError, match='score_type must be one of'):
         _build(ENCODER_DECODER, score_type='softmax')
-    with pytest.raises(ValueError, match='image_source must be one of'):
-        _build(ENCODER_DECODER, image_source='disk')
     model = _build(ENCODER_DECODER)
-    with pytest.raises(KeyError, match="image_source='file' needs img_path"):
+    with pytest.raises(KeyError, match='the CRF needs img_path'):
         with torch.no_grad():
             model.test_step(_data(img))
     with pytest.raises(FileNotFoundError, match=r'image .*nope\.png'):
