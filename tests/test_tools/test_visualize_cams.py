@@ -7,6 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from generation_helpers import tiny_model_cfg
 from PIL import Image
 from tool_loader import load_tool
 
@@ -21,19 +22,9 @@ SIZE = 32
 
 
 def _model_cfg() -> dict:
-    return dict(
-        type='CAMClassifier',
-        data_preprocessor=dict(
-            type='SegDataPreProcessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True,
-            pad_val=0,
-            seg_pad_val=255),
-        backbone=dict(type='DRSVGG', act_cfg=dict(type='DRS', delta=0.55), widen_factor=0.0625),
-        head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=16, num_convs=1,
-                  act_cfg=dict(type='DRS', delta=0.55)),
-        test_cfg=dict(bg_threshold=0.2))
+    cfg = tiny_model_cfg()
+    cfg['head'].update(num_classes=NUM_FG, channels=16)
+    return dict(cfg, test_cfg=dict(bg_threshold=0.2))
 
 
 @pytest.fixture(scope='module')
