@@ -11,7 +11,8 @@ from PIL import Image
 
 from mmwsss.datasets import (generate_pretrain_set, generate_synthetic_benchmark, make_sample,
                              read_cls_label_file, sample_rng)
-from mmwsss.datasets.synthetic import benchmark_classes, difficulty_params, resolve_difficulty
+from mmwsss.datasets.synthetic import (SYNTHETIC_BENCHMARK, benchmark_classes, difficulty_params,
+                                       resolve_difficulty)
 
 SMALL = dict(num_train=12, num_val=4, num_object_classes=5, image_size=48, seed=3)
 
@@ -123,8 +124,18 @@ def test_cli(tmp_path, capsys):
     with open(osp.join(out, 'meta.json')) as f:
         meta = json.load(f)
     assert meta['num_object_classes'] == 3 and meta['difficulty'] == 0.8 and meta['seed'] == 7
+    assert meta['cooccurrence'] == 'voc' and meta['max_objects'] == 4  # the preset's, not overridden
     assert tool.main(
         [str(tmp_path / 'cli_pre'), '--pretrain', '--num-train', '4', '--num-val', '0']) == 0
+    with open(osp.join(tmp_path, 'cli_pre', 'meta.json')) as f:
+        assert json.load(f)['seed'] == 101  # the demo's pretraining seed
+    # no option: exactly the arguments `make demo` writes the benchmark with
+    kwargs = tool.generator_kwargs(tool.parse_args(['out']))
+    assert kwargs == dict(SYNTHETIC_BENCHMARK, seed=0, write_parts=True)
+    kwargs = tool.generator_kwargs(tool.parse_args(['out', '--params', '{"body_size": [0.2, 0.3]}']))
+    assert kwargs['params'] == {'body_size': [0.2, 0.3]} and kwargs['image_size'] == 192
+    with pytest.raises(SystemExit, match='WSSS benchmark only'):
+        tool.generator_kwargs(tool.parse_args(['out', '--pretrain', '--cooccurrence', 'voc']))
 
 
 def _part_distance(params):

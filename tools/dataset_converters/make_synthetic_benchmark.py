@@ -6,38 +6,51 @@ Examples::
 
     python tools/dataset_converters/make_synthetic_benchmark.py data/synthetic
     python tools/dataset_converters/make_synthetic_benchmark.py data/synthetic_pretrain --pretrain
+    # a variant the benchmark was not tuned on: another generator seed, the hard clutter level
+    python tools/dataset_converters/make_synthetic_benchmark.py data/synthetic_hard \
+        --difficulty hard --seed 5
 
-Images are lossless PNGs kept in ``JPEGImages/``; ``meta.json`` records classes, palette and
-suffixes, and ``SyntheticWSSSDataset`` reads it. The same arguments give byte-identical files.
+With no option it writes exactly what ``make demo`` writes (``SYNTHETIC_BENCHMARK`` or
+``SYNTHETIC_PRETRAIN`` in ``mmwsss/datasets/synthetic.py``); each option overrides one setting.
+Images are lossless PNGs kept in ``JPEGImages/``; ``meta.json`` records classes, palette, suffixes
+and the generator's settings, and ``SyntheticWSSSDataset`` reads it. The same arguments give
+byte-identical files.
 """
 import argparse
+import json
 import sys
 import time
 from typing import Optional, Sequence
 
+from mmwsss.datasets.synthetic import (SYNTHETIC_BENCHMARK, SYNTHETIC_PRETRAIN,
+                                       generate_pretrain_set, generate_synthetic_benchmark)
 
-from mmwsss.datasets.synthetic import generate_pretrain_set
-from mmwsss.datasets.synthetic import generate_synthetic_benchmark
+#: the demo's seed offset of the pretraining set (tools/run_demo.py: benchmark seed + 101)
+PRETRAIN_SEED_OFFSET = 101
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Generate the synthetic WSSS benchmark')
+    parser = argparse.ArgumentParser(
+        description='Generate the synthetic WSSS benchmark (defaults: what `make demo` writes)')
     parser.add_argument('out_dir', help='output folder')
+    parser.add_argument('--num-train', type=int, help='training images (400; pretrain 800)')
+    parser.add_argument('--num-val', type=int, help='validation images (100; pretrain 200)')
     parser.add_argument(
-        '--num-train', type=int, default=None, help='training images (400; pretrain 800)')
+        '--num-classes', type=int, help='object classes, background excluded (4; pretrain 8)')
+    parser.add_argument('--image-size', type=int, help='side of the square images (192; pretrain 128)')
+    parser.add_argument('--difficulty', help="'easy', 'medium' (default), 'hard' or a number in [0, 1]")
     parser.add_argument(
-        '--num-val', type=int, default=None, help='validation images (100; pretrain 200)')
+        '--seed', type=int, default=0, help='random seed (the pretraining set adds 101, as the demo)')
+    parser.add_argument('--max-objects', type=int, help='objects per image: 1..this (4; pretrain 3)')
     parser.add_argument(
-        '--num-classes',
-        type=int,
-        default=None,
-        help='object classes, background excluded (4; pretrain 8)')
-    parser.add_argument('--image-size', type=int, default=64, help='side of the square images')
+        '--cooccurrence',
+        choices=['voc', 'uniform'],
+        help="classes per image: 'voc' (VOC 2012's statistics, the default) or 'uniform'")
     parser.add_argument(
-        '--difficulty', default='medium', help="'easy', 'medium', 'hard' or a number in [0, 1]")
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
-    parser.add_argument(
-        '--max-objects', type=int, default=3, help='objects per image: 1..this (<= 3)')
+        '--params',
+        type=json.loads,
+        help='JSON dict of generator knob overrides, replacing the preset\'s '
+        '(e.g. \'{"body_size": [0.32, 0.42]}\')')
     parser.add_argument(
         '--pretrain',
         action='store_true',
@@ -49,31 +62,35 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def generator_kwargs(args: argparse.Namespace) -> dict:
+    """The generator's arguments: the preset, overridden by the options given."""
+    kwargs = dict(SYNTHETIC_PRETRAIN if args.pretrain else SYNTHETIC_BENCHMARK)
+    options = dict(
+        num_train=args.num_train,
+        num_val=args.num_val,
+        num_object_classes=args.num_classes,
+        image_size=args.image_size,
+        difficulty=args.difficulty,
+        max_objects=args.max_objects,
+        params=args.params)
+    if args.pretrain:
+        if args.no_parts or args.cooccurrence:
+            raise SystemExit('--no-parts and --cooccurrence apply to the WSSS benchmark only')
+        kwargs['seed'] = args.seed + PRETRAIN_SEED_OFFSET
+    else:
+        options['cooccurrence'] = args.cooccurrence
+        kwargs['seed'] = args.seed
+        kwargs['write_parts'] = not args.no_parts
+    kwargs.update({k: v for k, v in options.items() if v is not None})
+    return kwargs
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     start = time.time()
-    common = dict(
-        image_size=args.image_size,
-        difficulty=args.difficulty,
-        seed=args.seed,
-        max_objects=args.max_objects)
-    if args.pretrain:
-        if args.no_parts:
-            raise SystemExit('--no-parts applies to the WSSS benchmark only')
-        meta = generate_pretrain_set(
-            args.out_dir,
-            num_train=args.num_train or 800,
-            num_val=200 if args.num_val is None else args.num_val,
-            num_object_classes=args.num_classes or 8,
-            **common)
-    else:
-        meta = generate_synthetic_benchmark(
-            args.out_dir,
-            num_train=args.num_train or 400,
-            num_val=100 if args.num_val is None else args.num_val,
-            num_object_classes=args.num_classes or 4,
-            write_parts=not args.no_parts,
-            **common)
+    kwargs = generator_kwargs(args)
+    generate = generate_pretrain_set if args.pretrain else generate_synthetic_benchmark
+    meta = generate(args.out_dir, **kwargs)
     print(f'wrote {meta["splits"]["train"]} train + {meta["splits"]["val"]} val images, classes '
           f'{meta["classes"]}, to {args.out_dir} in {time.time() - start:.1f}s')
     return 0
