@@ -3,9 +3,10 @@
 
 1. writes the benchmark (data/synthetic) and its pretraining set (data/synthetic_pretrain) unless they
    are there already, generated with the same arguments;
-2. runs configs/drs/pipeline_cam_synthetic.py, then configs/drs/pipeline_drs_synthetic.py, with
-   tools/run_pipeline.py's runner (they share the pretraining and the supervised upper bound;
-   resumable: run it again after an interruption and it continues);
+2. runs configs/drs/pipelines/pipeline_cam_synthetic.py, then
+   configs/drs/pipelines/pipeline_drs_synthetic.py, with tools/run_pipeline.py's runner (they
+   share the pretraining and the supervised upper bound; resumable: run it again after an
+   interruption and it continues);
 3. prints each stage's mIoU as the runs measured it, the two rows side by side (the table tool's
    leaderboard and per-stage tables), the numerics it chose and the wall time.
 """
@@ -30,7 +31,8 @@ from make_benchmark_table import (aggregate_runs, collect_results,  # isort: ski
 
 #: `make demo` runs the baseline and the method on the same data, sharing the pretraining (the
 #: ImageNet stand-in) and the fully supervised upper bound: plain CAM, then DRS.
-PIPELINES = ('configs/drs/pipeline_cam_synthetic.py', 'configs/drs/pipeline_drs_synthetic.py')
+PIPELINES = ('configs/drs/pipelines/pipeline_cam_synthetic.py',
+             'configs/drs/pipelines/pipeline_drs_synthetic.py')
 # (folder, generator, its arguments, seed offset): the benchmark and its pretraining set
 DATASETS = (
     ('data/synthetic', generate_synthetic_benchmark, SYNTHETIC_BENCHMARK, 0),

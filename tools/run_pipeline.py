@@ -3,11 +3,13 @@
 
 Examples::
 
-    python tools/run_pipeline.py configs/drs/pipeline_drs_synthetic.py
-    torchrun --nproc_per_node 8 tools/run_pipeline.py configs/drs/pipeline_drs_voc12aug.py --launcher pytorch
+    python tools/run_pipeline.py configs/drs/pipelines/pipeline_drs_synthetic.py
+    torchrun --nproc_per_node 8 tools/run_pipeline.py \
+        configs/drs/pipelines/pipeline_drs_voc12aug.py --launcher pytorch
     srun -p PARTITION --ntasks 16 --ntasks-per-node 8 --gres gpu:8 \
-        python tools/run_pipeline.py configs/drs/pipeline_drs_voc12aug.py --launcher slurm
-    GPUS=16 tools/slurm_pipeline.sh PARTITION JOB configs/drs/pipeline_drs_voc12aug.py  # the same
+        python tools/run_pipeline.py configs/drs/pipelines/pipeline_drs_voc12aug.py --launcher slurm
+    GPUS=16 tools/slurm_pipeline.sh PARTITION JOB \
+        configs/drs/pipelines/pipeline_drs_voc12aug.py  # the same
 
 Under ``--launcher slurm`` each task reads its rank, the number of tasks and the master host from
 SLURM's variables (``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID``, ``SLURM_NODELIST``;

@@ -19,27 +19,27 @@ PRECISION=${PRECISION:-auto}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 # the projects' configs import their modules (custom_imports projects.<name>) from the repository
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-FP32_CHECK=(configs/drs/pipeline_cam_synthetic.py configs/drs/pipeline_drs_synthetic.py)
+FP32_CHECK=(configs/drs/pipelines/pipeline_cam_synthetic.py configs/drs/pipelines/pipeline_drs_synthetic.py)
 CONFIGS=(
-  configs/drs/pipeline_drs_synthetic.py
-  configs/drs/pipeline_cam_synthetic.py
-  projects/esol/configs/pipeline_esol_synthetic.py
-  projects/destruction_learning/configs/pipeline_lldm-mdcm_synthetic.py
-  projects/pixel_self_supervision/configs/pipeline_rcm-mam_synthetic.py
-  configs/drs/pipeline_drs-learnable_synthetic.py
-  configs/drs/pipeline_drs-norefine_synthetic.py
-  configs/drs/pipeline_cam-norefine_synthetic.py
-  configs/drs/pipeline_drs-learnable-norefine_synthetic.py
-  configs/drs/pipeline_drs-fixed0.4-norefine_synthetic.py
-  configs/drs/pipeline_drs-fixed0.5-norefine_synthetic.py
-  configs/drs/pipeline_drs-fixed0.7-norefine_synthetic.py
-  projects/esol/configs/pipeline_esol-norefine_synthetic.py
-  projects/esol/configs/pipeline_esol-expand-frozenhead_synthetic.py
-  projects/esol/configs/pipeline_esol-identity-noclip-norefine_synthetic.py
-  projects/destruction_learning/configs/pipeline_lldm_synthetic.py
-  projects/destruction_learning/configs/pipeline_mdcm_synthetic.py
-  projects/pixel_self_supervision/configs/pipeline_rcm_synthetic.py
-  projects/pixel_self_supervision/configs/pipeline_mam_synthetic.py
+  configs/drs/pipelines/pipeline_drs_synthetic.py
+  configs/drs/pipelines/pipeline_cam_synthetic.py
+  projects/esol/configs/pipelines/pipeline_esol_synthetic.py
+  projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_synthetic.py
+  projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_synthetic.py
+  configs/drs/pipelines/pipeline_drs-learnable_synthetic.py
+  configs/drs/pipelines/pipeline_drs-norefine_synthetic.py
+  configs/drs/pipelines/pipeline_cam-norefine_synthetic.py
+  configs/drs/pipelines/pipeline_drs-learnable-norefine_synthetic.py
+  configs/drs/pipelines/pipeline_drs-fixed0.4-norefine_synthetic.py
+  configs/drs/pipelines/pipeline_drs-fixed0.5-norefine_synthetic.py
+  configs/drs/pipelines/pipeline_drs-fixed0.7-norefine_synthetic.py
+  projects/esol/configs/pipelines/pipeline_esol-norefine_synthetic.py
+  projects/esol/configs/pipelines/pipeline_esol-expand-frozenhead_synthetic.py
+  projects/esol/configs/pipelines/pipeline_esol-identity-noclip-norefine_synthetic.py
+  projects/destruction_learning/configs/pipelines/pipeline_lldm_synthetic.py
+  projects/destruction_learning/configs/pipelines/pipeline_mdcm_synthetic.py
+  projects/pixel_self_supervision/configs/pipelines/pipeline_rcm_synthetic.py
+  projects/pixel_self_supervision/configs/pipelines/pipeline_mam_synthetic.py
 )
 # README -> the pipeline work-dir names (globs) whose rows it shows
 declare -A ROWS=(

@@ -14,7 +14,7 @@ from mmwsss.registry import DATASETS, MODELS
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STAGE_CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-    if '_base_' not in p and not osp.basename(p).startswith('pipeline_'))
+    if '_base_' not in p and osp.basename(osp.dirname(p)) != 'pipelines')
 
 
 def _load(path):

@@ -20,11 +20,11 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STAGE3 = 'projects/esol/configs/deeplabv3plus_r101-d8_4xb4-80k_coco14-pseudo-512x512.py'
 # pipeline -> (its stages, the stage whose hook writes the pseudo labels stage 3 trains on)
 COCO_PIPELINES = {
-    'projects/esol/configs/pipeline_esol_coco14.py':
+    'projects/esol/configs/pipelines/pipeline_esol_coco14.py':
     (['stage1', 'expand', 'shrink', 'segmentation'], 'shrink'),
-    'projects/pixel_self_supervision/configs/pipeline_rcm-mam_coco14.py':
+    'projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_coco14.py':
     (['support', 'stage1', 'segmentation'], 'stage1'),
-    'projects/destruction_learning/configs/pipeline_lldm-mdcm_coco14.py':
+    'projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_coco14.py':
     (['stage1', 'segmentation'], 'stage1'),
 }
 _REF = re.compile(r'\{(\w+)\.(work_dir|checkpoint)\}')

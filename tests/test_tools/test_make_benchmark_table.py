@@ -362,7 +362,7 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
                       seg='configs/drs/seg.py')
     for seed in (0, 1):
         path = _write_pipeline(str(tmp_path / 'runs' / f's{seed}'), 'DRS', seed, [1, 2, 3, 4],
-                               config='configs/drs/pipeline_drs.py')
+                               config='configs/drs/pipelines/pipeline_drs.py')
         with open(path) as f:
             obj = json.load(f)
         for stage in obj['stages']:
@@ -373,7 +373,7 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
     rows = tool.aggregate_runs(tool.collect_results([str(tmp_path / 'runs')])[0])
     model = tool.build_metafile(rows, 'configs/drs')['Models'][0]
     assert model['Config'] == 'configs/drs/cam.py'
-    assert model['Pipeline Config'] == 'configs/drs/pipeline_drs.py'
+    assert model['Pipeline Config'] == 'configs/drs/pipelines/pipeline_drs.py'
     assert list(model)[:4] == ['Name', 'In Collection', 'Config', 'Pipeline Config']
     assert model['Metadata']['Precision'] == 'fp32'
     for value in model['Metadata'].values():  # what mim's search can lower() and join

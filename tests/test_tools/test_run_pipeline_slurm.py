@@ -89,7 +89,7 @@ def test_slurm_pipeline_script_hands_srun_the_pipeline(tmp_path):
                      PYTHON='python3')
     out = subprocess.run(
         ['bash', osp.join(ROOT, 'tools/slurm_pipeline.sh'), 'part', 'job',
-         'configs/drs/pipeline_drs_voc12aug.py', '--precision', 'fp32'],
+         'configs/drs/pipelines/pipeline_drs_voc12aug.py', '--precision', 'fp32'],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     args = log.read_text().split('\n')
@@ -97,5 +97,5 @@ def test_slurm_pipeline_script_hands_srun_the_pipeline(tmp_path):
                         '--ntasks-per-node=8']
     tail = args[args.index('python3'):]
     assert tail[1] == '-u' and tail[2].endswith('tools/run_pipeline.py')
-    assert tail[3:7] == ['configs/drs/pipeline_drs_voc12aug.py', '--launcher=slurm', '--precision',
-                         'fp32']
+    assert tail[3:7] == ['configs/drs/pipelines/pipeline_drs_voc12aug.py', '--launcher=slurm',
+                         '--precision', 'fp32']

@@ -1,6 +1,11 @@
-# Plain-CAM baseline on COCO 2014: the VOC recipe of configs/drs (ReLU VGG16, square 384 resize,
-# crop 320, batch 10, 15 epochs) on COCO's train2014.
-_base_ = ['../../../configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py']
+# Plain-CAM baseline on COCO 2014, the base of this project's VGG16 COCO configs: the VOC recipe
+# (ReLU DRS-VGG16, square 384 resize, crop 320, batch 10, 15 epochs) on COCO's train2014.
+_base_ = [
+    '../../../configs/_base_/models/drs_vgg16.py',
+    '../../../configs/_base_/datasets/voc12aug_wsss.py',
+    '../../../configs/_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+]
 # MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
 # scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
 # afterwards with pseudo labels by the background-threshold rule (no saliency maps on COCO; bg_thr
@@ -15,7 +20,15 @@ _coco_train = dict(
 train_dataloader = dict(dataset=_coco_train)
 val_dataloader = dict(dataset=_coco_train)
 test_dataloader = val_dataloader
-model = dict(head=dict(num_classes=80))
+model = dict(
+    backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
+    head=dict(num_classes=80, act_cfg=dict(_delete_=True, type='ReLU')))
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='CAMThresholdSweepMetric', prefix='sweep'),
+    dict(type='MultiLabelAPMetric'),
+]
+test_evaluator = val_evaluator
 custom_hooks = [
     dict(
         type='PseudoLabelHook',

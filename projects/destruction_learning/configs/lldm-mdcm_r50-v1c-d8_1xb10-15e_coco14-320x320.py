@@ -1,9 +1,27 @@
-# Destruction learning, both modules, on COCO 2014 with the ResNet-50 switch.
-_base_ = ['./lldm_r50-v1c-d8_1xb10-15e_coco14-320x320.py']
+# Destruction learning, both modules (LLDM + MDCM), on COCO 2014 with the ResNet-50 switch.
+_base_ = ['./cam_r50-v1c-d8_1xb10-15e_coco14-320x320.py']
+custom_imports = dict(
+    imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
+    allow_failed_imports=False)
+# LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
+# moved at most 1 cell per axis), with the same image-level labels; off at test time.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageLevelLabels'),
+    dict(type='Resize', scale=(384, 384), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
+    dict(type='RandomCrop', crop_size=(320, 320)),
+    dict(type='LowLevelDestruction', grid_size=4, jitter=1, prob=1.0),
+    dict(type='PackDestructionInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # MDCM: after layer2 (output stride 8) the feature map is also cut into 2x2 patches that run alone
 # through the later stages (shared weights), stitched back and concatenated with the full path (head
 # input 2x wider).
 model = dict(
+    # 10 images + their 10 twins per step
+    data_preprocessor=dict(type='DestructionDataPreProcessor'),
     backbone=dict(
         _delete_=True,
         type='MDCMBackbone',

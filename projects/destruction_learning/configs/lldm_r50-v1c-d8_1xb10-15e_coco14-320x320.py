@@ -1,20 +1,20 @@
 # Destruction learning, LLDM only, on COCO 2014 with the ResNet-50 switch.
-_base_ = ['./lldm_vgg16_1xb10-15e_coco14-320x320.py']
-# MMSeg's ResNet-50 (V1c stem) at output stride 8 (layer3/4 dilated 2/4), ImageNet weights, BN
-# statistics frozen (batch 10); the classifier is a 1x1 conv on layer4 (no extra convs), ReLU
-# everywhere.
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ResNetV1c',
-        depth=50,
-        num_stages=4,
-        out_indices=(3, ),
-        dilations=(1, 1, 2, 4),
-        strides=(1, 2, 1, 1),
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        style='pytorch',
-        contract_dilation=True,
-        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
-    head=dict(in_channels=2048, num_convs=0))
+_base_ = ['./cam_r50-v1c-d8_1xb10-15e_coco14-320x320.py']
+custom_imports = dict(
+    imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
+    allow_failed_imports=False)
+# LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
+# moved at most 1 cell per axis), with the same image-level labels; off at test time.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageLevelLabels'),
+    dict(type='Resize', scale=(384, 384), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
+    dict(type='RandomCrop', crop_size=(320, 320)),
+    dict(type='LowLevelDestruction', grid_size=4, jitter=1, prob=1.0),
+    dict(type='PackDestructionInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# 10 images + their 10 twins per step
+model = dict(data_preprocessor=dict(type='DestructionDataPreProcessor'))

@@ -1,11 +1,10 @@
-# Destruction learning, LLDM only, on the synthetic benchmark: the plain-CAM recipe (ReLU VGG16
-# x0.25, configs/drs) where every training image also joins the batch as its destructed twin (4x4
-# grid, each cell moved at most 1 cell per axis), with the same image-level labels; off at test
-# time.
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+# Destruction learning, LLDM only, on the synthetic benchmark (VGG16 x0.25, plain-CAM recipe).
+_base_ = ['./cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False)
+# LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
+# moved at most 1 cell per axis), with the same image-level labels; off at test time.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),

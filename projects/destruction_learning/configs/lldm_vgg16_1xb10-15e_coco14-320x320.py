@@ -1,25 +1,20 @@
-# Destruction learning, LLDM only, on COCO 2014 (VGG16, plain-CAM recipe, the VOC LLDM pipeline).
-_base_ = ['./lldm_vgg16_1xb10-15e_voc12aug-320x320.py']
-# MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
-# scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
-# afterwards with pseudo labels by the background-threshold rule (no saliency maps on COCO; bg_thr
-# 0.25 as ESOL's COCO config, untuned), which pipeline_lldm-mdcm_coco14.py's stage 3 trains on.
-dataset_type = 'WSSSCOCODataset'
-data_root = 'data/coco2014'
-_coco_train = dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='',
-    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'))
-train_dataloader = dict(dataset=_coco_train)
-val_dataloader = dict(dataset=_coco_train)
-test_dataloader = val_dataloader
-model = dict(head=dict(num_classes=80))
-custom_hooks = [
-    dict(
-        type='PseudoLabelHook',
-        dataset=_coco_train,
-        out_dir='pseudo_labels',
-        scales=(256, 320, 384),
-        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25))
+# Destruction learning, LLDM only, on COCO 2014 (VGG16, plain-CAM recipe).
+_base_ = ['./cam_vgg16_1xb10-15e_coco14-320x320.py']
+custom_imports = dict(
+    imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
+    allow_failed_imports=False)
+# LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
+# moved at most 1 cell per axis), with the same image-level labels; off at test time.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageLevelLabels'),
+    dict(type='Resize', scale=(384, 384), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
+    dict(type='RandomCrop', crop_size=(320, 320)),
+    dict(type='LowLevelDestruction', grid_size=4, jitter=1, prob=1.0),
+    dict(type='PackDestructionInputs'),
 ]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# 10 images + their 10 twins per step
+model = dict(data_preprocessor=dict(type='DestructionDataPreProcessor'))

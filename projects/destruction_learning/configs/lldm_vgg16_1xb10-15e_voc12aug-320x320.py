@@ -1,10 +1,10 @@
-# Destruction learning, LLDM only, on VOC12 aug: the plain-CAM recipe (ReLU VGG16, configs/drs)
-# where every training image also joins the batch as its destructed twin (4x4 grid, each cell moved
-# at most 1 cell per axis), with the same image-level labels; off at test time.
-_base_ = ['../../../configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py']
+# Destruction learning, LLDM only, on VOC12 aug (VGG16, plain-CAM recipe).
+_base_ = ['./cam_vgg16_1xb10-15e_voc12aug-320x320.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False)
+# LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
+# moved at most 1 cell per axis), with the same image-level labels; off at test time.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),

@@ -1,11 +1,10 @@
-# Destruction learning, MDCM only, on the synthetic benchmark: the plain-CAM recipe (configs/drs)
-# with the Mid-Level Distribution-and-Collection Module around its VGG16 x0.25.
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+# Destruction learning, MDCM only, on the synthetic benchmark (VGG16 x0.25, plain-CAM recipe).
+_base_ = ['./cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False)
 # MDCM: after pool3 (output stride 8) the feature map is also cut into 2x2 patches that run alone
-# through conv4-conv5 (shared weights), stitched back and concatenated with the full path (head
+# through the later stages (shared weights), stitched back and concatenated with the full path (head
 # input 2x wider).
 model = dict(
     backbone=dict(

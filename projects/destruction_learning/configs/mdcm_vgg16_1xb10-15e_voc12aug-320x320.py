@@ -1,6 +1,5 @@
-# Destruction learning, MDCM only, on VOC12 aug: the plain-CAM recipe (configs/drs) with the Mid-
-# Level Distribution-and-Collection Module around its VGG16.
-_base_ = ['../../../configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py']
+# Destruction learning, MDCM only, on VOC12 aug (VGG16, plain-CAM recipe).
+_base_ = ['./cam_vgg16_1xb10-15e_voc12aug-320x320.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False)

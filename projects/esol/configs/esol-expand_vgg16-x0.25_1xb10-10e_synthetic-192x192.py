@@ -2,9 +2,19 @@
 # ReLU). Starts from the stage-1 checkpoint (the pipeline sets model.init_cfg.checkpoint); the
 # expansion sampler's offsets ascend the classification loss (gradient reversal) while the CAM head
 # descends it; backbone frozen. Seeds after expansion are scored on train (sweep, precision/recall)
-# and written by the stage-1 PseudoLabelHook inherited here.
-_base_ = ['../../../configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+# and written by the PseudoLabelHook of the synthetic stage-1 recipe below.
+# The stage-1 recipe comes from configs/_base_ (data, optimizer and lr multipliers), not from the
+# DRS configs: a change to DRS's stage 1 leaves ESOL's runs as they are.
+_base_ = [
+    '../../../configs/_base_/models/drs_vgg16.py',
+    '../../../configs/_base_/datasets/synthetic_wsss.py',
+    '../../../configs/_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py'
+]
 custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imports=False)
+# what the plain-CAM stage 1 starts from (the synthetic pretraining); here every weight comes
+# from the stage-1 checkpoint
+pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 stage1_checkpoint = 'work_dirs/pipeline_cam_synthetic/stage1/epoch_20.pth'
 # 8 x 8 feature maps here: offsets bounded to 2 feature pixels (16 image pixels)
 max_offset = 2.0
@@ -12,7 +22,12 @@ model = dict(
     type='ESOLClassifier',
     stage='expand',
     init_cfg=dict(type='Pretrained', checkpoint=stage1_checkpoint),
-    backbone=dict(init_cfg=None),  # every weight comes from the stage-1 checkpoint
+    # ReLU as the plain-CAM stage 1; no backbone init: the stage-1 checkpoint holds every weight
+    backbone=dict(act_cfg=dict(_delete_=True, type='ReLU'), widen_factor=0.25, init_cfg=None),
+    head=dict(
+        num_classes=4, in_channels=128, channels=128,
+        act_cfg=dict(_delete_=True, type='ReLU')),
+    test_cfg=dict(scales=(1.0, )),
     expansion=dict(
         type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
     shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),
@@ -22,3 +37,25 @@ model = dict(
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.expansion.']))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[8], gamma=0.1)]
 train_cfg = dict(max_epochs=10, val_interval=10)
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='CAMThresholdSweepMetric', prefix='sweep'),
+    dict(type='MultiLabelAPMetric'),
+]
+test_evaluator = val_evaluator
+# 192 px images: the official scales {256, 320, 384} of a 320 input become {154, 192, 230}.
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        dataset=dict(
+            type='SyntheticWSSSDataset',
+            data_root='data/synthetic',
+            ann_file='ImageSets/Segmentation/train.txt',
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+        out_dir='pseudo_labels',
+        scales=(154, 192, 230),
+        batch_size=16,
+        pseudo_label_cfg=dict(mode='saliency')),
+    # the maps of every 100th image of each validation / test pass, sent to the visualizer
+    dict(type='CAMVisualizationHook', interval=100),
+]

@@ -17,9 +17,10 @@ from mmwsss.registry import DATASETS, MODELS, TRANSFORMS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG_DIR = osp.join(ROOT, 'projects', 'destruction_learning', 'configs')
-STAGE_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIG_DIR, '*.py'))
-                       if not osp.basename(p).startswith('pipeline_'))
-PIPELINES = sorted(glob.glob(osp.join(CONFIG_DIR, 'pipeline_*.py')))
+PIPELINE_DIR = osp.join(CONFIG_DIR, 'pipelines')
+DRS_PIPELINE_DIR = osp.join(ROOT, 'configs', 'drs', 'pipelines')
+STAGE_CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
+PIPELINES = sorted(glob.glob(osp.join(PIPELINE_DIR, 'pipeline_*.py')))
 SYNTHETIC_PIPELINES = [p for p in PIPELINES if p.endswith('_synthetic.py')]
 SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
 
@@ -122,7 +123,7 @@ def test_synthetic_training_step_and_inference():
 
 @pytest.mark.parametrize('path', SYNTHETIC_PIPELINES, ids=osp.basename)
 def test_pipelines_swap_only_stage1(path):
-    base = Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipeline_drs_synthetic.py'))
+    base = Config.fromfile(osp.join(DRS_PIPELINE_DIR, 'pipeline_drs_synthetic.py'))
     runner = PipelineRunner(Config.fromfile(path), osp.relpath(path, ROOT))
     assert [s['name'] for s in runner.stages] == [s['name'] for s in base.pipeline.stages]
     stage1 = next(s for s in runner.stages if s['name'] == 'stage1')
@@ -143,7 +144,7 @@ def test_pipelines_swap_only_stage1(path):
 
 @pytest.mark.parametrize('dataset', ['voc12aug', 'coco14'])
 def test_real_data_pipelines(dataset):
-    path = osp.join(CONFIG_DIR, f'pipeline_lldm-mdcm_{dataset}.py')
+    path = osp.join(PIPELINE_DIR, f'pipeline_lldm-mdcm_{dataset}.py')
     runner = PipelineRunner(Config.fromfile(path), osp.relpath(path, ROOT))
     stages = {s['name']: s for s in runner.stages}
     assert stages['stage1']['config'] == (
@@ -153,7 +154,7 @@ def test_real_data_pipelines(dataset):
     hooks = [h for h in cfg.custom_hooks if h['type'] == 'PseudoLabelHook']
     assert len(hooks) == 1 and hooks[0].out_dir == 'pseudo_labels'  # where the next stage reads
     if dataset == 'voc12aug':  # the rest is the DRS pipeline, unchanged
-        base = Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipeline_drs_voc12aug.py'))
+        base = Config.fromfile(osp.join(DRS_PIPELINE_DIR, 'pipeline_drs_voc12aug.py'))
         assert [s['name'] for s in runner.stages] == ['stage1', 'refine', 'segmentation']
         for stage, ref in zip(runner.stages[1:], base.pipeline.stages[1:]):
             assert stage['config'] == ref['config'] and stage['cfg_options'] == ref['cfg_options']

@@ -17,9 +17,8 @@ from mmwsss.registry import DATASETS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIGS = osp.join(ROOT, 'projects', 'esol', 'configs')
-STAGE_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIGS, '*.py'))
-                       if not osp.basename(p).startswith('pipeline_'))
-PIPELINES = sorted(glob.glob(osp.join(CONFIGS, 'pipeline_*.py')))
+STAGE_CONFIGS = sorted(glob.glob(osp.join(CONFIGS, '*.py')))
+PIPELINES = sorted(glob.glob(osp.join(CONFIGS, 'pipelines', 'pipeline_*.py')))
 SYNTHETIC = 'esol-{}_vgg16-x0.25_1xb10-10e_synthetic-192x192.py'
 
 

@@ -17,9 +17,10 @@ from mmwsss.registry import DATASETS, HOOKS, MODELS
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 CONFIG_DIR = osp.join(ROOT, 'projects', 'pixel_self_supervision', 'configs')
-ALL = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
-PIPELINES = [p for p in ALL if osp.basename(p).startswith('pipeline_')]
-STAGES = [p for p in ALL if p not in PIPELINES]
+PIPELINE_DIR = osp.join(CONFIG_DIR, 'pipelines')
+STAGES = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
+PIPELINES = sorted(glob.glob(osp.join(PIPELINE_DIR, 'pipeline_*.py')))
+ALL = STAGES + PIPELINES
 SYNTHETIC = 'vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
 PACKAGE = 'projects.pixel_self_supervision.pixel_self_supervision'
 
@@ -85,10 +86,10 @@ def test_pipeline_config_parses(path):
 
 
 def test_synthetic_support_stage_is_the_cam_rows_stage1():
-    cam = PipelineRunner(Config.fromfile(osp.join(ROOT, 'configs', 'drs',
+    cam = PipelineRunner(Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipelines',
                                                   'pipeline_cam_synthetic.py')),
-                         'configs/drs/pipeline_cam_synthetic.py')
-    path = osp.join(CONFIG_DIR, 'pipeline_rcm-mam_synthetic.py')
+                         'configs/drs/pipelines/pipeline_cam_synthetic.py')
+    path = osp.join(PIPELINE_DIR, 'pipeline_rcm-mam_synthetic.py')
     ours = PipelineRunner(Config.fromfile(path), 'pipeline_rcm-mam_synthetic.py')
     assert ours.stage_dir('support') == cam.stage_dir('stage1')
     cam_stage1 = {s['name']: s for s in cam.stages}['stage1']

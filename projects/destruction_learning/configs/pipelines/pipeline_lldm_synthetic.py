@@ -1,8 +1,9 @@
 # Synthetic leaderboard row: destruction learning, LLDM only, on the plain-CAM recipe; the other
 # stages (pretraining, DRS refinement, DeepLabV3+, supervised bound) are those of
-# configs/drs/pipeline_drs_synthetic.py.
-#   python tools/run_pipeline.py projects/destruction_learning/configs/pipeline_lldm_synthetic.py
-_base_ = ['../../../configs/drs/pipeline_drs_synthetic.py']
+# configs/drs/pipelines/pipeline_drs_synthetic.py.
+#   python tools/run_pipeline.py \
+#       projects/destruction_learning/configs/pipelines/pipeline_lldm_synthetic.py
+_base_ = ['../../../../configs/drs/pipelines/pipeline_drs_synthetic.py']
 _configs = 'projects/destruction_learning/configs'
 pipeline = dict(
     method='Destruction learning: CAM + LLDM',

@@ -1,7 +1,8 @@
 # Synthetic leaderboard row: destruction learning, MDCM only, on the plain-CAM recipe; the other
-# stages are those of configs/drs/pipeline_drs_synthetic.py.
-#   python tools/run_pipeline.py projects/destruction_learning/configs/pipeline_mdcm_synthetic.py
-_base_ = ['../../../configs/drs/pipeline_drs_synthetic.py']
+# stages are those of configs/drs/pipelines/pipeline_drs_synthetic.py.
+#   python tools/run_pipeline.py \
+#       projects/destruction_learning/configs/pipelines/pipeline_mdcm_synthetic.py
+_base_ = ['../../../../configs/drs/pipelines/pipeline_drs_synthetic.py']
 _configs = 'projects/destruction_learning/configs'
 # The wrapped VGG16 sits under model.backbone.backbone: the pretrained weights are set there.
 pipeline = dict(

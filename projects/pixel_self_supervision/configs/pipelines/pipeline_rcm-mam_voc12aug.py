@@ -1,10 +1,11 @@
 # MainNet/SupportNet (RCM + MAM) through the DRS pipeline on PASCAL VOC 2012 aug (see
-# configs/drs/pipeline_drs_voc12aug.py): a `support` stage (plain CAM, its checkpoint is the frozen
-# SupportNet; it works in the folder tools/train.py would use, so a CAM trained there is reused), then
-# stage 1 with RCM + MAM, the refinement and DeepLabV3+.
+# configs/drs/pipelines/pipeline_drs_voc12aug.py): a `support` stage (plain CAM, its checkpoint is
+# the frozen SupportNet; it works in the folder tools/train.py would use, so a CAM trained there is
+# reused), then stage 1 with RCM + MAM, the refinement and DeepLabV3+.
 #   torchrun --nproc_per_node 8 tools/run_pipeline.py \
-#       projects/pixel_self_supervision/configs/pipeline_rcm-mam_voc12aug.py --launcher pytorch
-_base_ = ['../../../configs/drs/pipeline_drs_voc12aug.py']
+#       projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_voc12aug.py \
+#       --launcher pytorch
+_base_ = ['../../../../configs/drs/pipelines/pipeline_drs_voc12aug.py']
 _support = dict(
     name='support',
     kind='localization',

@@ -1,8 +1,8 @@
 # Synthetic leaderboard row: destruction learning, both modules (LLDM + MDCM), on the plain-CAM
-# recipe; the other stages are those of configs/drs/pipeline_drs_synthetic.py.
+# recipe; the other stages are those of configs/drs/pipelines/pipeline_drs_synthetic.py.
 #   python tools/run_pipeline.py \
-#     projects/destruction_learning/configs/pipeline_lldm-mdcm_synthetic.py
-_base_ = ['../../../configs/drs/pipeline_drs_synthetic.py']
+#     projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_synthetic.py
+_base_ = ['../../../../configs/drs/pipelines/pipeline_drs_synthetic.py']
 _configs = 'projects/destruction_learning/configs'
 # The wrapped VGG16 sits under model.backbone.backbone: the pretrained weights are set there.
 pipeline = dict(

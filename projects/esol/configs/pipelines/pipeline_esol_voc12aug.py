@@ -2,7 +2,7 @@
 # VGG16 weights, see configs/drs/README.md): plain-CAM stage 1 -> expansion -> shrinkage (maps)
 # -> DRS refinement (pseudo labels with saliency) -> DeepLabV3+ R101 (val mIoU).
 #   torchrun --nproc_per_node 8 tools/run_pipeline.py \
-#       projects/esol/configs/pipeline_esol_voc12aug.py --launcher pytorch
+#       projects/esol/configs/pipelines/pipeline_esol_voc12aug.py --launcher pytorch
 _esol = 'projects/esol/configs/'
 pipeline = dict(
     method='ESOL',

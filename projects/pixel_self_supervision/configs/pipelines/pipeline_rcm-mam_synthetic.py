@@ -1,9 +1,10 @@
-# Synthetic leaderboard row: MainNet/SupportNet with RCM + MAM (see configs/drs/pipeline_drs_synthetic.py
-# for the stages). One stage more than DRS, before stage 1: `support`, the plain-CAM stage 1 whose
-# checkpoint is the frozen SupportNet. It works in pipeline_cam_synthetic.py's stage-1 folder, so the
-# CAM row and these rows train it once.
-#   python tools/run_pipeline.py projects/pixel_self_supervision/configs/pipeline_rcm-mam_synthetic.py
-_base_ = ['../../../configs/drs/pipeline_drs_synthetic.py']
+# Synthetic leaderboard row: MainNet/SupportNet with RCM + MAM (see
+# configs/drs/pipelines/pipeline_drs_synthetic.py for the stages). One stage more than DRS, before
+# stage 1: `support`, the plain-CAM stage 1 whose checkpoint is the frozen SupportNet. It works in
+# pipeline_cam_synthetic.py's stage-1 folder, so the CAM row and these rows train it once.
+#   python tools/run_pipeline.py \
+#       projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_synthetic.py
+_base_ = ['../../../../configs/drs/pipelines/pipeline_drs_synthetic.py']
 _backbone = '{pretrain.work_dir}/backbone.pth'
 _support = dict(
     name='support',

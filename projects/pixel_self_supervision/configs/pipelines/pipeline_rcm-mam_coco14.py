@@ -4,7 +4,8 @@
 # DeepLabV3+ R101 on those labels, scored on val2014 (ESOL's COCO stage 3 config). No refinement
 # stage, as in ESOL's COCO pipeline: the DRS refinement configs are VOC's.
 #   torchrun --nproc_per_node 8 tools/run_pipeline.py \
-#       projects/pixel_self_supervision/configs/pipeline_rcm-mam_coco14.py --launcher pytorch
+#       projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_coco14.py \
+#       --launcher pytorch
 pipeline = dict(
     method='MainNet/SupportNet (RCM + MAM)',
     backbone='VGG16',

@@ -4,7 +4,8 @@
 # scored on val2014 (ESOL's COCO stage 3 config). No refinement stage, as in ESOL's COCO pipeline:
 # the DRS refinement configs are VOC's.
 #   torchrun --nproc_per_node 8 tools/run_pipeline.py \
-#       projects/destruction_learning/configs/pipeline_lldm-mdcm_coco14.py --launcher pytorch
+#       projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_coco14.py \
+#       --launcher pytorch
 pipeline = dict(
     method='Destruction learning: CAM + LLDM + MDCM',
     backbone='VGG16',

@@ -2,7 +2,7 @@
 # weights): plain-CAM stage 1 -> expansion -> shrinkage (maps + threshold pseudo labels)
 # -> DeepLabV3+ R101. No refinement stage: the DRS refinement configs are VOC's.
 #   torchrun --nproc_per_node 8 tools/run_pipeline.py \
-#       projects/esol/configs/pipeline_esol_coco14.py --launcher pytorch
+#       projects/esol/configs/pipelines/pipeline_esol_coco14.py --launcher pytorch
 _esol = 'projects/esol/configs/'
 pipeline = dict(
     method='ESOL',

@@ -2,10 +2,10 @@
 #   pretraining (shared) -> stage 1: plain CAM (shared with pipeline_cam_synthetic.py) -> expansion
 #   -> shrinkage (maps + pseudo labels) -> DRS refinement of the shrinkage maps (pseudo labels)
 #   -> DeepLabV3+ on the pseudo labels (val mIoU); the fully supervised bound (shared).
-# python tools/run_pipeline.py projects/esol/configs/pipeline_esol_synthetic.py
+# python tools/run_pipeline.py projects/esol/configs/pipelines/pipeline_esol_synthetic.py
 # Inherits method-independent keys (seed, dataset) from the DRS pipeline; the stage list is ESOL's
 # own (the runner's stage_overrides can replace and skip stages, not insert them).
-_base_ = ['../../../configs/drs/pipeline_drs_synthetic.py']
+_base_ = ['../../../../configs/drs/pipelines/pipeline_drs_synthetic.py']
 _esol = 'projects/esol/configs/'
 _backbone = '{pretrain.work_dir}/backbone.pth'
 _labels = dict(kind='pseudo_label', key='pseudo_label/mIoU')
