@@ -24,8 +24,8 @@ def tiny_model_cfg() -> dict:
             type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
             std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
         backbone=dict(type='DRSVGG', widen_factor=0.0625, act_cfg=act),
-        head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8, num_convs=1,
-                  act_cfg=act))
+        decode_head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8,
+                         num_convs=1, act_cfg=act))
 
 
 def dataset_cfg(root: str, saliency: bool = True, **kwargs) -> dict:
@@ -38,7 +38,7 @@ def dataset_cfg(root: str, saliency: bool = True, **kwargs) -> dict:
 def build_tiny_model(seed: int = 0, **head) -> torch.nn.Module:
     """The tiny classifier with He-initialised convs (as its init_cfg, without the init log)."""
     cfg = tiny_model_cfg()
-    cfg['head'].update(head)
+    cfg['decode_head'].update(head)
     torch.manual_seed(seed)
     model = MODELS.build(cfg)
     for module in model.modules():

@@ -58,6 +58,9 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict, filename: str,
     except TypeError:
         raise RuntimeError(f'checkpoint {filename} holds no state_dict; it cannot be loaded into the '
                            f'model{of}.') from None
+    convert = getattr(model, 'convert_legacy_keys', None)
+    if callable(convert):  # a checkpoint of an older key layout, renamed while loading
+        state_dict = convert(state_dict)
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict and 'num_batches_tracked' not in k]
     unexpected = [k for k in state_dict if k not in own]

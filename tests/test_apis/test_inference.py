@@ -31,13 +31,13 @@ def test_checkpoint_that_does_not_fit_is_named_with_its_keys(tmp_path):
         init_model(Config(dict(model=tiny_model_cfg())), ckpt)
     message = str(info.value)
     assert 'other.pth' in message
-    assert 'unexpected keys [head.convs.2.weight' in message
-    assert 'shape mismatches' in message and 'head.conv_cls.weight' in message
+    assert 'unexpected keys [decode_head.convs.2.weight' in message
+    assert 'shape mismatches' in message and 'decode_head.conv_cls.weight' in message
 
     model = build_tiny_model()
     state = model.state_dict()
-    state.pop('head.conv_cls.bias')
-    with pytest.raises(RuntimeError, match=r'1 missing keys \[head.conv_cls.bias\]'):
+    state.pop('decode_head.conv_cls.bias')
+    with pytest.raises(RuntimeError, match=r'1 missing keys \[decode_head.conv_cls.bias\]'):
         check_checkpoint_fits(model, dict(state_dict=state), 'x.pth', 'cfg.py')
     check_checkpoint_fits(model, model.state_dict(), 'x.pth')  # fits: no error
 

@@ -1,11 +1,14 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """A multi-label classifier that predicts segmentations from its class
 activation maps (stage 1 of DRS)."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import logging
+from collections import OrderedDict
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
+from mmengine.logging import print_log
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
@@ -47,6 +50,47 @@ def check_scales(scales: Union[int, float, Sequence[Union[int, float]]],
     return scales
 
 
+def build_segmentor_parts(backbone: ConfigType, decode_head: OptConfigType, head: OptConfigType,
+                          pretrained: Optional[str], owner: str) -> Tuple[dict, ConfigType]:
+    """The backbone and decode-head configs of a map segmentor, MMSeg's way.
+
+    ``head`` is the name the decode head had before mmwsss followed MMSeg's ``decode_head``: it is
+    still accepted, with a deprecation warning. ``pretrained`` (as ``EncoderDecoder`` takes it) is
+    a backbone checkpoint: it replaces the checkpoint of the backbone's ``Pretrained`` init_cfg
+    (keeping its ``prefix``), or sets ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
+
+    Args:
+        backbone (dict): Backbone config.
+        decode_head (dict, optional): Decode head config.
+        head (dict, optional): The same under its old name.
+        pretrained (str, optional): Backbone checkpoint.
+        owner (str): The segmentor's class name, for messages.
+
+    Returns:
+        tuple[dict, dict]: The backbone and decode-head configs.
+    """
+    if head is not None:
+        if decode_head is not None:
+            raise TypeError(f'{_FILE}: {owner} got both decode_head and head (its old name); a '
+                            'config that sets model.head next to model.decode_head was merged '
+                            'from two layouts: rename head to decode_head.')
+        print_log(f'{owner}: `head` is deprecated, call it `decode_head` as MMSeg\'s segmentors '
+                  'do (the old name is read for now).', logger='current', level=logging.WARNING)
+        decode_head = head
+    if decode_head is None:
+        raise TypeError(f'{_FILE}: {owner} needs a decode_head config.')
+    if pretrained is not None:
+        backbone = dict(backbone)
+        if backbone.get('pretrained') is not None:
+            raise ValueError(f'{_FILE}: both the backbone and {owner} set pretrained weights.')
+        init_cfg = backbone.get('init_cfg')
+        if isinstance(init_cfg, Mapping) and init_cfg.get('type') == 'Pretrained':
+            backbone['init_cfg'] = dict(init_cfg, checkpoint=pretrained)
+        else:
+            backbone['init_cfg'] = dict(type='Pretrained', checkpoint=pretrained)
+    return backbone, decode_head
+
+
 @MODELS.register_module()
 class CAMClassifier(BaseSegmentor):
     """Image-level classifier whose localization maps are its segmentation.
@@ -69,9 +113,17 @@ class CAMClassifier(BaseSegmentor):
     upsampled to the original size, divided by their per-class maximum,
     and the passes are fused by element-wise maximum.
 
+    Follows MMSeg's segmentor conventions, so MMSeg's own tools
+    (``get_flops.py``, ``benchmark.py``, ``print_config.py``...) take it: the
+    head is ``decode_head`` (config key and attribute), ``pretrained`` is
+    taken as ``EncoderDecoder`` takes it, and ``extract_feat``, ``_forward``
+    (tensor mode) and ``encode_decode`` exist. Checkpoints written before the
+    head was called ``decode_head`` (keys ``head.*``) still load: their keys
+    are renamed while loading (:meth:`convert_legacy_keys`).
+
     Args:
         backbone (dict): Backbone config, e.g. ``DRSVGG``.
-        head (dict): ``CAMHead`` config.
+        decode_head (dict): ``CAMHead`` config.
         train_cfg (dict, optional): Unused; kept for MMSeg compatibility.
         test_cfg (dict, optional): Options of ``predict``:
 
@@ -101,30 +153,82 @@ class CAMClassifier(BaseSegmentor):
               from one-image passes, by about 1/255 in a map). Default: False
               (one image at a time).
         data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
+        pretrained (str, optional): Backbone checkpoint, as ``EncoderDecoder``
+            takes it (see :func:`build_segmentor_parts`). Default: None.
         init_cfg (dict, optional): Initialisation config.
+        head (dict, optional): Deprecated name of ``decode_head``.
     """
+    # 2: the head is ``decode_head`` (was ``head``); see convert_legacy_keys
+    _version = 2
+    # (old, new) key prefixes of checkpoints written before version 2
+    LEGACY_KEY_PREFIXES: Tuple[Tuple[str, str], ...] = (('head.', 'decode_head.'), )
 
     def __init__(self,
                  backbone: ConfigType,
-                 head: ConfigType,
+                 decode_head: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None,
+                 head: OptConfigType = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        backbone, decode_head = build_segmentor_parts(
+            backbone, decode_head, head, pretrained, type(self).__name__)
         self.backbone = MODELS.build(backbone)
-        self.head = MODELS.build(head)
-        if not hasattr(self.head, 'localization_maps'):
-            raise TypeError(f'{_FILE}: head {type(self.head).__name__} is not '
+        self.decode_head = MODELS.build(decode_head)
+        if not hasattr(self.decode_head, 'localization_maps'):
+            raise TypeError(f'{_FILE}: decode_head {type(self.decode_head).__name__} is not '
                             'a CAM head (no localization_maps method).')
         self.train_cfg = train_cfg
         self.test_cfg = self._check_test_cfg(test_cfg)
         self.align_corners = True
-        self.num_fg_classes = self.head.num_classes
+        self.num_fg_classes = self.decode_head.num_classes
         # classes as MMSeg counts them: background + foreground
         self.num_classes = self.num_fg_classes + 1
         self.out_channels = self.num_classes
+
+    # ------------------------------------------------------------------ #
+    # checkpoints of the old layout
+    # ------------------------------------------------------------------ #
+    @classmethod
+    def convert_legacy_keys(cls, state_dict: Mapping, prefix: str = '') -> 'OrderedDict':
+        """A state dict with the keys of checkpoints written before version 2 renamed.
+
+        Those called the decode head ``head``: ``<prefix>head.*`` becomes
+        ``<prefix>decode_head.*`` (``LEGACY_KEY_PREFIXES``); other keys, their
+        order and the ``_metadata`` stay.
+
+        Args:
+            state_dict (Mapping): Keys to tensors.
+            prefix (str): The model's prefix in ``state_dict``. Default: ''.
+
+        Returns:
+            OrderedDict: The renamed state dict (a new one).
+        """
+        out = OrderedDict()
+        for key, value in state_dict.items():
+            for old, new in cls.LEGACY_KEY_PREFIXES:
+                if key.startswith(prefix + old):
+                    key = prefix + new + key[len(prefix + old):]
+                    break
+            out[key] = value
+        metadata = getattr(state_dict, '_metadata', None)
+        if metadata is not None:
+            out._metadata = metadata
+        return out
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **kwargs) -> None:
+        """Rename the keys of the old layout (``head.*``) before loading."""
+        if any(k.startswith(prefix + old) for k in state_dict
+               for old, _ in self.LEGACY_KEY_PREFIXES):
+            converted = self.convert_legacy_keys(
+                {k: v for k, v in state_dict.items() if k.startswith(prefix)}, prefix)
+            for key in [k for k in state_dict if k.startswith(prefix)]:
+                del state_dict[key]
+            state_dict.update(converted)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args, **kwargs)
 
     @staticmethod
     def _check_test_cfg(test_cfg: OptConfigType) -> ConfigDict:
@@ -161,7 +265,7 @@ class CAMClassifier(BaseSegmentor):
                  inputs: Tensor,
                  data_samples: OptSampleList = None) -> Tensor:
         """Tensor mode: class activation maps (B, num_fg_classes, h, w)."""
-        return self.head(self.extract_feat(inputs))
+        return self.decode_head(self.extract_feat(inputs))
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Losses from images and their image-level labels.
@@ -176,7 +280,7 @@ class CAMClassifier(BaseSegmentor):
         if data_samples is None:
             raise ValueError(f'{_FILE}: loss needs data samples carrying '
                              'gt_cls_label.')
-        return self.head.loss(
+        return self.decode_head.loss(
             self.extract_feat(inputs), data_samples, self.train_cfg)
 
     # ------------------------------------------------------------------ #
@@ -224,7 +328,7 @@ class CAMClassifier(BaseSegmentor):
             for flip in flips:
                 x = img.flip(-1) if flip else img
                 outputs.append(self._forward(x))
-                maps = self.head.localization_maps(outputs[-1], out_size)
+                maps = self.decode_head.localization_maps(outputs[-1], out_size)
                 if flip:
                     maps = maps.flip(-1)
                 fused = maps if fused is None else torch.maximum(fused, maps)
@@ -238,7 +342,7 @@ class CAMClassifier(BaseSegmentor):
         ``outputs``: the mean sigmoid of the pooled logits."""
         score_sum = 0
         for cams in outputs:
-            score_sum = score_sum + torch.sigmoid(self.head.pool(cams))
+            score_sum = score_sum + torch.sigmoid(self.decode_head.pool(cams))
         return score_sum / len(outputs)
 
     def encode_decode(self, inputs: Tensor,
@@ -368,7 +472,7 @@ class CAMClassifier(BaseSegmentor):
         """Mask one image's maps (K, H, W) by its labels and set its predictions."""
         meta = sample.metainfo
         if self.test_cfg.label_source == 'gt' and not only_prediction:
-            labels = self.head.stack_labels([sample])[0]
+            labels = self.decode_head.stack_labels([sample])[0]
         else:
             labels = (score > self.test_cfg.score_threshold).float()
         maps = maps * labels.to(maps)[:, None, None]

@@ -61,6 +61,11 @@ class DenseCRFSegmentor(BaseSegmentor):
             else ``'logits'``. Default: ``'auto'``.
         backend_args (dict, optional): File backend arguments of the images.
             Default: None.
+        train_cfg (dict, optional): The wrapped model's, when given (MMSeg's
+            tools set ``model.train_cfg``). Default: None (the wrapped
+            config's own).
+        pretrained (str, optional): The wrapped model's ``pretrained``, when
+            given. Default: None.
         init_cfg (dict, optional): Unused (the wrapped model initialises
             itself).
     """
@@ -70,14 +75,23 @@ class DenseCRFSegmentor(BaseSegmentor):
                  crf_cfg: OptConfigType = None,
                  score_type: str = 'auto',
                  backend_args: Optional[dict] = None,
+                 train_cfg: OptConfigType = None,
+                 pretrained: Optional[str] = None,
                  init_cfg: OptConfigType = None) -> None:
         if score_type not in SCORE_TYPES:
             raise ValueError(f'{_FILE}: score_type must be one of '
                              f'{SCORE_TYPES}, got {score_type!r}.')
         crf = DenseCRF(**dict(crf_cfg or {}))  # fails early without pydensecrf
-        # ConfigDict: MMSeg segmentors read test_cfg.mode as an attribute
-        inner = segmentor if isinstance(segmentor, BaseSegmentor) else \
-            MODELS.build(ConfigDict(segmentor))
+        given = {k: v for k, v in (('train_cfg', train_cfg), ('pretrained', pretrained))
+                 if v is not None}
+        if isinstance(segmentor, BaseSegmentor):
+            if given:
+                raise ValueError(f'{_FILE}: {sorted(given)} can only be passed on to a '
+                                 'segmentor config, not to a built segmentor.')
+            inner = segmentor
+        else:
+            # ConfigDict: MMSeg segmentors read test_cfg.mode as an attribute
+            inner = MODELS.build(ConfigDict(dict(segmentor, **given)))
         super().__init__(
             data_preprocessor=inner.data_preprocessor, init_cfg=init_cfg)
         self.segmentor = inner

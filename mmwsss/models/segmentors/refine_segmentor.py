@@ -1,7 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The refinement network of DRS stage 2 as a segmentor whose refined maps
 are scored and stored like stage 1's localization maps."""
-from typing import List
+from typing import List, Optional
 
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
@@ -25,39 +25,48 @@ class RefineSegmentor(CAMClassifier):
     upsampled (``align_corners=True``) and clipped below at 0 (not above: a
     class scoring above 1 beats a background of 1, as in the official
     pseudo-label script), without the per-class max normalisation of CAMs.
-    Training calls ``head.loss`` (MSE to the arg-max-masked ``gt_loc_map``).
+    Training calls ``decode_head.loss`` (MSE to the arg-max-masked
+    ``gt_loc_map``).
 
     ``pred_score`` (there is no classifier): the per-class peak of the
     fused, unmasked maps; ``label_source='pred'`` thresholds it.
 
     Args:
         backbone (dict): Backbone config, e.g. ``DRSVGG`` with ReLU.
-        head (dict): ``RefineHead`` config (``num_classes`` = foreground
-            classes).
-        train_cfg (dict, optional): Passed to ``head.loss``; unused there.
+        decode_head (dict): ``RefineHead`` config (``num_classes`` =
+            foreground classes).
+        train_cfg (dict, optional): Passed to ``decode_head.loss``; unused
+            there.
         test_cfg (dict, optional): As :class:`CAMClassifier`'s
             (``bg_threshold``, ``use_saliency``, ``saliency_threshold``,
             ``scales``, ``flip``, ``label_source``, ``score_threshold``).
         data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
+        pretrained (str, optional): Backbone checkpoint, as
+            :class:`CAMClassifier` takes it.
         init_cfg (dict, optional): Initialisation config.
+        head (dict, optional): Deprecated name of ``decode_head``.
     """
 
     def __init__(self,
                  backbone: ConfigType,
-                 head: ConfigType,
+                 decode_head: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None,
+                 head: OptConfigType = None) -> None:
         super().__init__(
             backbone=backbone,
-            head=head,
+            decode_head=decode_head,
             train_cfg=train_cfg,
             test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        if not hasattr(self.head, 'loss_by_feat'):
-            raise TypeError(f'{_FILE}: head {type(self.head).__name__} is not '
+            pretrained=pretrained,
+            init_cfg=init_cfg,
+            head=head)
+        if not hasattr(self.decode_head, 'loss_by_feat'):
+            raise TypeError(f'{_FILE}: decode_head {type(self.decode_head).__name__} is not '
                             'a refinement head (no loss_by_feat); use '
                             'RefineHead.')
 

@@ -26,7 +26,7 @@ def _trained_model(root: str) -> torch.nn.Module:
     """The tiny DRS classifier after 60 SGD steps on the images (a trained model's map shapes)."""
     cfg = tiny_model_cfg()
     cfg['backbone']['widen_factor'] = 0.125
-    cfg['head'].update(in_channels=64, channels=16)
+    cfg['decode_head'].update(in_channels=64, channels=16)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     dataset = DATASETS.build(dict(
@@ -38,11 +38,11 @@ def _trained_model(root: str) -> torch.nn.Module:
     data = model.data_preprocessor(dict(inputs=[b['inputs'] for b in batch],
                                         data_samples=[b['data_samples'] for b in batch]), False)
     images = data['inputs']
-    labels = model.head.stack_labels(data['data_samples'])
+    labels = model.decode_head.stack_labels(data['data_samples'])
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     model.train()
     for _ in range(60):
-        loss = F.multilabel_soft_margin_loss(model.head.pool(model._forward(images)), labels)
+        loss = F.multilabel_soft_margin_loss(model.decode_head.pool(model._forward(images)), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

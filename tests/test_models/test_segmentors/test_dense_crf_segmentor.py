@@ -44,7 +44,7 @@ REFINE = dict(
     type='RefineSegmentor',
     data_preprocessor=PREPROCESSOR,
     backbone=BACKBONE,
-    head=dict(type='RefineHead', num_classes=2, in_channels=32, channels=8))
+    decode_head=dict(type='RefineHead', num_classes=2, in_channels=32, channels=8))
 
 
 @pytest.fixture(autouse=True)

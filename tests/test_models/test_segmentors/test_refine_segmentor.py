@@ -44,7 +44,7 @@ TINY = dict(
         size_divisor=8),
     backbone=dict(
         type='DRSVGG', widen_factor=1 / 16, act_cfg=dict(type='ReLU')),
-    head=dict(type='RefineHead', num_classes=K, in_channels=32, channels=8),
+    decode_head=dict(type='RefineHead', num_classes=K, in_channels=32, channels=8),
     test_cfg=dict(bg_threshold=0.2))
 
 
@@ -57,10 +57,10 @@ def _model(**test_cfg):
     # larger head weights than N(0, 0.01), so outputs span [0, 1] and the
     # clipping shows
     with torch.no_grad():
-        for conv in (model.head.convs[0], model.head.convs[2],
-                     model.head.convs[4], model.head.conv_seg):
+        for conv in (model.decode_head.convs[0], model.decode_head.convs[2],
+                     model.decode_head.convs[4], model.decode_head.conv_seg):
             conv.weight.normal_(0, 0.5)
-        model.head.conv_seg.bias.fill_(0.3)
+        model.decode_head.conv_seg.bias.fill_(0.3)
     return model.eval()
 
 
@@ -78,7 +78,7 @@ def test_is_a_cam_classifier_with_official_maps():
     x = torch.randn(2, 3, 24, 24)
     with torch.no_grad():
         maps, scores = model.localization_maps(x, (30, 20))
-        raw = model.head(model.backbone(x))  # (2, K, 3, 3)
+        raw = model.decode_head(model.backbone(x))  # (2, K, 3, 3)
     official = F.interpolate(
         raw, size=(30, 20), mode='bilinear', align_corners=True).clamp(min=0)  # no cap at 1
     assert maps.shape == (2, K, 30, 20)
@@ -98,7 +98,7 @@ def test_localization_maps_scales_flip_and_labels():
             img = F.interpolate(
                 x, size=size, mode='bilinear', align_corners=False)
             for flip in (False, True):
-                out = model.head(model.backbone(img.flip(-1) if flip else img))
+                out = model.decode_head(model.backbone(img.flip(-1) if flip else img))
                 m = F.interpolate(
                     out, size=(24, 24), mode='bilinear',
                     align_corners=True).clamp(min=0)
@@ -225,7 +225,7 @@ def test_train_step_from_a_pipeline(tmp_path):
 
 def test_rejects_a_head_that_does_not_refine():
     cfg = copy.deepcopy(TINY)
-    cfg['head'] = dict(
+    cfg['decode_head'] = dict(
         type='CAMHead', num_classes=K, in_channels=32, channels=8)
     with pytest.raises(TypeError, match='not a refinement head'):
         MODELS.build(cfg)
