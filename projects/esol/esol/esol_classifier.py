@@ -18,10 +18,13 @@ from mmwsss.registry import MODELS
 
 _FILE = 'projects/esol/esol/esol_classifier.py'
 STAGES = ('expand', 'shrink')
-PARTS = ('backbone', 'expansion', 'shrinkage', 'head')
-DEFAULT_TRAINABLE = dict(expand=('expansion', 'head'), shrink=('shrinkage', ))
+PARTS = ('backbone', 'expansion', 'shrinkage', 'decode_head')
+DEFAULT_TRAINABLE = dict(expand=('expansion', 'decode_head'), shrink=('shrinkage', ))
 # the parts a stage's starting checkpoint must hold (stage 1 -> expand -> shrink)
-REQUIRED_IN_CHECKPOINT = dict(expand=('backbone', 'head'), shrink=('backbone', 'head', 'expansion'))
+REQUIRED_IN_CHECKPOINT = dict(expand=('backbone', 'decode_head'),
+                              shrink=('backbone', 'decode_head', 'expansion'))
+# the old name of decode_head in ``trainable`` (before mmwsss followed MMSeg's naming)
+LEGACY_PARTS = dict(head='decode_head')
 
 
 # Subclasses CAMClassifier: predict / localization_maps / the test_cfg stay the map-model
@@ -52,7 +55,7 @@ class ESOLClassifier(CAMClassifier):
 
     Args:
         backbone (dict): Backbone config (``DRSVGG``, MMSeg's ``ResNetV1c``, ...).
-        head (dict): ``CAMHead`` config; its ``in_channels`` are the samplers' channels.
+        decode_head (dict): ``CAMHead`` config; its ``in_channels`` are the samplers' channels.
         stage (str): ``'expand'`` or ``'shrink'``. Default: 'expand'.
         expansion (dict): Expansion sampler config (``in_channels`` filled in).
             Default: ``dict(type='ESOLExpansionSampler')``.
@@ -63,16 +66,18 @@ class ESOLClassifier(CAMClassifier):
             Default: ``dict(type='FeatureClip')``.
         area_loss (dict, optional): Loss on the CAMs in the shrink stage; None for none.
             Default: ``dict(type='ESOLAreaLoss')``.
-        trainable (Sequence[str], optional): Parts that learn, from ``PARTS``; None takes
+        trainable (Sequence[str], optional): Parts that learn, from ``PARTS`` (``'head'``, the
+            old name of ``'decode_head'``, is read as it); None takes
             ``DEFAULT_TRAINABLE[stage]``. The shrinkage sampler cannot learn in 'expand'.
         check_pretrained (bool): Check the ``Pretrained`` checkpoint's keys after loading.
             Default: True.
-        train_cfg, test_cfg, data_preprocessor, init_cfg: See :class:`CAMClassifier`.
+        train_cfg, test_cfg, data_preprocessor, pretrained, init_cfg, head: See
+            :class:`CAMClassifier`.
     """
 
     def __init__(self,
                  backbone: ConfigType,
-                 head: ConfigType,
+                 decode_head: OptConfigType = None,
                  stage: str = 'expand',
                  expansion: ConfigType = dict(type='ESOLExpansionSampler'),
                  shrinkage: ConfigType = dict(type='ESOLShrinkageSampler'),
@@ -83,19 +88,23 @@ class ESOLClassifier(CAMClassifier):
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None,
+                 head: OptConfigType = None) -> None:
         super().__init__(
             backbone=backbone,
-            head=head,
+            decode_head=decode_head,
             train_cfg=train_cfg,
             test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            pretrained=pretrained,
+            init_cfg=init_cfg,
+            head=head)
         if stage not in STAGES:
             raise ValueError(f'{_FILE}: ESOLClassifier stage must be one of {STAGES}, '
                              f'got {stage!r}.')
         self.stage = stage
-        channels = getattr(self.head, 'in_channels', None)
+        channels = getattr(self.decode_head, 'in_channels', None)
         self.expansion = self._build_sampler(expansion, channels, 'expansion')
         self.shrinkage = self._build_sampler(shrinkage, channels, 'shrinkage')
         self.feature_clip = MODELS.build(feature_clip) if feature_clip else nn.Identity()
@@ -118,11 +127,12 @@ class ESOLClassifier(CAMClassifier):
         if cfg.get('in_channels') is None:
             if channels is None:
                 raise ValueError(f'{_FILE}: ESOLClassifier cannot infer {name}.in_channels (the '
-                                 'head has no in_channels); set it in the config.')
+                                 'decode_head has no in_channels); set it in the config.')
             cfg['in_channels'] = channels
         elif channels is not None and cfg['in_channels'] != channels:
             raise ValueError(f"{_FILE}: {name}.in_channels={cfg['in_channels']} differs from the "
-                             f'head in_channels={channels}; the sampler keeps the channel count.')
+                             f'decode_head in_channels={channels}; the sampler keeps the channel '
+                             'count.')
         return MODELS.build(cfg)
 
     def _check_trainable(self, trainable: Optional[Sequence[str]]) -> Tuple[str, ...]:
@@ -130,7 +140,7 @@ class ESOLClassifier(CAMClassifier):
             trainable = DEFAULT_TRAINABLE[self.stage]
         if isinstance(trainable, str):
             trainable = (trainable, )
-        trainable = tuple(trainable)
+        trainable = tuple(LEGACY_PARTS.get(part, part) for part in trainable)
         unknown = sorted(set(trainable) - set(PARTS))
         if unknown or not trainable:
             raise ValueError(f'{_FILE}: ESOLClassifier trainable must be a non-empty subset of '
@@ -183,7 +193,7 @@ class ESOLClassifier(CAMClassifier):
         state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
         if not isinstance(state, dict):
             raise RuntimeError(f'{_FILE}: checkpoint {checkpoint} holds no state dict.')
-        state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+        state = self.convert_legacy_keys({re.sub(r'^module\.', '', k): v for k, v in state.items()})
         prefixes = tuple(f'{p}.' for p in REQUIRED_IN_CHECKPOINT[self.stage])
         missing, shapes = [], []
         for key, value in self.state_dict().items():
@@ -215,7 +225,7 @@ class ESOLClassifier(CAMClassifier):
         return x
 
     def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Backbone features with the head's input (``head.in_index``) resampled.
+        """Backbone features with the head's input (``decode_head.in_index``) resampled.
 
         Args:
             inputs (Tensor): Images (B, 3, H, W).
@@ -226,7 +236,7 @@ class ESOLClassifier(CAMClassifier):
         """
         with torch.set_grad_enabled(torch.is_grad_enabled() and 'backbone' in self.trainable):
             feats = list(super().extract_feat(inputs))
-        index = getattr(self.head, 'in_index', -1)
+        index = getattr(self.decode_head, 'in_index', -1)
         feats[index] = self.sample_features(feats[index])
         return tuple(feats)
 
@@ -244,10 +254,10 @@ class ESOLClassifier(CAMClassifier):
         if data_samples is None:
             raise ValueError(f'{_FILE}: loss needs data samples carrying gt_cls_label.')
         cams = self._forward(inputs)
-        logits = self.head.pool(cams)
-        labels = self.head.stack_labels(data_samples).to(logits)
+        logits = self.decode_head.pool(cams)
+        labels = self.decode_head.stack_labels(data_samples).to(logits)
         losses = dict(loss_cls=F.multilabel_soft_margin_loss(logits, labels) *
-                      getattr(self.head, 'loss_weight', 1.0))
+                      getattr(self.decode_head, 'loss_weight', 1.0))
         if self.stage == 'shrink' and self.area_loss is not None:
             losses[self.area_loss.loss_name] = self.area_loss(cams, labels)
         return losses

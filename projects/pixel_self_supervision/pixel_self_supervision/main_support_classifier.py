@@ -21,24 +21,26 @@ SUPPORT_MODES = ('frozen', 'ema', 'shared')
 
 
 def load_cam_weights(path: str) -> Dict[str, Tensor]:
-    """The ``backbone.*`` and ``head.*`` weights of a CAM classifier checkpoint.
+    """The ``backbone.*`` and ``decode_head.*`` weights of a CAM classifier checkpoint.
 
     Args:
         path (str): An MMEngine checkpoint (``state_dict`` inside) or a bare state dict; a DDP
-            ``module.`` prefix is dropped.
+            ``module.`` prefix is dropped, and the old layout's ``head.*`` keys are read as
+            ``decode_head.*``.
 
     Returns:
-        dict[str, Tensor]: The weights, keys starting with ``backbone.`` or ``head.``.
+        dict[str, Tensor]: The weights, keys starting with ``backbone.`` or ``decode_head.``.
     """
     ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise TypeError(f'{_FILE}: {path} is not a checkpoint (no state dict inside).')
-    state = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()}
-    picked = {k: v for k, v in state.items() if k.startswith(('backbone.', 'head.'))}
+    state = CAMClassifier.convert_legacy_keys(
+        {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()})
+    picked = {k: v for k, v in state.items() if k.startswith(('backbone.', 'decode_head.'))}
     if not picked:
-        raise KeyError(f'{_FILE}: {path} holds no backbone.* / head.* weights; a SupportNet '
-                       'checkpoint must come from a CAM classifier (stage 1).')
+        raise KeyError(f'{_FILE}: {path} holds no backbone.* / decode_head.* weights; a '
+                       'SupportNet checkpoint must come from a CAM classifier (stage 1).')
     return picked
 
 
@@ -75,12 +77,13 @@ class MainSupportCAMClassifier(CAMClassifier):
 
     Args:
         backbone (dict): MainNet's backbone config.
-        head (dict): MainNet's ``CAMHead`` config.
+        decode_head (dict): MainNet's ``CAMHead`` config.
         support_mode (str): ``'frozen'``, ``'ema'`` or ``'shared'``. Defaults to ``'frozen'``.
         support_checkpoint (str, optional): The stage-1 CAM checkpoint of a frozen SupportNet
             (required in that mode when weights are initialised).
-        support_net (dict, optional): ``dict(backbone=..., head=...)`` of a frozen SupportNet of
-            another architecture; None (default) uses MainNet's.
+        support_net (dict, optional): ``dict(backbone=..., decode_head=...)`` of a frozen
+            SupportNet of another architecture (``head`` is read as ``decode_head``); None
+            (default) uses MainNet's.
         rcm (dict, optional): ``RegionalContrastiveModule`` config (its ``in_channels`` and
             ``support_channels`` are filled in from the heads). None: no RCM.
         mam (dict, optional): ``MultiScaleAttentiveModule`` config. None: no MAM.
@@ -90,12 +93,16 @@ class MainSupportCAMClassifier(CAMClassifier):
         warmup_iters (int): The RCM and MAM losses rise linearly from 0 to their weight over this
             many training iterations (counted by the ``num_train_steps`` buffer, which checkpoints
             keep). Defaults to 0 (full weight at once).
-        train_cfg, test_cfg, data_preprocessor, init_cfg: As :class:`CAMClassifier`.
+        train_cfg, test_cfg, data_preprocessor, pretrained, init_cfg, head: As
+            :class:`CAMClassifier`.
     """
+    # checkpoints written before version 2 also called SupportNet's head ``head``
+    LEGACY_KEY_PREFIXES = CAMClassifier.LEGACY_KEY_PREFIXES + (
+        ('support_net.head.', 'support_net.decode_head.'), )
 
     def __init__(self,
                  backbone: ConfigType,
-                 head: ConfigType,
+                 decode_head: OptConfigType = None,
                  support_mode: str = 'frozen',
                  support_checkpoint: Optional[str] = None,
                  support_net: OptConfigType = None,
@@ -107,14 +114,18 @@ class MainSupportCAMClassifier(CAMClassifier):
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None,
+                 head: OptConfigType = None) -> None:
         super().__init__(
             backbone=backbone,
-            head=head,
+            decode_head=decode_head,
             train_cfg=train_cfg,
             test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            pretrained=pretrained,
+            init_cfg=init_cfg,
+            head=head)
         if support_mode not in SUPPORT_MODES:
             raise ValueError(f'{_FILE}: support_mode must be one of {SUPPORT_MODES}, got '
                              f'{support_mode!r}.')
@@ -127,7 +138,7 @@ class MainSupportCAMClassifier(CAMClassifier):
             raise ValueError(f'{_FILE}: warmup_iters must be an int >= 0, got {warmup_iters!r}.')
         if init_main_from_support and support_mode != 'frozen':
             raise ValueError(f"{_FILE}: init_main_from_support needs support_mode='frozen'.")
-        self._check_cam_head(self.head, 'head')
+        self._check_cam_head(self.decode_head, 'decode_head')
         self.support_mode = support_mode
         self.support_checkpoint = support_checkpoint
         self.ema_momentum = ema_momentum
@@ -136,20 +147,25 @@ class MainSupportCAMClassifier(CAMClassifier):
 
         self.support_net: Optional[nn.ModuleDict] = None
         if support_mode != 'shared':
-            net = dict(support_net) if support_net is not None else dict(backbone=backbone,
-                                                                         head=head)
-            if set(net) != {'backbone', 'head'}:
-                raise KeyError(f'{_FILE}: support_net must hold exactly backbone and head, got '
-                               f'{sorted(net)}.')
+            if support_net is None:
+                net = dict(backbone=backbone, decode_head=decode_head if head is None else head)
+            else:
+                net = dict(support_net)
+                if 'head' in net and 'decode_head' not in net:
+                    net['decode_head'] = net.pop('head')  # the old name
+            if set(net) != {'backbone', 'decode_head'}:
+                raise KeyError(f'{_FILE}: support_net must hold exactly backbone and '
+                               f'decode_head, got {sorted(net)}.')
             # A ModuleDict (no init_weights): SupportNet's weights come from a checkpoint or
             # from MainNet, never from its own init_cfg.
             self.support_net = nn.ModuleDict(
                 dict(
                     backbone=MODELS.build(copy.deepcopy(net['backbone'])),
-                    head=MODELS.build(copy.deepcopy(net['head']))))
-            self._check_cam_head(self.support_net['head'], 'support_net.head')
-            if self.support_net['head'].num_classes != self.num_fg_classes:
-                raise ValueError(f'{_FILE}: SupportNet has {self.support_net["head"].num_classes} '
+                    decode_head=MODELS.build(copy.deepcopy(net['decode_head']))))
+            support_head = self.support_net['decode_head']
+            self._check_cam_head(support_head, 'support_net.decode_head')
+            if support_head.num_classes != self.num_fg_classes:
+                raise ValueError(f'{_FILE}: SupportNet has {support_head.num_classes} '
                                  f'classes, MainNet {self.num_fg_classes}.')
             self.support_net.requires_grad_(False)
 
@@ -157,7 +173,7 @@ class MainSupportCAMClassifier(CAMClassifier):
         if rcm is not None:
             rcm = dict(rcm)
             feature = rcm.get('feature', 'head')
-            rcm.setdefault('in_channels', self._feature_channels(self.head, feature))
+            rcm.setdefault('in_channels', self._feature_channels(self.decode_head, feature))
             rcm.setdefault('support_channels',
                            self._feature_channels(self._support_modules()[1], feature))
             self.rcm = MODELS.build(rcm)
@@ -183,14 +199,14 @@ class MainSupportCAMClassifier(CAMClassifier):
         return head.conv_cls.in_channels if feature == 'head' else head.in_channels
 
     def _support_modules(self) -> Tuple[nn.Module, nn.Module]:
-        """SupportNet's (backbone, head): its own, or MainNet's in ``'shared'`` mode."""
+        """SupportNet's (backbone, decode_head): its own, or MainNet's in ``'shared'`` mode."""
         if self.support_net is None:
-            return self.backbone, self.head
-        return self.support_net['backbone'], self.support_net['head']
+            return self.backbone, self.decode_head
+        return self.support_net['backbone'], self.support_net['decode_head']
 
     def _main_named(self, kind: str) -> List[Tuple[str, Tensor]]:
         named = []
-        for prefix, module in (('backbone', self.backbone), ('head', self.head)):
+        for prefix, module in (('backbone', self.backbone), ('decode_head', self.decode_head)):
             items = module.named_parameters() if kind == 'params' else module.named_buffers()
             named += [(f'{prefix}.{n}', t) for n, t in items]
         return named
@@ -209,8 +225,9 @@ class MainSupportCAMClassifier(CAMClassifier):
             state = load_cam_weights(self.support_checkpoint)
             self._load_strict(self.support_net, state, 'SupportNet')
             if self.init_main_from_support:
-                self._load_strict(nn.ModuleDict(dict(backbone=self.backbone, head=self.head)),
-                                  state, 'MainNet')
+                self._load_strict(
+                    nn.ModuleDict(dict(backbone=self.backbone, decode_head=self.decode_head)),
+                    state, 'MainNet')
             print_log(f'SupportNet (frozen) loaded from {self.support_checkpoint}',
                       logger='current')
         elif self.support_mode == 'ema':
@@ -317,11 +334,11 @@ class MainSupportCAMClassifier(CAMClassifier):
             raise ValueError(f'{_FILE}: loss needs data samples carrying gt_cls_label.')
         self._check_ema_hook()
         feature = self.rcm.feature if self.rcm is not None else 'head'
-        main_feat, cams = self._run(self.backbone, self.head, inputs, feature)
-        labels = self.head.stack_labels(data_samples).to(cams)
+        main_feat, cams = self._run(self.backbone, self.decode_head, inputs, feature)
+        labels = self.decode_head.stack_labels(data_samples).to(cams)
         losses = dict(
-            loss_cls=F.multilabel_soft_margin_loss(self.head.pool(cams), labels) *
-            self.head.loss_weight)
+            loss_cls=F.multilabel_soft_margin_loss(self.decode_head.pool(cams), labels) *
+            self.decode_head.loss_weight)
         if self.rcm is not None or self.mam is not None:
             support = self._support_outputs(inputs, labels, cams.shape[-2:])
             ramp = self._ramp()

@@ -159,5 +159,6 @@ def test_real_data_pipelines(dataset):
         for stage, ref in zip(runner.stages[1:], base.pipeline.stages[1:]):
             assert stage['config'] == ref['config'] and stage['cfg_options'] == ref['cfg_options']
     else:  # stage 1's threshold pseudo labels, then stage 3 (tests/test_projects/test_coco_pipelines.py)
-        assert list(stages) == ['stage1', 'segmentation'] and cfg.model.head.num_classes == 80
+        assert list(stages) == ['stage1', 'segmentation']
+        assert cfg.model.decode_head.num_classes == 80
         assert hooks[0].pseudo_label_cfg == dict(mode='threshold', bg_thr=0.25)

@@ -25,7 +25,7 @@ def tiny_cfg(stage='expand', **kwargs):
         type='ESOLClassifier',
         stage=stage,
         backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
-        head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1),
+        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1),
         expansion=dict(type='ESOLExpansionSampler', max_offset=2.0),
         shrinkage=dict(type='ESOLShrinkageSampler', max_offset=2.0),
         feature_clip=dict(type='FeatureClip', tau=0.7),
@@ -67,7 +67,7 @@ def stage1_state():
     model = MODELS.build(dict(
         type='CAMClassifier',
         backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
-        head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
+        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
     model.init_weights()
     inputs, samples = batch()
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -91,7 +91,7 @@ def changed(before, model):
 def test_stages_choose_the_path_and_the_trainable_parts():
     expand, shrink = build('expand'), build('shrink')
     assert isinstance(expand, ESOLClassifier)
-    assert expand.trainable == ('expansion', 'head')
+    assert expand.trainable == ('expansion', 'decode_head')
     assert shrink.trainable == ('shrinkage', )
     for model in (expand, shrink):
         for name, p in model.named_parameters():
@@ -117,7 +117,7 @@ def test_frozen_parts_stay_in_eval_mode():
                       contract_dilation=True, norm_cfg=dict(type='BN'), init_cfg=None))
     model = MODELS.build(cfg)
     model.train()
-    assert model.training and model.head.training and model.expansion.training
+    assert model.training and model.decode_head.training and model.expansion.training
     assert not model.backbone.training
     before = snapshot(model)
     inputs, samples = batch()
@@ -159,7 +159,7 @@ def test_gradient_ascent_increases_the_expansion_loss_and_nothing_frozen_moves(s
         assert descend.loss(inputs, samples)['loss_cls'].item() < losses[0]
 
 
-@pytest.mark.parametrize('stage, parts', [('expand', {'expansion', 'head'}),
+@pytest.mark.parametrize('stage, parts', [('expand', {'expansion', 'decode_head'}),
                                           ('shrink', {'shrinkage'})])
 def test_an_optimizer_step_moves_only_the_stage_parameters(stage, parts):
     model = build(stage)
@@ -215,7 +215,7 @@ def test_stage_checkpoints_arrive_and_are_checked(tmp_path):
     stage1 = MODELS.build(dict(
         type='CAMClassifier',
         backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
-        head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
+        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
     path = str(tmp_path / 'stage1.pth')
     torch.save(dict(state_dict=stage1.state_dict()), path)
     expand = build('expand', seed=7, init_cfg=dict(type='Pretrained', checkpoint=path))
@@ -236,6 +236,24 @@ def test_stage_checkpoints_arrive_and_are_checked(tmp_path):
                partial)
     with pytest.raises(RuntimeError, match='backbone.pth lacks 4 weights'):
         build('expand', init_cfg=dict(type='Pretrained', checkpoint=partial))
+
+
+def test_stage1_checkpoints_of_the_old_layout_start_the_expansion(tmp_path):
+    """A stage-1 checkpoint written when the head was saved as ``head.*``."""
+    torch.manual_seed(3)
+    stage1 = MODELS.build(dict(
+        type='CAMClassifier',
+        backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
+        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
+    old = {k.replace('decode_head.', 'head.', 1): v for k, v in stage1.state_dict().items()}
+    path = str(tmp_path / 'stage1_old.pth')
+    torch.save(dict(state_dict=old), path)
+    expand = build('expand', seed=7, init_cfg=dict(type='Pretrained', checkpoint=path))
+    for key, value in stage1.state_dict().items():
+        torch.testing.assert_close(expand.state_dict()[key], value)
+    # the old part name in `trainable` is read as decode_head
+    assert build('expand', trainable=['expansion', 'head']).trainable == ('expansion',
+                                                                          'decode_head')
 
 
 def test_fixed_kernel_copied_from_a_backbone_conv():

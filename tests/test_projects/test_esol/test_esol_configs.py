@@ -56,7 +56,7 @@ def test_esol_stage_configs_build(path):
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'ESOLClassifier'
     trainable = {n.split('.')[0] for n, p in model.named_parameters() if p.requires_grad}
-    assert trainable == ({'expansion', 'head'} if stage == 'expand' else {'shrinkage'})
+    assert trainable == ({'expansion', 'decode_head'} if stage == 'expand' else {'shrinkage'})
     if '_r50-' in path:
         assert type(model.backbone).__name__ == 'ResNetV1c'
         assert model.expansion.in_channels == 2048
@@ -68,13 +68,13 @@ def test_esol_stage_configs_build(path):
 def test_stage1_configs_parse(name):
     cfg = _load(osp.join(CONFIGS, name))
     assert cfg.model.type == 'CAMClassifier'
-    assert cfg.model.head.num_classes == (80 if 'coco' in name else 20)
+    assert cfg.model.decode_head.num_classes == (80 if 'coco' in name else 20)
     if 'r50' in name:
         assert cfg.model.backbone.type == 'ResNetV1c'
         assert cfg.model.backbone.init_cfg.checkpoint == 'open-mmlab://resnet50_v1c'
     else:
         assert cfg.model.backbone.type == 'DRSVGG'
-        assert cfg.model.backbone.act_cfg.type == cfg.model.head.act_cfg.type == 'ReLU'
+        assert cfg.model.backbone.act_cfg.type == cfg.model.decode_head.act_cfg.type == 'ReLU'
 
 
 def test_synthetic_config_forward_backward():
@@ -92,7 +92,7 @@ def test_synthetic_config_forward_backward():
     losses = model.loss(inputs, samples)
     losses['loss_cls'].backward()
     grads = {n.split('.')[0] for n, p in model.named_parameters() if p.grad is not None}
-    assert grads == {'expansion', 'head'}
+    assert grads == {'expansion', 'decode_head'}
     assert model.expansion.offset_conv.weight.grad.abs().sum() > 0
     model.eval()
     with torch.no_grad():
@@ -106,7 +106,7 @@ def test_shrink_configs_differ_from_expand_in_the_stage_only(path):
     shrink = _load(path)
     expand = _load(path.replace('esol-shrink', 'esol-expand'))
     for key in ('type', 'expansion', 'shrinkage', 'feature_clip', 'area_loss', 'backbone',
-                'head', 'test_cfg'):
+                'decode_head', 'test_cfg'):
         assert expand.model[key] == shrink.model[key], key
     assert (expand.model.stage, shrink.model.stage) == ('expand', 'shrink')
     assert expand.model.init_cfg.checkpoint != shrink.model.init_cfg.checkpoint

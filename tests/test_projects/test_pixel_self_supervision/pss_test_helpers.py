@@ -15,8 +15,8 @@ NUM_FG = 3
 TINY = dict(
     type='MainSupportCAMClassifier',
     backbone=dict(type='DRSVGG', widen_factor=0.0625, act_cfg=dict(type='ReLU')),
-    head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8, num_convs=1,
-              act_cfg=dict(type='ReLU')),
+    decode_head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8, num_convs=1,
+                     act_cfg=dict(type='ReLU')),
     rcm=dict(type='RegionalContrastiveModule', fg_threshold=0.3, bg_threshold=0.1),
     mam=dict(type='MultiScaleAttentiveModule', scales=(0.5, 1.0, 1.5)))
 

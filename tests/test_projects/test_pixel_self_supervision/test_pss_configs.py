@@ -64,7 +64,8 @@ def test_variants_differ_only_in_their_modules():
     assert rcm.model.mam is None and rcm.model.rcm == both.model.rcm
     assert mam.model.rcm is None and mam.model.mam == both.model.mam
     cam = _load(osp.join(ROOT, 'configs', 'drs', f'cam_{SYNTHETIC}'))
-    assert both.model.backbone == cam.model.backbone and both.model.head == cam.model.head
+    assert both.model.backbone == cam.model.backbone
+    assert both.model.decode_head == cam.model.decode_head
     assert both.train_cfg == cam.train_cfg and both.model.support_mode == 'frozen'
 
 
@@ -118,7 +119,7 @@ def test_resnet_model_forward_backward():
     model_cfg = copy.deepcopy(cfg.model)
     # ResNet-18 stands in for ResNet-50 (same code path, smaller); BN instead of SyncBN on CPU
     model_cfg.backbone.update(depth=18, init_cfg=None, norm_cfg=dict(type='BN'))
-    model_cfg.head.update(in_channels=512, channels=16)
+    model_cfg.decode_head.update(in_channels=512, channels=16)
     model_cfg.update(support_mode='ema')
     model = MODELS.build(model_cfg)
     model.init_weights()
@@ -128,7 +129,7 @@ def test_resnet_model_forward_backward():
     losses = model.loss(x, samples)
     sum(losses.values()).backward()
     assert model.backbone.stem[0].weight.grad is not None
-    assert model.head.conv_cls.weight.grad is not None
+    assert model.decode_head.conv_cls.weight.grad is not None
     assert all(p.grad is None for p in model.support_net.parameters())
     # MainNet's BN statistics moved in training; the EMA update copies buffers
     main_bn, support_bn = model.backbone.stem[1], model.support_net['backbone'].stem[1]

@@ -28,7 +28,7 @@ def test_ema_support_net_stays_in_sync_across_two_ranks(tmp_path):
         "'projects.pixel_self_supervision.pixel_self_supervision', 'rank_dump_hook'], "
         'allow_failed_imports=False)',
         'model = dict(backbone=dict(widen_factor=0.0625, init_cfg=None), '
-        'head=dict(in_channels=32, channels=16), warmup_iters=0, ema_momentum=0.5)',
+        'decode_head=dict(in_channels=32, channels=16), warmup_iters=0, ema_momentum=0.5)',
         'train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, '
         f'dataset=dict(data_root={data_root!r}))',
         'train_cfg = dict(max_epochs=1, val_interval=100)',
@@ -53,7 +53,7 @@ def test_ema_support_net_stays_in_sync_across_two_ranks(tmp_path):
     start = torch.load(work / 'rank0_start.pth')
     ends = [torch.load(work / f'rank{r}_end.pth') for r in (0, 1)]
     support = [k for k in start if k.startswith('support_') and start[k].is_floating_point()]
-    main = [k for k in start if k.startswith(('backbone.', 'head.'))]
+    main = [k for k in start if k.startswith(('backbone.', 'decode_head.'))]
     assert support and main
     for key in support + main:
         assert torch.equal(ends[0][key], ends[1][key]), f'{key} differs between the ranks'

@@ -10,16 +10,20 @@ from mmwsss.registry import MODELS
 from projects.pixel_self_supervision.pixel_self_supervision import (SupportNetEMAHook,
                                                                     ema_update_)
 
+# the plain CAM classifier MainNet is
+CAM = dict(type='CAMClassifier', backbone=TINY['backbone'], decode_head=TINY['decode_head'])
+
 
 def _main_state(model):
-    return {k: v for k, v in model.state_dict().items() if k.startswith(('backbone.', 'head.'))}
+    return {k: v for k, v in model.state_dict().items()
+            if k.startswith(('backbone.', 'decode_head.'))}
 
 
 @pytest.mark.parametrize('mode', ['frozen', 'ema'])
 def test_support_net_gets_no_gradient(mode):
     torch.manual_seed(0)
     model = build(support_mode=mode).train()
-    assert not model.support_net.training and model.head.training
+    assert not model.support_net.training and model.decode_head.training
     before = {k: v.clone() for k, v in model.support_net.state_dict().items()}
     x, samples = batch()
     losses = model.loss(x, samples)
@@ -29,7 +33,7 @@ def test_support_net_gets_no_gradient(mode):
     sum(losses.values()).backward()
     assert all(not p.requires_grad and p.grad is None for p in model.support_net.parameters())
     assert all(p.grad is not None for p in model.rcm.parameters())
-    assert model.head.conv_cls.weight.grad is not None
+    assert model.decode_head.conv_cls.weight.grad is not None
     assert model.backbone.features[0].weight.grad.abs().sum() > 0
     optim.step()
     after = model.support_net.state_dict()
@@ -40,8 +44,7 @@ def test_support_net_gets_no_gradient(mode):
 def test_shared_mode_uses_main_net_only():
     model = build(support_mode='shared').train()
     assert model.support_net is None
-    n_cam = sum(p.numel() for p in MODELS.build(
-        dict(type='CAMClassifier', backbone=TINY['backbone'], head=TINY['head'])).parameters())
+    n_cam = sum(p.numel() for p in MODELS.build(CAM).parameters())
     assert sum(p.numel() for p in model.parameters()) == n_cam + sum(
         p.numel() for p in model.rcm.parameters())
     losses = model.loss(*batch())
@@ -49,14 +52,14 @@ def test_shared_mode_uses_main_net_only():
     assert model.backbone.features[0].weight.grad is not None
     # the targets carry no gradient: only MainNet's own pass is differentiated
     x, samples = batch()
-    support = model._support_outputs(x, model.head.stack_labels(samples), (3, 3))
+    support = model._support_outputs(x, model.decode_head.stack_labels(samples), (3, 3))
     assert not support['feat'].requires_grad
     assert not any(m.requires_grad for m in support['mam_maps'])
 
 
 def test_frozen_support_loads_the_stage1_checkpoint(tmp_path):
     torch.manual_seed(0)
-    cam = MODELS.build(dict(type='CAMClassifier', backbone=TINY['backbone'], head=TINY['head']))
+    cam = MODELS.build(CAM)
     cam.init_weights()
     path = str(tmp_path / 'cam.pth')
     torch.save(dict(state_dict=cam.state_dict(), meta=dict(epoch=1)), path)
@@ -64,21 +67,45 @@ def test_frozen_support_loads_the_stage1_checkpoint(tmp_path):
     model.init_weights()
     for key, value in cam.state_dict().items():
         assert torch.equal(model.support_net.state_dict()[key], value)
-    assert not torch.equal(model.head.conv_cls.weight, cam.head.conv_cls.weight)
+    assert not torch.equal(model.decode_head.conv_cls.weight, cam.decode_head.conv_cls.weight)
     also_main = build(support_mode='frozen', support_checkpoint=path, init_main_from_support=True)
     also_main.init_weights()
-    assert torch.equal(also_main.head.conv_cls.weight, cam.head.conv_cls.weight)
+    assert torch.equal(also_main.decode_head.conv_cls.weight, cam.decode_head.conv_cls.weight)
 
     with pytest.raises(ValueError, match='support_checkpoint'):
         build(support_mode='frozen').init_weights()
-    other = dict(TINY['head'], channels=4)
+    other = dict(TINY['decode_head'], channels=4)
     torch.save(dict(state_dict=MODELS.build(dict(
-        type='CAMClassifier', backbone=TINY['backbone'], head=other)).state_dict()), path)
+        type='CAMClassifier', backbone=TINY['backbone'], decode_head=other)).state_dict()), path)
     with pytest.raises(RuntimeError, match='size mismatch'):
         build(support_mode='frozen', support_checkpoint=path).init_weights()
-    torch.save(dict(state_dict={'decode_head.w': torch.zeros(1)}), path)
+    torch.save(dict(state_dict={'neck.w': torch.zeros(1)}), path)
     with pytest.raises(KeyError, match='no backbone'):
         build(support_mode='frozen', support_checkpoint=path).init_weights()
+
+
+def test_checkpoints_of_the_old_layout_load(tmp_path):
+    """Written when the heads were saved as ``head.*`` and ``support_net.head.*``."""
+    torch.manual_seed(0)
+    cam = MODELS.build(CAM)
+    path = str(tmp_path / 'cam_old.pth')
+    torch.save(dict(state_dict={k.replace('decode_head.', 'head.', 1): v
+                                for k, v in cam.state_dict().items()}), path)
+    model = build(support_mode='frozen', support_checkpoint=path)
+    model.init_weights()  # the support checkpoint, read with load_cam_weights
+    for key, value in cam.state_dict().items():
+        assert torch.equal(model.support_net.state_dict()[key], value)
+    # a whole MainSupportCAMClassifier checkpoint of the old layout
+    state = model.state_dict()
+    old = {k.replace('decode_head.', 'head.', 1): v for k, v in state.items()}
+    assert any(k.startswith('support_net.head.') for k in old)
+    other = build(support_mode='frozen', support_checkpoint=path)
+    other.load_state_dict(old, strict=True)
+    for key, value in state.items():
+        assert torch.equal(other.state_dict()[key], value)
+    # support_net configs may still call the head `head`
+    legacy = build(support_net=dict(backbone=TINY['backbone'], head=TINY['decode_head']))
+    assert set(legacy.support_net) == {'backbone', 'decode_head'}
 
 
 def test_ema_starts_as_main_and_follows_its_formula():
@@ -89,7 +116,7 @@ def test_ema_starts_as_main_and_follows_its_formula():
     assert all(torch.equal(support[k], main[k]) for k in main)
     old = {k: v.clone() for k, v in support.items()}
     with torch.no_grad():
-        for p in list(model.backbone.parameters()) + list(model.head.parameters()):
+        for p in list(model.backbone.parameters()) + list(model.decode_head.parameters()):
             p.add_(torch.randn_like(p))
     new = _main_state(model)
     model.update_support_net()
@@ -118,12 +145,13 @@ def test_ema_hook_updates_every_interval():
     hook = SupportNetEMAHook(interval=2)
     hook.before_train(runner)
     with torch.no_grad():
-        model.head.conv_cls.weight.add_(1.)
+        model.decode_head.conv_cls.weight.add_(1.)
     hook.after_train_iter(runner, 0)  # iteration 1 of 2: nothing yet
-    assert not torch.equal(model.support_net['head'].conv_cls.weight, model.head.conv_cls.weight)
+    support_cls = model.support_net['decode_head'].conv_cls
+    assert not torch.equal(support_cls.weight, model.decode_head.conv_cls.weight)
     runner.iter = 1
     hook.after_train_iter(runner, 1)
-    assert torch.equal(model.support_net['head'].conv_cls.weight, model.head.conv_cls.weight)
+    assert torch.equal(support_cls.weight, model.decode_head.conv_cls.weight)
     with pytest.raises(TypeError, match='ema'):
         hook.before_train(SimpleNamespace(model=build(support_mode='frozen')))
     with pytest.raises(ValueError):
@@ -133,7 +161,7 @@ def test_ema_hook_updates_every_interval():
 def test_maps_and_predictions_are_main_nets():
     torch.manual_seed(0)
     model = build(support_mode='frozen').eval()
-    cam = MODELS.build(dict(type='CAMClassifier', backbone=TINY['backbone'], head=TINY['head']))
+    cam = MODELS.build(CAM)
     cam.load_state_dict(_main_state(model))
     cam.eval()
     x, samples = batch(size=24)
@@ -142,7 +170,7 @@ def test_maps_and_predictions_are_main_nets():
     assert maps.shape == (2, NUM_FG, 20, 20)
     assert torch.allclose(maps, ref_maps) and torch.allclose(scores, ref_scores)
     with torch.no_grad():
-        model.support_net['head'].conv_cls.weight.add_(1.)  # SupportNet plays no part
+        model.support_net['decode_head'].conv_cls.weight.add_(1.)  # SupportNet plays no part
     assert torch.allclose(model.localization_maps(x, (20, 20))[0], ref_maps)
     out = model.predict(x, samples)
     assert out[0].seg_logits.data.shape == (NUM_FG + 1, 24, 24)
@@ -165,13 +193,15 @@ def test_warmup_ramps_the_self_supervision_losses():
 
 @pytest.mark.parametrize('kwargs, error', [
     (dict(support_mode='teacher'), 'support_mode'),
-    (dict(support_mode='ema', support_net=dict(backbone=TINY['backbone'], head=TINY['head'])),
+    (dict(support_mode='ema',
+          support_net=dict(backbone=TINY['backbone'], decode_head=TINY['decode_head'])),
      'support_net'),
     (dict(support_mode='shared', init_main_from_support=True), 'init_main_from_support'),
     (dict(ema_momentum=2.), 'ema_momentum'),
     (dict(warmup_iters=-1), 'warmup_iters'),
-    (dict(support_net=dict(backbone=TINY['backbone'])), 'exactly backbone and head'),
-    (dict(support_net=dict(backbone=TINY['backbone'], head=dict(TINY['head'], num_classes=2))),
+    (dict(support_net=dict(backbone=TINY['backbone'])), 'exactly backbone and decode_head'),
+    (dict(support_net=dict(backbone=TINY['backbone'],
+                           decode_head=dict(TINY['decode_head'], num_classes=2))),
      'classes'),
 ])
 def test_bad_arguments(kwargs, error):
