@@ -21,8 +21,8 @@ def _tiny(data_root: str, width_key: str) -> dict:
     return {
         'model.backbone.widen_factor': 1 / 16,
         'model.backbone.init_cfg': None,
-        f'model.head.{width_key}': 32,
-        'model.head.channels': 32,
+        f'model.decode_head.{width_key}': 32,
+        'model.decode_head.channels': 32,
         'train_dataloader': dict(batch_size=4, dataset=dict(data_root=data_root), **loader),
         'val_dataloader': dict(batch_size=4, dataset=dict(data_root=data_root), **loader),
         'test_dataloader': dict(batch_size=4, dataset=dict(data_root=data_root), **loader),

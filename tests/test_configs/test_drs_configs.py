@@ -64,7 +64,7 @@ def test_synthetic_configs_differ_only_in_the_activation():
     for prefix, act in names.items():
         cfg = _load(osp.join(ROOT, 'configs', 'drs', f'{prefix}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'))
         assert cfg.model.backbone.act_cfg.type == act
-        assert cfg.model.head.act_cfg.type == act
+        assert cfg.model.decode_head.act_cfg.type == act
         assert cfg.model.backbone.widen_factor == 0.25
         if act == 'ReLU':
             assert set(cfg.model.backbone.act_cfg) == {'type'}

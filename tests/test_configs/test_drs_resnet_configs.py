@@ -44,7 +44,7 @@ def test_voc_resnet_configs(name, backbone, backbone_drs, learnable):
     depth = 101 if 'r101' in name else 50
     assert cfg.model.backbone.type == 'DRSResNetV1c' and cfg.model.backbone.depth == depth
     assert cfg.model.backbone.init_cfg.checkpoint == f'open-mmlab://resnet{depth}_v1c'
-    assert cfg.model.backbone.act_cfg == cfg.model.head.act_cfg
+    assert cfg.model.backbone.act_cfg == cfg.model.decode_head.act_cfg
     assert cfg.model.backbone.act_cfg.get('learnable', False) == learnable
     assert 'widen_factor' not in cfg.model.backbone  # nothing left of the VGG backbone
     model = MODELS.build(cfg.model)
@@ -73,8 +73,8 @@ def test_synthetic_resnet_config_follows_the_vgg_one(kind):
                 'param_scheduler', 'train_cfg', 'val_evaluator'):
         assert ours[key] == vgg[key], key
     assert ours.model.test_cfg == vgg.model.test_cfg
-    assert {k: v for k, v in ours.model.head.items() if k != 'in_channels'} == \
-        {k: v for k, v in vgg.model.head.items() if k != 'in_channels'}
+    assert {k: v for k, v in ours.model.decode_head.items() if k != 'in_channels'} == \
+        {k: v for k, v in vgg.model.decode_head.items() if k != 'in_channels'}
     assert ours.model.backbone.act_cfg == vgg.model.backbone.act_cfg
     model = MODELS.build(ours.model)
     assert model.backbone.layer4[-1].act_out.channels in (None, 512)

@@ -153,7 +153,7 @@ def _doc_config(root, tmp_path):
     cfg = Config.fromfile(str(path))
     # a tiny network (the doc's is full size)
     cfg.merge_from_dict({'model.backbone.widen_factor': 0.0625, 'model.backbone.init_cfg': None,
-                         'model.head.in_channels': 32, 'model.head.channels': 32})
+                         'model.decode_head.in_channels': 32, 'model.decode_head.channels': 32})
     return cfg, str(path)
 
 

@@ -127,8 +127,8 @@ def test_learnable_classifier_lands_layer_by_layer():
     assert len(converted) == len(unique)
     assert converted['backbone.features.0.weight'].equal(state['layer1_conv1.weight'])
     assert converted['backbone.features.29.fc.weight'].equal(state['layer5_relu3.fc.0.weight'])
-    assert converted['head.convs.5.fc.weight'].equal(state['extra_relu3.fc.0.weight'])
-    assert converted['head.conv_cls.bias'].equal(state['extra_conv4.bias'])
+    assert converted['decode_head.convs.5.fc.weight'].equal(state['extra_relu3.fc.0.weight'])
+    assert converted['decode_head.conv_cls.bias'].equal(state['extra_conv4.bias'])
     model = _model(CLS_CONFIG)
     model.load_state_dict(converted, strict=True)
     for key, value in model.state_dict().items():
@@ -168,7 +168,7 @@ def test_fixed_classifier_and_refinement_network():
         assert torch.allclose(model(x, mode='tensor'), ref, rtol=1e-4, atol=1e-5)
 
     _, refine = tool.convert_drs_official({'model': state}, kind='refine')
-    assert 'head.conv_seg.weight' in refine and 'head.conv_cls.weight' not in refine
+    assert 'decode_head.conv_seg.weight' in refine and 'decode_head.conv_cls.weight' not in refine
     model = _model(REFINE_CONFIG)
     model.load_state_dict(refine, strict=True)
     with torch.no_grad():
@@ -223,7 +223,7 @@ def test_command_line(tmp_path):
     assert 'refine network, 20 classes' in proc.stdout and 'loads strictly' in proc.stdout
     out = torch.load(dst, weights_only=True)
     assert out['meta']['kind'] == 'refine'
-    assert out['state_dict']['head.convs.4.weight'].equal(state['extra_conv3.weight'])
+    assert out['state_dict']['decode_head.convs.4.weight'].equal(state['extra_conv3.weight'])
     # the wrong config is refused by name
     cmd[-1] = CLS_CONFIG
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)

@@ -66,7 +66,8 @@ def test_tool_writes_what_the_loop_writes(data_root, model, make_runner, tmp_pat
 def test_tool_refuses_a_checkpoint_of_another_model(data_root, mmseg_scope, tmp_path):
     cfg = _write_config(tmp_path / 'cfg.py', data_root, str(tmp_path / 'work'))
     ckpt = _save_checkpoint(build_tiny_model(num_classes=7), tmp_path / 'wrong.pth')
-    with pytest.raises(SystemExit, match=r'wrong\.pth does not fit .*cfg\.py.*head\.conv_cls'):
+    with pytest.raises(SystemExit,
+                       match=r'wrong\.pth does not fit .*cfg\.py.*decode_head\.conv_cls'):
         _tool().main([cfg, ckpt])
     assert not os.listdir(tmp_path / 'work' / 'pl' / 'maps')
 

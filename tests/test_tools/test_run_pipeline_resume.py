@@ -26,8 +26,8 @@ def _tiny(data_root: str, epochs: int) -> dict:
     return {
         'model.backbone.widen_factor': 1 / 16,
         'model.backbone.init_cfg': None,
-        'model.head.in_channels': 32,
-        'model.head.channels': 32,
+        'model.decode_head.in_channels': 32,
+        'model.decode_head.channels': 32,
         'train_dataloader': dict(loader, num_workers=2, persistent_workers=True),
         'val_dataloader': dict(loader, num_workers=0, persistent_workers=False),
         'test_dataloader': dict(loader, num_workers=0, persistent_workers=False),

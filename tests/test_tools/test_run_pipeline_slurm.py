@@ -37,7 +37,7 @@ def test_two_slurm_tasks_run_one_pipeline(tmp_path):
                   dataset=dict(data_root=data_root))
     tiny = {
         'model.backbone.widen_factor': 1 / 16, 'model.backbone.init_cfg': None,
-        'model.head.in_channels': 32, 'model.head.channels': 32,
+        'model.decode_head.in_channels': 32, 'model.decode_head.channels': 32,
         'train_dataloader': loader, 'val_dataloader': loader, 'test_dataloader': loader,
         'custom_hooks.0.dataset.data_root': data_root, 'custom_hooks.0.batch_size': 4,
         'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,

@@ -79,12 +79,12 @@ def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
     rc = tool.main([
         config, '--num', '3', '--batch-size', '2', '--out', str(out), '--cfg-options',
         'model.backbone.widen_factor=0.0625', 'model.backbone.init_cfg=None',
-        'model.head.in_channels=32', 'model.head.channels=16',
+        'model.decode_head.in_channels=32', 'model.decode_head.channels=16',
         f'train_dataloader.dataset.data_root={data_root}'
     ])
     assert rc == 0
     rows = [line for line in out.read_text().splitlines() if line.startswith('| backbone.')
-            or line.startswith('| head.')]
+            or line.startswith('| decode_head.')]
     assert len(rows) == 13 + 3  # every conv of VGG16 and the head's three convs
     printed = capsys.readouterr().out
     assert '3 train images' in printed

@@ -24,7 +24,7 @@ def test_test_tool_scores_and_writes_overlays_and_labels(tmp_path):
                                  image_size=32, seed=0)
     options = [
         'model.backbone.widen_factor=0.0625', 'model.backbone.init_cfg=None',
-        'model.head.in_channels=32', 'model.head.channels=32',
+        'model.decode_head.in_channels=32', 'model.decode_head.channels=32',
         f'test_dataloader.dataset.data_root={data_root}',
         'test_dataloader.dataset.ann_file=ImageSets/Segmentation/val.txt',
         'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
@@ -33,7 +33,7 @@ def test_test_tool_scores_and_writes_overlays_and_labels(tmp_path):
     cfg = Config.fromfile(CONFIG)
     cfg.merge_from_dict({
         'model.backbone.widen_factor': 0.0625, 'model.backbone.init_cfg': None,
-        'model.head.in_channels': 32, 'model.head.channels': 32})
+        'model.decode_head.in_channels': 32, 'model.decode_head.channels': 32})
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model)
     ckpt = str(tmp_path / 'ckpt.pth')

@@ -25,7 +25,7 @@ def _train_main():
 def _argv(data_root: str, work: str) -> list:
     return ['train.py', CONFIG, '--amp', '--work-dir', work, '--cfg-options',
             'model.backbone.widen_factor=0.0625', 'model.backbone.init_cfg=None',
-            'model.head.in_channels=32', 'model.head.channels=16',
+            'model.decode_head.in_channels=32', 'model.decode_head.channels=16',
             f'train_dataloader.dataset.data_root={data_root}', 'train_dataloader.batch_size=2',
             'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
             f'val_dataloader.dataset.data_root={data_root}', 'val_dataloader.num_workers=0',

@@ -42,7 +42,7 @@ def _stage1_lines(data_root: str, workers: int = 0, persistent: bool = False) ->
         f'_base_ = [{STAGE1!r}]',
         "custom_imports = dict(imports=['mmwsss', 'kill_hook'], allow_failed_imports=False)",
         'model = dict(backbone=dict(widen_factor=0.0625, init_cfg=None), '
-        'head=dict(in_channels=32, channels=16))',
+        'decode_head=dict(in_channels=32, channels=16))',
         f'train_dataloader = {_loader(data_root, workers, persistent)}',
         'val_dataloader = dict(num_workers=0, persistent_workers=False, '
         f'dataset=dict(data_root={data_root!r}))',
@@ -110,7 +110,7 @@ def test_pss_ema_stage_killed_and_resumed_ends_as_the_straight_run(data_root, tm
         "'projects.pixel_self_supervision.pixel_self_supervision', 'kill_hook'], "
         'allow_failed_imports=False)',
         'model = dict(backbone=dict(widen_factor=0.0625, init_cfg=None), '
-        'head=dict(in_channels=32, channels=16), warmup_iters=6, ema_momentum=0.5)',
+        'decode_head=dict(in_channels=32, channels=16), warmup_iters=6, ema_momentum=0.5)',
         f'train_dataloader = {_loader(data_root, 2, True)}',
         f'train_cfg = dict(max_epochs={EPOCHS}, val_interval=100)',
         'val_cfg = None', 'val_dataloader = None', 'val_evaluator = None',

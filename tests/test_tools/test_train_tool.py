@@ -29,7 +29,7 @@ def data_root(tmp_path) -> str:
 def _options(data_root: str, epochs: int) -> list:
     return [
         'model.backbone.widen_factor=0.0625', 'model.backbone.init_cfg=None',
-        'model.head.in_channels=32', 'model.head.channels=16',
+        'model.decode_head.in_channels=32', 'model.decode_head.channels=16',
         f'train_dataloader.dataset.data_root={data_root}', 'train_dataloader.batch_size=2',
         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
         # the Runner builds the validation loop (and its data) when training starts

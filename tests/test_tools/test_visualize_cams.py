@@ -23,7 +23,7 @@ SIZE = 32
 
 def _model_cfg() -> dict:
     cfg = tiny_model_cfg()
-    cfg['head'].update(num_classes=NUM_FG, channels=16)
+    cfg['decode_head'].update(num_classes=NUM_FG, channels=16)
     return dict(cfg, test_cfg=dict(bg_threshold=0.2))
 
 

@@ -241,9 +241,9 @@ def model_cfg(cfg, widen_factor: float, classes: int) -> dict:
     model.backbone.widen_factor = widen_factor
     model.backbone.init_cfg = dict(type='Kaiming', layer='Conv2d', mode='fan_out',
                                    nonlinearity='relu', distribution='normal', bias=0)
-    model.head.num_classes = classes
-    model.head.in_channels = width
-    model.head.channels = width
+    model.decode_head.num_classes = classes
+    model.decode_head.in_channels = width
+    model.decode_head.channels = width
     return model
 
 
@@ -409,7 +409,7 @@ class PlainLoop:
         images = (images[:, [2, 1, 0]].float() - self.mean) / self.std  # BGR -> RGB, normalise
         labels = torch.stack([s.gt_cls_label for s in batch['data_samples']]).to(self.device)
         with autocast_context(self.dtype, self.device):
-            logits = self.model.head.forward_logits(self.model.backbone(images))
+            logits = self.model.decode_head.forward_logits(self.model.backbone(images))
         loss = F.multilabel_soft_margin_loss(logits.float(), labels.float())
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
@@ -982,7 +982,7 @@ class _MapNet:
                 self.inner = inner
 
             def forward(self, x):
-                return self.inner.head(self.inner.backbone(x))
+                return self.inner.decode_head(self.inner.backbone(x))
 
         return MapNet(model)
 

@@ -93,7 +93,7 @@ def collect_suppressor_stats(model: nn.Module, batches: Iterable,
         batches (Iterable): Normalised inputs, each of shape (B, 3, H, W); anything ``forward``
             takes when it is given.
         forward (callable, optional): How to run one batch; defaults to ``model._forward`` when the
-            model has it (an MMSeg segmentor: backbone and head), else ``model``.
+            model has it (an MMSeg segmentor: backbone and decode_head), else ``model``.
 
     Returns:
         list[SuppressorStats]: One entry per suppressor, in the model's module order.

@@ -15,9 +15,10 @@ Their state dicts hold each VGG16 conv twice, as ``features.<i>.*`` and as ``lay
 
 - ``layer<s>_conv<j>.*`` -> ``backbone.features.<i>.*``;
 - ``layer<s>_relu<j>.fc.0.weight`` -> ``backbone.features.<i+1>.fc.weight`` (classifier only);
-- ``extra_conv<k>.*`` (k = 1..3) -> ``head.convs.<2k-2>.*``;
-- ``extra_relu<k>.fc.0.weight`` -> ``head.convs.<2k-1>.fc.weight`` (classifier only);
-- ``extra_conv4.*`` -> ``head.conv_cls.*`` (classifier) or ``head.conv_seg.*`` (refinement),
+- ``extra_conv<k>.*`` (k = 1..3) -> ``decode_head.convs.<2k-2>.*``;
+- ``extra_relu<k>.fc.0.weight`` -> ``decode_head.convs.<2k-1>.fc.weight`` (classifier only);
+- ``extra_conv4.*`` -> ``decode_head.conv_cls.*`` (classifier) or
+  ``decode_head.conv_seg.*`` (refinement),
 
 with ``<i>`` torchvision's conv index (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28). Tensors are
 copied unchanged. A file whose keys or shapes do not fit (an unknown key, a missing conv, a wrong
@@ -94,14 +95,14 @@ def _plan(kind: str, num_classes: int) -> List[Tuple[Tuple[str, ...], str, tuple
                          (out_ch, out_ch)))
     prev = VGG16_CONVS[-1][2]
     for k in range(1, NUM_EXTRA_CONVS + 1):
-        plan.append(((f'extra_conv{k}.weight', ), f'head.convs.{2 * k - 2}.weight',
-                     (HEAD_WIDTH, prev, 3, 3)))
-        plan.append(((f'extra_conv{k}.bias', ), f'head.convs.{2 * k - 2}.bias', (HEAD_WIDTH, )))
+        conv, relu = f'decode_head.convs.{2 * k - 2}', f'decode_head.convs.{2 * k - 1}'
+        plan.append(((f'extra_conv{k}.weight', ), f'{conv}.weight', (HEAD_WIDTH, prev, 3, 3)))
+        plan.append(((f'extra_conv{k}.bias', ), f'{conv}.bias', (HEAD_WIDTH, )))
         if learnable:
-            plan.append(((f'extra_relu{k}.fc.0.weight', ), f'head.convs.{2 * k - 1}.fc.weight',
+            plan.append(((f'extra_relu{k}.fc.0.weight', ), f'{relu}.fc.weight',
                          (HEAD_WIDTH, HEAD_WIDTH)))
         prev = HEAD_WIDTH
-    cls = 'head.conv_seg' if kind == 'refine' else 'head.conv_cls'
+    cls = 'decode_head.conv_seg' if kind == 'refine' else 'decode_head.conv_cls'
     last = f'extra_conv{NUM_EXTRA_CONVS + 1}'
     plan.append(((f'{last}.weight', ), f'{cls}.weight', (num_classes, prev, 1, 1)))
     plan.append(((f'{last}.bias', ), f'{cls}.bias', (num_classes, )))
@@ -141,7 +142,7 @@ def convert_drs_official(
 
     Returns:
         tuple[str, OrderedDict[str, Tensor]]: The kind and the tensors under mmwsss names
-        (``backbone.*``, ``head.*``), unchanged.
+        (``backbone.*``, ``decode_head.*``), unchanged.
 
     Raises:
         ValueError: If the keys or shapes do not fit the chosen network.
