@@ -103,6 +103,10 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             data_prefix=data_prefix,
             reduce_zero_label=False,
             **kwargs)
+        if not type(self).METAINFO.get('classes'):
+            # MMSeg's tools read the classes from dataset.METAINFO (confusion_matrix.py): where
+            # they come from a meta file or the metainfo argument, that is this dataset's metainfo
+            self.METAINFO = self.metainfo
 
     # ------------------------------------------------------------------ set-up helpers
     @staticmethod
