@@ -6,4 +6,4 @@ model = dict(
         depth=101,
         act_cfg=suppressor,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')),
-    head=dict(act_cfg=suppressor))
+    decode_head=dict(act_cfg=suppressor))

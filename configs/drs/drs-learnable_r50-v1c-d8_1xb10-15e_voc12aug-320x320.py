@@ -24,7 +24,7 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
-    head=dict(in_channels=2048, channels=512, act_cfg=suppressor))
+    decode_head=dict(in_channels=2048, channels=512, act_cfg=suppressor))
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),

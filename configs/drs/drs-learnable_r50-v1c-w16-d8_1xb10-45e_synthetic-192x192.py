@@ -19,4 +19,4 @@ model = dict(
         contract_dilation=True,
         norm_cfg=dict(type='BN', requires_grad=True),
         init_cfg=None),
-    head=dict(in_channels=512, channels=128, act_cfg=suppressor))
+    decode_head=dict(in_channels=512, channels=128, act_cfg=suppressor))

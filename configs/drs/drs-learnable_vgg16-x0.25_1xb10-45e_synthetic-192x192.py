@@ -7,7 +7,7 @@ _base_ = [
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
-    head=dict(num_classes=4, in_channels=128, channels=128),
+    decode_head=dict(num_classes=4, in_channels=128, channels=128),
     test_cfg=dict(scales=(1.0, )))
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),

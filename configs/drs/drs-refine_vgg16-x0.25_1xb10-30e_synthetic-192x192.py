@@ -9,7 +9,7 @@ pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 stage1_maps = '{{fileDirname}}/../../work_dirs/pipeline_drs_synthetic/stage1/pseudo_labels/maps'
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
-    head=dict(num_classes=4, in_channels=128, channels=128),
+    decode_head=dict(num_classes=4, in_channels=128, channels=128),
     test_cfg=dict(scales=(1.0, )))
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -15,7 +15,7 @@ _base_ = [
 plain = dict(_delete_=True, type='ReLU')
 model = dict(
     backbone=dict(act_cfg=plain, widen_factor=0.25, norm_cfg=dict(type='BN'), init_cfg=None),
-    head=dict(num_classes=8, in_channels=128, channels=128, num_convs=1, act_cfg=plain),
+    decode_head=dict(num_classes=8, in_channels=128, channels=128, num_convs=1, act_cfg=plain),
     test_cfg=dict(scales=(1.0, )))
 data_root = 'data/synthetic_pretrain'
 train_pipeline = [

@@ -22,7 +22,7 @@ model = dict(
             type='Pretrained',
             checkpoint='checkpoints/vgg16_torchvision_mmwsss.pth',
             prefix='backbone.')),
-    head=dict(
+    decode_head=dict(
         type='CAMHead', num_classes=20, in_channels=512, channels=512, act_cfg=suppressor),
     # Localization maps as the official evaluation makes them: square 320 input, object cue 0.2.
     test_cfg=dict(scales=(320, ), flip=False, bg_threshold=0.2))

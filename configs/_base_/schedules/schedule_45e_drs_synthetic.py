@@ -9,7 +9,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, nesterov=True, weight_decay=5e-4),
     constructor='DRSOptimWrapperConstructor',
     paramwise_cfg=dict(
-        new_keys=['head.', '.fc'],
+        new_keys=['decode_head.', '.fc'],
         lr_mult=1.0,
         bias_lr_mult=2.0,
         new_lr_mult=10.0,

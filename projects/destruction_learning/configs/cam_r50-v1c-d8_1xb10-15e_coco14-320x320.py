@@ -36,7 +36,7 @@ model = dict(
         style='pytorch',
         contract_dilation=True,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
-    head=dict(
+    decode_head=dict(
         num_classes=80, in_channels=2048, num_convs=0,
         act_cfg=dict(_delete_=True, type='ReLU')))
 val_evaluator = [

@@ -24,7 +24,7 @@ model = dict(
         style='pytorch',
         contract_dilation=True,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
-    head=dict(in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')))
+    decode_head=dict(in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')))
 # seeds on VOC train (GT only here): mIoU at the object cue 0.2, a threshold sweep, the mAP
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),

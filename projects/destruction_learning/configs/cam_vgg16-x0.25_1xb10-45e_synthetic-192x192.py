@@ -14,7 +14,7 @@ model = dict(
         act_cfg=dict(_delete_=True, type='ReLU'),
         widen_factor=0.25,
         init_cfg=dict(checkpoint=pretrained)),
-    head=dict(
+    decode_head=dict(
         num_classes=4, in_channels=128, channels=128,
         act_cfg=dict(_delete_=True, type='ReLU')),
     test_cfg=dict(scales=(1.0, )))

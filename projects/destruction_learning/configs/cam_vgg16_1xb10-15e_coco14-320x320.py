@@ -22,7 +22,7 @@ val_dataloader = dict(dataset=_coco_train)
 test_dataloader = val_dataloader
 model = dict(
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
-    head=dict(num_classes=80, act_cfg=dict(_delete_=True, type='ReLU')))
+    decode_head=dict(num_classes=80, act_cfg=dict(_delete_=True, type='ReLU')))
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),

@@ -10,7 +10,7 @@ _base_ = [
 ]
 model = dict(
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
-    head=dict(act_cfg=dict(_delete_=True, type='ReLU')))
+    decode_head=dict(act_cfg=dict(_delete_=True, type='ReLU')))
 # seeds on VOC train (GT only here): mIoU at the object cue 0.2, a threshold sweep, the mAP
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),

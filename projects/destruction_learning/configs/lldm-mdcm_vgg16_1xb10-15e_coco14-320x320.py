@@ -29,4 +29,4 @@ model = dict(
         split_stage=2,
         grid_size=2,
         aggregation='concat'),
-    head=dict(in_channels=1024))
+    decode_head=dict(in_channels=1024))

@@ -14,4 +14,4 @@ model = dict(
         split_stage=1,
         grid_size=2,
         aggregation='concat'),
-    head=dict(in_channels=4096))
+    decode_head=dict(in_channels=4096))

@@ -10,7 +10,7 @@ _base_ = [
 ]
 model = dict(
     backbone={{_base_.r50_backbone}},
-    head=dict(
+    decode_head=dict(
         in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')))
 # seeds on VOC train (GT only here): mIoU at the object cue 0.2, a threshold sweep, the mAP
 val_evaluator = [

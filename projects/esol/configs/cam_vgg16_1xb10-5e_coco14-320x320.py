@@ -7,7 +7,7 @@ _base_ = [
     '../../../configs/_base_/schedules/schedule_15e_drs.py'
 ]
 relu = dict(_delete_=True, type='ReLU')
-model = dict(backbone=dict(act_cfg=relu), head=dict(num_classes=80, act_cfg=relu))
+model = dict(backbone=dict(act_cfg=relu), decode_head=dict(num_classes=80, act_cfg=relu))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[2, 4], gamma=0.1)]
 train_cfg = dict(max_epochs=5, val_interval=5)
 val_evaluator = [

@@ -24,7 +24,7 @@ model = dict(
     init_cfg=dict(type='Pretrained', checkpoint=stage1_checkpoint),
     # ReLU as the plain-CAM stage 1; no backbone init: the stage-1 checkpoint holds every weight
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU'), widen_factor=0.25, init_cfg=None),
-    head=dict(
+    decode_head=dict(
         num_classes=4, in_channels=128, channels=128,
         act_cfg=dict(_delete_=True, type='ReLU')),
     test_cfg=dict(scales=(1.0, )),

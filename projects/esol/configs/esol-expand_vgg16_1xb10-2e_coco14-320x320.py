@@ -16,7 +16,7 @@ model = dict(
     stage='expand',
     init_cfg=dict(type='Pretrained', checkpoint=stage1_checkpoint),
     backbone=dict(act_cfg=relu, init_cfg=None),
-    head=dict(num_classes=80, act_cfg=relu),
+    decode_head=dict(num_classes=80, act_cfg=relu),
     expansion=dict(
         type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
     shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),

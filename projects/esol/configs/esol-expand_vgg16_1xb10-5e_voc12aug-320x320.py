@@ -21,7 +21,7 @@ model = dict(
     init_cfg=dict(type='Pretrained', checkpoint=stage1_checkpoint),
     # every weight comes from the stage-1 checkpoint; ReLU as the plain-CAM stage 1
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU'), init_cfg=None),
-    head=dict(act_cfg=dict(_delete_=True, type='ReLU')),
+    decode_head=dict(act_cfg=dict(_delete_=True, type='ReLU')),
     expansion=dict(
         type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
     shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),

@@ -6,7 +6,7 @@ model = dict(
     stage='shrink',
     init_cfg=dict(checkpoint=expand_checkpoint),
     backbone={{_base_.r50_backbone_from_checkpoint}},
-    head={{_base_.r50_head}})
+    decode_head={{_base_.r50_head}})
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.shrinkage.']))
 # Then the multi-scale maps of train_aug (the DRS refinement's targets), as stage 1 writes them.
 custom_hooks = [

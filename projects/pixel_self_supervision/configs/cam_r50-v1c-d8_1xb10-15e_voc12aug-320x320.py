@@ -30,7 +30,7 @@ model = dict(
         style='pytorch',
         contract_dilation=True,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
-    head=dict(
+    decode_head=dict(
         type='CAMHead', num_classes=20, in_channels=2048, channels=512, num_convs=1,
         act_cfg=dict(type='ReLU')),
     test_cfg=dict(scales=(320, ), flip=False, bg_threshold=0.2))

@@ -2,4 +2,4 @@
 _base_ = ['./rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 model = dict(rcm=None)
 # no projection head: the DRS lr multipliers as in the plain-CAM config
-optim_wrapper = dict(paramwise_cfg=dict(new_keys=['head.', '.fc']))
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc']))

@@ -1,4 +1,4 @@
 # MainNet/SupportNet with the Multi-scale Attentive Module only (VOC12 aug, frozen SupportNet).
 _base_ = ['./rcm-mam_vgg16_1xb10-15e_voc12aug-320x320.py']
 model = dict(rcm=None)
-optim_wrapper = dict(paramwise_cfg=dict(new_keys=['head.', '.fc']))
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc']))

@@ -24,4 +24,4 @@ model = dict(
         up_weight=1.0,
         down_weight=0.5,
         loss_weight=1.0))
-optim_wrapper = dict(paramwise_cfg=dict(new_keys=['head.', '.fc', 'rcm.']))
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))

@@ -24,7 +24,7 @@ model = dict(
         act_cfg=dict(_delete_=True, type='ReLU'),
         widen_factor=0.25,
         init_cfg=dict(checkpoint=pretrained)),
-    head=dict(
+    decode_head=dict(
         num_classes=4, in_channels=128, channels=128,
         act_cfg=dict(_delete_=True, type='ReLU')),
     test_cfg=dict(scales=(1.0, )),
@@ -48,7 +48,7 @@ model = dict(
         down_weight=0.5,
         loss_weight=1.0))
 # the projection head is trained from scratch: the lr multipliers of new layers
-optim_wrapper = dict(paramwise_cfg=dict(new_keys=['head.', '.fc', 'rcm.']))
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))
 # seeds on the training images (GT only here): mIoU at the object cue 0.2, a threshold sweep,
 # the mAP
 val_evaluator = [

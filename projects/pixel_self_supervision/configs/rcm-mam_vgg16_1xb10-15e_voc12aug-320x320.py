@@ -17,7 +17,7 @@ custom_imports = dict(
 model = dict(
     type='MainSupportCAMClassifier',
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
-    head=dict(act_cfg=dict(_delete_=True, type='ReLU')),
+    decode_head=dict(act_cfg=dict(_delete_=True, type='ReLU')),
     support_mode='frozen',
     support_checkpoint='work_dirs/cam_vgg16_1xb10-15e_voc12aug-320x320/epoch_15.pth',
     # SupportNet's regions (maps >= 0.5) and background (all maps < 0.15) on MainNet's features
@@ -38,7 +38,7 @@ model = dict(
         down_weight=0.5,
         loss_weight=1.0))
 # the projection head is trained from scratch: the lr multipliers of new layers
-optim_wrapper = dict(paramwise_cfg=dict(new_keys=['head.', '.fc', 'rcm.']))
+optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))
 # seeds on the training images (GT only here): mIoU at the object cue 0.2, a threshold sweep,
 # the mAP
 val_evaluator = [
