@@ -17,6 +17,13 @@ rest of the network descends); the *shrinkage* sampler learns its offsets by pla
 
 Offsets are in feature pixels, laid out as mmcv (and torchvision) expect: channel ``2 * t`` is the
 vertical and ``2 * t + 1`` the horizontal shift of kernel tap ``t`` (taps in row-major order).
+
+Precision: mmcv 2.1's deformable-conv kernels exist for float32, float64 and float16 (CPU and CUDA)
+but not for bfloat16, which is what ``torch.autocast`` gives on CPU (``--amp``, precision 'auto').
+:func:`deformable_conv` therefore runs the kernel in float32 with autocast off whenever mmcv has
+no (usable) kernel for the incoming dtype: bfloat16 anywhere, float16 on CPU. float16 on CUDA
+(the usual ``--amp`` there) is left to mmcv as before. The offset bounds are computed in float32
+too: in bfloat16 the sum ``position + offset`` is quantised to a quarter pixel from position 32.
 """
 from typing import Optional
 
@@ -209,7 +216,11 @@ class DeformableSampler(BaseModule):
         raw = self.offset_conv(x.detach())
         if self.grad_scale is not None:
             raw = reverse_grad(raw, self.grad_scale)
-        return self._bound(raw)
+        if raw.dtype in (torch.float32, torch.float64):
+            return self._bound(raw)
+        # low precision (autocast): bound in float32, where positions up to 2**24 are exact
+        with torch.autocast(raw.device.type, enabled=False):
+            return self._bound(raw.float()).to(raw.dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         """Resample features.
@@ -233,9 +244,19 @@ class DeformableSampler(BaseModule):
                 f'grad_scale={self.grad_scale}')
 
 
+def _mmcv_has_kernel(dtype: torch.dtype, device_type: str) -> bool:
+    """Whether mmcv 2.1's deformable conv has a kernel for ``dtype`` on ``device_type`` that we
+    use: float32/float64 everywhere, float16 on CUDA (its CPU float16 kernel exists but we avoid
+    it, as autocast on CPU means bfloat16 and CPU float16 im2col is slow); never bfloat16."""
+    if dtype in (torch.float32, torch.float64):
+        return True
+    return dtype == torch.float16 and device_type == 'cuda'
+
+
 def deformable_conv(x: Tensor, offsets: Tensor, weight: Tensor, padding: int = 1,
                     dilation: int = 1, im2col_step: int = 32, groups: int = 1) -> Tensor:
-    """``mmcv.ops.deform_conv2d`` at stride 1, with the batch-size and small-input cases handled.
+    """``mmcv.ops.deform_conv2d`` at stride 1, with the batch-size, small-input and dtype cases
+    handled (float32 with autocast off where mmcv has no kernel, see the module doc).
 
     Args:
         x (Tensor): Input (B, C_in, H, W).
@@ -247,7 +268,8 @@ def deformable_conv(x: Tensor, offsets: Tensor, weight: Tensor, padding: int = 1
         groups (int): Convolution groups (C_in for depthwise). Default: 1.
 
     Returns:
-        Tensor: (B, C_out, H, W) when ``padding == dilation * (k // 2)``.
+        Tensor: (B, C_out, H, W) when ``padding == dilation * (k // 2)``; in the offsets'
+        dtype where mmcv has a kernel for it (as mmcv returns), else in the dtype of ``x``.
     """
     k = weight.shape[-1]
     h, w = x.shape[-2:]
@@ -256,8 +278,17 @@ def deformable_conv(x: Tensor, offsets: Tensor, weight: Tensor, padding: int = 1
         x = F.pad(x, (0, pad_w, 0, pad_h))
         offsets = F.pad(offsets, (0, pad_w, 0, pad_h))
     step = _largest_divisor_at_most(x.shape[0], im2col_step)
-    out = deform_conv2d(x.contiguous(), offsets.contiguous(), weight, 1, padding, dilation, groups,
-                        1, False, step)
+    if _mmcv_has_kernel(offsets.dtype, x.device.type):
+        # mmcv computes in the offsets' dtype (it casts input and weight to it), as before
+        out = deform_conv2d(x.contiguous(), offsets.contiguous(), weight, 1, padding, dilation,
+                            groups, 1, False, step)
+    else:
+        # no mmcv kernel for this dtype (bfloat16; float16 on CPU): float32, autocast off locally
+        with torch.autocast(x.device.type, enabled=False):
+            out = deform_conv2d(x.float().contiguous(), offsets.float().contiguous(),
+                                weight.float(), 1, padding, dilation, groups, 1, False, step)
+        if x.dtype != out.dtype:
+            out = out.to(x.dtype)  # back to the features' dtype (bf16 in, bf16 out)
     if pad_h or pad_w:
         out = out[..., :out.shape[-2] - pad_h, :out.shape[-1] - pad_w]
     return out

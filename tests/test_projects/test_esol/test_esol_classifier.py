@@ -265,3 +265,33 @@ def test_fixed_kernel_copied_from_a_backbone_conv():
     with pytest.raises(KeyError, match='weight_source'):
         build('expand', expansion=dict(type='ESOLExpansionSampler', weight_init='copy',
                                        weight_source='backbone.nothing'))
+
+
+@pytest.mark.skipif(not getattr(torch.amp.autocast_mode, 'is_autocast_available',
+                                lambda _: True)('cpu'), reason='torch has no CPU autocast')
+def test_a_tiny_model_trains_and_predicts_under_cpu_bf16_autocast():
+    """As `--amp` and precision 'auto' run it on a CPU with bf16: mmcv has no bf16 deformable
+    conv, so the samplers run it in fp32; loss, backward and predictions work and stay close."""
+    model = build('shrink')
+    with torch.no_grad():
+        for sampler in (model.expansion, model.shrinkage):
+            sampler.offset_conv.bias.uniform_(-1, 1, generator=torch.Generator().manual_seed(2))
+    inputs, samples = batch(2)
+    ref = model.loss(inputs, samples)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model.loss(inputs, samples)
+    assert set(losses) == set(ref) == {'loss_cls', 'loss_area'}
+    for key in ref:
+        torch.testing.assert_close(losses[key].float(), ref[key], atol=0.03, rtol=0.03)
+    sum(losses.values()).backward()
+    grads = [p.grad for p in model.shrinkage.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
+    model.eval()
+    with torch.no_grad():
+        expected = model(inputs, mode='tensor')
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            logits = model(inputs, mode='tensor')
+            out = model.predict(inputs, copy.deepcopy(samples))
+    torch.testing.assert_close(logits.float(), expected, atol=0.1, rtol=0.05)
+    assert all(torch.isfinite(s.seg_logits.data).all() for s in out)

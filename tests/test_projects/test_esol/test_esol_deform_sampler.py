@@ -130,3 +130,76 @@ def test_sampler_defaults_and_bad_arguments():
     sampler.copy_weight(torch.ones(4, 4, 3, 3))
     assert (sampler.weight == 1).all()
     torch.testing.assert_close(sampler(x), F.conv2d(x, torch.ones(4, 4, 3, 3), padding=1))
+
+
+def _cpu_bf16_autocast_available():
+    """Whether torch has bf16 autocast on the CPU at all (emulated on any x86 CPU if need be)."""
+    check = getattr(torch.amp.autocast_mode, 'is_autocast_available', None)
+    return check is None or check('cpu')
+
+
+needs_cpu_autocast = pytest.mark.skipif(not _cpu_bf16_autocast_available(),
+                                        reason='torch has no CPU autocast')
+
+
+@needs_cpu_autocast
+@pytest.mark.parametrize('cls, kwargs', [(ESOLExpansionSampler, dict(max_offset=2.0)),
+                                         (ESOLShrinkageSampler, dict(max_offset=1.5)),
+                                         (DeformableSampler, dict(keep_inside=False))])
+def test_sampler_runs_under_cpu_bf16_autocast(cls, kwargs):
+    """mmcv 2.1 has no bf16 deformable-conv kernel ('deformable_im2col_cpu not implemented for
+    BFloat16'); under CPU autocast the sampler runs it in fp32, forward and backward."""
+    torch.manual_seed(0)
+    sampler = cls(4, **kwargs)
+    with torch.no_grad():  # non-zero offsets, so that the sampling is really deformable
+        sampler.offset_conv.weight.normal_(0, 0.3)
+        sampler.offset_conv.bias.uniform_(-1, 1)
+    x = torch.rand(2, 4, 7, 6)
+    target = torch.rand(2, 4, 7, 6)
+
+    def run(autocast, dtype=torch.float32):
+        sampler.zero_grad()
+        xi = x.detach().to(dtype).requires_grad_()
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
+            out = sampler(xi)
+            loss = (out.float() - target).square().mean()
+        loss.backward()
+        return out, xi.grad, sampler.offset_conv.weight.grad.clone()
+
+    ref, ref_gx, ref_gw = run(False)
+    for dtype in (torch.float32, torch.bfloat16):
+        out, gx, gw = run(True, dtype)
+        assert out.dtype == dtype  # the features' dtype comes back
+        assert gx.dtype == dtype and torch.isfinite(gx).all() and torch.isfinite(gw).all()
+        torch.testing.assert_close(out.float(), ref, atol=0.05, rtol=0.05)
+        torch.testing.assert_close(gx.float(), ref_gx, atol=2e-3, rtol=0.1)
+        assert gw.abs().sum() > 0
+        assert F.cosine_similarity(gw.flatten(), ref_gw.flatten(), dim=0) > 0.98
+
+
+def test_deformable_conv_of_bf16_tensors_runs_in_fp32():
+    """Without autocast too: bf16 tensors in, bf16 out, fp32 inside (fp32 stays untouched)."""
+    torch.manual_seed(0)
+    x, offsets = torch.rand(2, 3, 5, 5), torch.randn(2, 18, 5, 5)
+    weight = torch.rand(3, 1, 3, 3)
+    ref = deformable_conv(x, offsets, weight, groups=3)
+    assert ref.dtype == torch.float32
+    out = deformable_conv(x.bfloat16(), offsets.bfloat16(), weight.bfloat16(), groups=3)
+    assert out.dtype == torch.bfloat16
+    expected = deformable_conv(x.bfloat16().float(), offsets.bfloat16().float(),
+                               weight.bfloat16().float(), groups=3)
+    torch.testing.assert_close(out, expected.bfloat16())
+
+
+@needs_cpu_autocast
+def test_offset_bounds_stay_exact_under_bf16_autocast():
+    """The in-map clamp adds offsets to positions; in bf16 a position of 300 holds no fraction, so
+    the bounds are computed in fp32 (the offsets alone are then rounded to bf16)."""
+    sampler = DeformableSampler(1, weight_init='identity', max_offset=2.0)
+    with torch.no_grad():
+        sampler.offset_conv.bias.fill_(0.3)
+    x = torch.rand(1, 1, 300, 2)
+    ref = sampler.offsets(x)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        low = sampler.offsets(x)
+    torch.testing.assert_close(low.float(), ref, atol=4e-3, rtol=0)
