@@ -2,23 +2,21 @@
 # COCO configs: cam_vgg16_1xb10-15e_coco14-320x320.py with MMSeg's ResNetV1c-50 instead of VGG16.
 _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
-    '../../../configs/_base_/datasets/voc12aug_wsss.py',
+    '../../../configs/_base_/datasets/coco14_wsss.py',
     '../../../configs/_base_/default_runtime.py',
     '../../../configs/_base_/schedules/schedule_15e_drs.py'
 ]
 # MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
 # scored on train2014 with its GT masks, and written for all of train2014 afterwards with pseudo
 # labels by the background-threshold rule (no saliency maps on COCO; bg_thr 0.25, untuned).
-dataset_type = 'WSSSCOCODataset'
-data_root = 'data/coco2014'
+# The dataloaders come from configs/_base_/datasets/coco14_wsss.py, which skips the images whose
+# label line lists no class (WSSSCOCODataset raises on them otherwise); so does the hook.
 _coco_train = dict(
-    type=dataset_type,
-    data_root=data_root,
+    type='WSSSCOCODataset',
+    data_root='data/coco2014',
     ann_file='',
-    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'))
-train_dataloader = dict(dataset=_coco_train)
-val_dataloader = dict(dataset=_coco_train)
-test_dataloader = val_dataloader
+    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
+    skip_unlabeled=True)
 # MMSeg's ResNet-50 (V1c stem) at output stride 8 (layer3/4 dilated 2/4), ImageNet weights, BN
 # statistics frozen (batch 10); the classifier is a 1x1 conv on layer4 (no extra convs), ReLU
 # everywhere.

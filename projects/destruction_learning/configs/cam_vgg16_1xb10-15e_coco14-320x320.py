@@ -2,7 +2,7 @@
 # (ReLU DRS-VGG16, square 384 resize, crop 320, batch 10, 15 epochs) on COCO's train2014.
 _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
-    '../../../configs/_base_/datasets/voc12aug_wsss.py',
+    '../../../configs/_base_/datasets/coco14_wsss.py',
     '../../../configs/_base_/default_runtime.py',
     '../../../configs/_base_/schedules/schedule_15e_drs.py'
 ]
@@ -10,16 +10,14 @@ _base_ = [
 # scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
 # afterwards with pseudo labels by the background-threshold rule (no saliency maps on COCO; bg_thr
 # 0.25 as ESOL's COCO config, untuned), which pipeline_lldm-mdcm_coco14.py's stage 3 trains on.
-dataset_type = 'WSSSCOCODataset'
-data_root = 'data/coco2014'
+# The dataloaders come from configs/_base_/datasets/coco14_wsss.py, which skips the images whose
+# label line lists no class (WSSSCOCODataset raises on them otherwise); so does the hook.
 _coco_train = dict(
-    type=dataset_type,
-    data_root=data_root,
+    type='WSSSCOCODataset',
+    data_root='data/coco2014',
     ann_file='',
-    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'))
-train_dataloader = dict(dataset=_coco_train)
-val_dataloader = dict(dataset=_coco_train)
-test_dataloader = val_dataloader
+    data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
+    skip_unlabeled=True)
 model = dict(
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
     decode_head=dict(num_classes=80, act_cfg=dict(_delete_=True, type='ReLU')))
