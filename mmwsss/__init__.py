@@ -3,9 +3,15 @@
 
 Importing the package registers every module into MMSeg's registries; nothing else runs on import.
 """
-from .version import __version__
 
-from . import utils  # noqa: F401,E402  (checkpoint loading under weights-only torch.load)
-from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402
+from . import (  # noqa: F401,E402
+    apis,
+    datasets,
+    engine,
+    evaluation,
+    models,
+    utils,  # noqa: F401,E402  (checkpoint loading under weights-only torch.load)
+)
+from .version import __version__
 
 __all__ = ['__version__']

@@ -6,6 +6,7 @@ One torch thread (tiny tensors on a shared 2-core machine run far faster). ``mms
 ``make_runner`` (an MMEngine Runner around a model) serve the map-generation tests; a folder's
 conftest makes ``mmseg_scope`` automatic where every test needs it.
 """
+
 import uuid
 
 import pytest
@@ -25,9 +26,16 @@ def mmseg_scope():
 @pytest.fixture
 def data_root(tmp_path) -> str:
     from mmwsss.datasets import generate_synthetic_benchmark
+
     root = str(tmp_path / 'synthetic')
-    generate_synthetic_benchmark(root, num_train=NUM_IMAGES, num_val=0,
-                                 num_object_classes=NUM_FG, image_size=IMAGE_SIZE, seed=0)
+    generate_synthetic_benchmark(
+        root,
+        num_train=NUM_IMAGES,
+        num_val=0,
+        num_object_classes=NUM_FG,
+        image_size=IMAGE_SIZE,
+        seed=0,
+    )
     return root
 
 
@@ -42,7 +50,12 @@ def make_runner(tmp_path, mmseg_scope):
     from mmengine.runner import Runner
 
     def make(model: torch.nn.Module) -> Runner:
-        return Runner(model=model, work_dir=str(tmp_path / 'work'), default_scope='mmseg',
-                      experiment_name=f'test_{uuid.uuid4().hex}', log_level='WARNING')
+        return Runner(
+            model=model,
+            work_dir=str(tmp_path / 'work'),
+            default_scope='mmseg',
+            experiment_name=f'test_{uuid.uuid4().hex}',
+            log_level='WARNING',
+        )
 
     return make

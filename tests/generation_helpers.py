@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """A tiny synthetic benchmark and a tiny untrained DRS classifier for the generation tests."""
+
 import torch
 
 from mmwsss.registry import MODELS
@@ -21,18 +22,31 @@ def tiny_model_cfg() -> dict:
     return dict(
         type='CAMClassifier',
         data_preprocessor=dict(
-            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+            type='SegDataPreProcessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True,
+        ),
         backbone=dict(type='DRSVGG', widen_factor=0.0625, act_cfg=act),
-        decode_head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8,
-                         num_convs=1, act_cfg=act))
+        decode_head=dict(
+            type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8, num_convs=1, act_cfg=act
+        ),
+    )
 
 
 def dataset_cfg(root: str, saliency: bool = True, **kwargs) -> dict:
-    prefix = dict(img_path='JPEGImages', seg_map_path='SegmentationClass',
-                  sal_path='SaliencyMap' if saliency else None)
-    return dict(type='SyntheticWSSSDataset', data_root=root, data_prefix=prefix,
-                pipeline=GEN_PIPELINE, **kwargs)
+    prefix = dict(
+        img_path='JPEGImages',
+        seg_map_path='SegmentationClass',
+        sal_path='SaliencyMap' if saliency else None,
+    )
+    return dict(
+        type='SyntheticWSSSDataset',
+        data_root=root,
+        data_prefix=prefix,
+        pipeline=GEN_PIPELINE,
+        **kwargs,
+    )
 
 
 def build_tiny_model(seed: int = 0, **head) -> torch.nn.Module:

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """mmwsss modules register into MMSeg's registries and mix with MMSeg's own in one config."""
+
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -31,10 +32,13 @@ def test_one_config_builds_an_mmseg_and_an_mmwsss_module(tmp_path):
 
 def test_every_component_is_in_mmsegs_registries():
     import mmwsss  # noqa: F401
+
     for registry, names in (
         (MODELS, ['DRSVGG', 'CAMHead', 'CAMClassifier']),
-        (DATASETS, ['WSSSVOCDataset', 'WSSSCOCODataset', 'SyntheticWSSSDataset',
-                    'PseudoLabelDataset']),
+        (
+            DATASETS,
+            ['WSSSVOCDataset', 'WSSSCOCODataset', 'SyntheticWSSSDataset', 'PseudoLabelDataset'],
+        ),
         (TRANSFORMS, ['LoadImageLevelLabels', 'LoadSaliencyMap', 'PackWSSSInputs', 'ColorJitter']),
         (METRICS, ['CAMThresholdSweepMetric', 'MultiLabelAPMetric', 'PseudoLabelMetric']),
     ):

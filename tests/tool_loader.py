@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Import a script of tools/ by its path, as the tests of the tools do."""
+
 import importlib.util
 import os.path as osp
 import sys

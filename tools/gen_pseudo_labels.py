@@ -13,6 +13,7 @@ dir: ``--work-dir``, the config's ``work_dir`` or ``./work_dirs/<config name>``)
 skipped, so a killed run can simply be started again. Under ``torchrun ... --launcher pytorch`` every
 rank takes its share of the images.
 """
+
 import argparse
 import os.path as osp
 from typing import List, Optional
@@ -33,24 +34,35 @@ _HOOK_TYPES = ('PseudoLabelHook', 'mmwsss.PseudoLabelHook', 'mmseg.PseudoLabelHo
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Generate localization maps and pseudo labels with a trained checkpoint')
+        description='Generate localization maps and pseudo labels with a trained checkpoint'
+    )
     add_common_args(parser, 'config file with a PseudoLabelHook in custom_hooks')
-    parser.add_argument('checkpoint', help='checkpoint of the config\'s model')
-    parser.add_argument('--out-dir', help='output folder (default: the hook\'s out_dir in the work dir)')
+    parser.add_argument('checkpoint', help="checkpoint of the config's model")
     parser.add_argument(
-        '--precision', choices=PRECISIONS, default=None,
+        '--out-dir', help="output folder (default: the hook's out_dir in the work dir)"
+    )
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default=None,
         help="numerics of the maps (default: the hook's, 'auto' unless set: bf16 autocast on a CPU "
-        "with native bf16, fp16 on CUDA, else fp32); 'fp32' forces full precision")
+        "with native bf16, fp16 on CUDA, else fp32); 'fp32' forces full precision",
+    )
     return parser.parse_args(argv)
 
 
 def hook_settings(cfg: Config, config_name: str) -> dict:
     """The settings of the config's single PseudoLabelHook entry (without type and priority)."""
-    entries = [h for h in cfg.get('custom_hooks', None) or []
-               if isinstance(h, dict) and h.get('type') in _HOOK_TYPES]
+    entries = [
+        h
+        for h in cfg.get('custom_hooks', None) or []
+        if isinstance(h, dict) and h.get('type') in _HOOK_TYPES
+    ]
     if len(entries) != 1:
-        raise SystemExit(f'{config_name}: expected exactly one PseudoLabelHook in custom_hooks, found '
-                         f'{len(entries)}; the generation settings are read from it.')
+        raise SystemExit(
+            f'{config_name}: expected exactly one PseudoLabelHook in custom_hooks, found '
+            f'{len(entries)}; the generation settings are read from it.'
+        )
     settings = dict(entries[0])
     settings.pop('type')
     settings.pop('priority', None)
@@ -66,9 +78,18 @@ def main(argv: Optional[List[str]] = None) -> dict:
     if args.precision is not None:
         settings['precision'] = args.precision
     # the model is the checkpoint's alone: no training parts, no hook of the stage runs
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
-                'val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
-                'test_evaluator'):
+    for key in (
+        'train_dataloader',
+        'train_cfg',
+        'optim_wrapper',
+        'param_scheduler',
+        'val_dataloader',
+        'val_cfg',
+        'val_evaluator',
+        'test_dataloader',
+        'test_cfg',
+        'test_evaluator',
+    ):
         cfg[key] = None
     cfg.custom_hooks = []
     cfg.load_from = None
@@ -84,8 +105,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
         raise SystemExit(f'gen_pseudo_labels: {e}') from e
     metrics = loop.run()
     if get_rank() == 0:
-        runner.logger.info(f'gen_pseudo_labels: done; outputs in {loop.out_dir}' +
-                           (f', scores in {loop.metrics_path}' if metrics else ''))
+        runner.logger.info(
+            f'gen_pseudo_labels: done; outputs in {loop.out_dir}'
+            + (f', scores in {loop.metrics_path}' if metrics else '')
+        )
     return metrics
 
 

@@ -17,6 +17,7 @@ method measured; each README then also gets it between ``<!-- mmwsss-stages:star
 ``warning: <file>: <problem>`` and those files are skipped. Exit status: 0 on success, 1 when no
 usable result was found, 2 when the --out file, a metafile or a README could not be written.
 """
+
 import argparse
 import copy
 import json
@@ -45,34 +46,55 @@ STAGES_END = '<!-- mmwsss-stages:end -->'
 
 # metric columns: key -> (stage kind, preferred split, table header, metafile metric name)
 METRIC_COLUMNS: Dict[str, Tuple[str, str, str, str]] = {
-    'localization': ('localization', 'train', 'Loc. map mIoU (train)',
-                     'Localization map mIoU (train)'),
+    'localization': (
+        'localization',
+        'train',
+        'Loc. map mIoU (train)',
+        'Localization map mIoU (train)',
+    ),
     'refined': ('refined', 'train', 'Refined map mIoU (train)', 'Refined map mIoU (train)'),
-    'pseudo_label': ('pseudo_label', 'train', 'Pseudo-label mIoU (train)',
-                     'Pseudo label mIoU (train)'),
+    'pseudo_label': (
+        'pseudo_label',
+        'train',
+        'Pseudo-label mIoU (train)',
+        'Pseudo label mIoU (train)',
+    ),
     'final': ('segmentation', 'val', 'Final mIoU (val)', 'mIoU'),
     'supervised': ('supervised', 'val', 'Supervised mIoU (val)', 'Supervised upper bound mIoU'),
 }
 # columns of the per-stage table: header -> the metric keys that fill it, first found wins (the
 # threshold sweep of localization-map stages, the pseudo-label metric of pseudo-label records)
 STAGE_COLUMNS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
-    ('mIoU', ('mIoU', )),
-    ('Best bg threshold', ('sweep/best_threshold', )),
+    ('mIoU', ('mIoU',)),
+    ('Best bg threshold', ('sweep/best_threshold',)),
     ('Recall (class mean)', ('sweep/best_mRecall', 'pseudo_label/mRecall')),
     ('Precision (class mean)', ('sweep/best_mPrecision', 'pseudo_label/mPrecision')),
-    ('Fg recall', ('sweep/best_fgRecall', )),
-    ('Fg precision', ('sweep/best_fgPrecision', )),
+    ('Fg recall', ('sweep/best_fgRecall',)),
+    ('Fg precision', ('sweep/best_fgPrecision',)),
     ('Part recall', ('sweep/best_partRecall', 'pseudo_label/partRecall')),
     ('Body recall', ('sweep/best_bodyRecall', 'pseudo_label/bodyRecall')),
-    ('Classifier mAP', ('multi-label/mAP', )),
+    ('Classifier mAP', ('multi-label/mAP',)),
 )
 # what each result kind is called in the tables: the per-stage leaderboard table, and the table
 # of one run (run_pipeline.py, make demo)
 _STAGE_TITLES = dict(
-    zip(KINDS, ('pretraining (mAP)', 'localization maps', 'refined maps', 'pseudo labels',
-                'final segmentation', 'supervised upper bound')))
-_RUN_TITLES = dict(_STAGE_TITLES, pretrain='pretraining (ImageNet stand-in)',
-                   supervised='fully supervised upper bound')
+    zip(
+        KINDS,
+        (
+            'pretraining (mAP)',
+            'localization maps',
+            'refined maps',
+            'pseudo labels',
+            'final segmentation',
+            'supervised upper bound',
+        ),
+    )
+)
+_RUN_TITLES = dict(
+    _STAGE_TITLES,
+    pretrain='pretraining (ImageNet stand-in)',
+    supervised='fully supervised upper bound',
+)
 # stages whose training counts towards the WSSS method's training time
 WSSS_KINDS = ('localization', 'refined', 'pseudo_label', 'segmentation')
 
@@ -94,6 +116,7 @@ class MetafileError(ValueError):
 @dataclass
 class StageResult:
     """One stage's ``results.json`` (see the pipeline contract)."""
+
     stage: str
     kind: str
     split: Optional[str]
@@ -107,6 +130,7 @@ class StageResult:
 @dataclass
 class RunResult:
     """One run: a pipeline (all its stages) or a stage run on its own (``is_pipeline`` False)."""
+
     source: str
     method: str
     backbone: Optional[str]
@@ -134,7 +158,7 @@ class RunResult:
     def params(self) -> Optional[int]:
         """Parameters of the (last) localization-map model, e.g. ESOL's shrinkage stage rather than the
         CAM it starts from (else of the first stage that has any)."""
-        for kinds, order in ((('localization', ), -1), (WSSS_KINDS, 1), (KINDS, 1)):
+        for kinds, order in ((('localization',), -1), (WSSS_KINDS, 1), (KINDS, 1)):
             for stage in self.stages[::order]:
                 if stage.kind in kinds and stage.params is not None:
                     return stage.params
@@ -148,8 +172,11 @@ class RunResult:
         """
         kinds = WSSS_KINDS if any(s.kind in WSSS_KINDS for s in self.stages) else KINDS
         # a stage with several records (e.g. refined maps + pseudo labels) trained once
-        times = {s.stage: s.train_time_s for s in self.stages
-                 if s.kind in kinds and s.train_time_s is not None}
+        times = {
+            s.stage: s.train_time_s
+            for s in self.stages
+            if s.kind in kinds and s.train_time_s is not None
+        }
         return float(sum(times.values())) if times else None
 
     @property
@@ -158,7 +185,7 @@ class RunResult:
         ESOL's shrinkage, not the CAM it starts from; the segmentation stage is the same MMSeg
         config for every method), else the segmentation stage's, else the last stage's that
         names one."""
-        for kinds in (('localization', ), ('segmentation', ), KINDS):
+        for kinds in (('localization',), ('segmentation',), KINDS):
             found = [s.config for s in self.stages if s.kind in kinds and s.config]
             if found:
                 return found[-1]
@@ -168,6 +195,7 @@ class RunResult:
 @dataclass
 class Stat:
     """Mean and sample standard deviation of one value over seeds."""
+
     values: List[float]
 
     @property
@@ -191,6 +219,7 @@ class Stat:
 @dataclass
 class LeaderboardRow:
     """One method (all seeds of it) on one dataset."""
+
     method: str
     backbone: Optional[str]
     dataset: Optional[str]
@@ -301,27 +330,28 @@ def find_result_files(dirs: Sequence[str]) -> Tuple[List[str], List[str]]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
-        math.isfinite(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _optional(obj: dict, key: str, types: tuple, where: str, path: str) -> Any:
     value = obj.get(key)
     if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
-        raise ResultFileError(path, f'{where}{key} is {value!r}, expected '
-                              f'{" or ".join(t.__name__ for t in types)} or null')
+        raise ResultFileError(
+            path,
+            f'{where}{key} is {value!r}, expected {" or ".join(t.__name__ for t in types)} or null',
+        )
     return value
 
 
 def _parse_stage(obj: Any, where: str, path: str, default_name: str) -> StageResult:
     if not isinstance(obj, dict):
         raise ResultFileError(path, f'{where}is a JSON {type(obj).__name__}, expected an object')
-    name = _optional(obj, 'stage', (str, ), where, path) or default_name
+    name = _optional(obj, 'stage', (str,), where, path) or default_name
     where = f'{where}(stage {name!r}) ' if where else where
     kind = obj.get('kind')
     if kind not in KINDS:
         raise ResultFileError(path, f'{where}kind is {kind!r}, expected one of {list(KINDS)}')
-    split = _optional(obj, 'split', (str, ), where, path)
+    split = _optional(obj, 'split', (str,), where, path)
     metrics = obj.get('metrics')
     if not isinstance(metrics, dict):
         raise ResultFileError(path, f'{where}has no "metrics" object')
@@ -330,20 +360,23 @@ def _parse_stage(obj: Any, where: str, path: str, default_name: str) -> StageRes
         if _is_number(value):
             clean[key] = float(value)
         elif key == 'mIoU':
-            raise ResultFileError(path, f'{where}metrics.mIoU is {value!r}, expected a finite '
-                                  'number (percent)')
+            raise ResultFileError(
+                path, f'{where}metrics.mIoU is {value!r}, expected a finite number (percent)'
+            )
     if 'mIoU' in clean and not 0.0 <= clean['mIoU'] <= 100.0:
-        raise ResultFileError(path, f'{where}metrics.mIoU is {clean["mIoU"]}, expected a '
-                              'percentage in [0, 100]')
-    params = _optional(obj, 'params', (int, ), where, path)
+        raise ResultFileError(
+            path, f'{where}metrics.mIoU is {clean["mIoU"]}, expected a percentage in [0, 100]'
+        )
+    params = _optional(obj, 'params', (int,), where, path)
     if params is not None and params < 0:
         raise ResultFileError(path, f'{where}params is {params}, expected >= 0')
     train_time = _optional(obj, 'train_time_s', (int, float), where, path)
     if train_time is not None and not (math.isfinite(train_time) and train_time >= 0):
-        raise ResultFileError(path, f'{where}train_time_s is {train_time}, expected a '
-                              'non-negative number')
-    checkpoint = _optional(obj, 'checkpoint', (str, ), where, path)
-    config = _optional(obj, 'config', (str, ), where, path)
+        raise ResultFileError(
+            path, f'{where}train_time_s is {train_time}, expected a non-negative number'
+        )
+    checkpoint = _optional(obj, 'checkpoint', (str,), where, path)
+    config = _optional(obj, 'config', (str,), where, path)
     return StageResult(
         stage=name,
         kind=kind,
@@ -352,7 +385,8 @@ def _parse_stage(obj: Any, where: str, path: str, default_name: str) -> StageRes
         params=params,
         train_time_s=None if train_time is None else float(train_time),
         checkpoint=checkpoint,
-        config=config)
+        config=config,
+    )
 
 
 def load_result_file(path: str) -> RunResult:
@@ -381,16 +415,18 @@ def load_result_file(path: str) -> RunResult:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ResultFileError(path, f'is not valid JSON ({e.msg} at line {e.lineno}, column '
-                              f'{e.colno})') from None
+        raise ResultFileError(
+            path, f'is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})'
+        ) from None
     if not isinstance(obj, dict):
         raise ResultFileError(path, f'holds a JSON {type(obj).__name__}, expected an object')
     version = obj.get('format_version')
     if version is None:
         raise ResultFileError(path, f'has no format_version (expected {FORMAT_VERSION})')
     if version != FORMAT_VERSION:
-        raise ResultFileError(path, f'format_version {version!r} is not supported (this tool '
-                              f'reads {FORMAT_VERSION})')
+        raise ResultFileError(
+            path, f'format_version {version!r} is not supported (this tool reads {FORMAT_VERSION})'
+        )
     is_pipeline = 'stages' in obj or osp.basename(path) == PIPELINE_FILE
     folder = osp.basename(osp.dirname(osp.abspath(path)))
     if is_pipeline:
@@ -402,23 +438,25 @@ def load_result_file(path: str) -> RunResult:
         stages = [
             _parse_stage(s, f'stages[{i}] ', path, f'stage{i}') for i, s in enumerate(stages_obj)
         ]
-        pipeline = _optional(obj, 'pipeline', (str, ), '', path) or folder
+        pipeline = _optional(obj, 'pipeline', (str,), '', path) or folder
     else:
         stages = [_parse_stage(obj, '', path, folder)]
-        pipeline = _optional(obj, 'pipeline', (str, ), '', path)
-    method = _optional(obj, 'method', (str, ), '', path) or (pipeline if is_pipeline else
-                                                              stages[0].stage)
+        pipeline = _optional(obj, 'pipeline', (str,), '', path)
+    method = _optional(obj, 'method', (str,), '', path) or (
+        pipeline if is_pipeline else stages[0].stage
+    )
     return RunResult(
         source=path,
         method=method,
-        backbone=_optional(obj, 'backbone', (str, ), '', path),
-        dataset=_optional(obj, 'dataset', (str, ), '', path),
-        seed=_optional(obj, 'seed', (int, ), '', path),
-        config=_optional(obj, 'config', (str, ), '', path),
+        backbone=_optional(obj, 'backbone', (str,), '', path),
+        dataset=_optional(obj, 'dataset', (str,), '', path),
+        seed=_optional(obj, 'seed', (int,), '', path),
+        config=_optional(obj, 'config', (str,), '', path),
         pipeline=pipeline,
         stages=stages,
         is_pipeline=is_pipeline,
-        precision=_optional(obj, 'precision', (str, ), '', path))
+        precision=_optional(obj, 'precision', (str,), '', path),
+    )
 
 
 def collect_results(dirs: Sequence[str]) -> Tuple[List[RunResult], List[str]]:
@@ -469,8 +507,9 @@ def aggregate_runs(runs: Iterable[RunResult], sort: str = 'final') -> List[Leade
     for run in runs:
         key = (run.method, run.backbone, run.dataset, run.precision)
         if key not in groups:
-            groups[key] = LeaderboardRow(run.method, run.backbone, run.dataset, [],
-                                         precision=run.precision)
+            groups[key] = LeaderboardRow(
+                run.method, run.backbone, run.dataset, [], precision=run.precision
+            )
         groups[key].runs.append(run)
     rows = list(groups.values())
     precisions: Dict[tuple, set] = {}
@@ -534,7 +573,7 @@ def precision_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
     for (method, backbone, _), group in by_method.items():
         group = sorted(group, key=lambda r: str(r.precision))
         for i, a in enumerate(group):
-            for b in group[i + 1:]:
+            for b in group[i + 1 :]:
                 parts, outside = [], []
                 for column, (_, _, header, _) in METRIC_COLUMNS.items():
                     if column not in a.metrics or column not in b.metrics:
@@ -543,18 +582,26 @@ def precision_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
                     gap = abs(sa.mean - sb.mean)
                     spread = max(sa.spread, sb.spread)
                     within = gap <= spread
-                    parts.append(f'{header} {sa.mean:.2f} vs {sb.mean:.2f} (gap {gap:.2f}, '
-                                 f'seed spread {spread:.2f})')
+                    parts.append(
+                        f'{header} {sa.mean:.2f} vs {sb.mean:.2f} (gap {gap:.2f}, '
+                        f'seed spread {spread:.2f})'
+                    )
                     if not within:
                         outside.append(header)
                 if not parts:
                     continue
                 seeds = f'{len(a.runs)} vs {len(b.runs)} seeds'
-                verdict = ('within seed noise in every column' if not outside else
-                           'beyond seed noise in ' + ', '.join(outside))
+                verdict = (
+                    'within seed noise in every column'
+                    if not outside
+                    else 'beyond seed noise in ' + ', '.join(outside)
+                )
                 name = method + (f' ({backbone})' if backbone else '')
-                notes.append(f'{name}, {a.precision} vs {b.precision} ({seeds}): {verdict}: '
-                             + '; '.join(parts) + '.')
+                notes.append(
+                    f'{name}, {a.precision} vs {b.precision} ({seeds}): {verdict}: '
+                    + '; '.join(parts)
+                    + '.'
+                )
     return notes
 
 
@@ -582,7 +629,7 @@ def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
         # noisier row -> the rows it cannot be ordered against, with the gaps
         doubts: Dict[int, List[Tuple[LeaderboardRow, float]]] = {}
         for i, a in enumerate(with_values):
-            for b in with_values[i + 1:]:
+            for b in with_values[i + 1 :]:
                 if a.dataset != b.dataset:
                     continue
                 sa, sb = a.metrics[column], b.metrics[column]
@@ -601,7 +648,8 @@ def seed_noise_notes(rows: Sequence[LeaderboardRow]) -> List[str]:
             notes.append(
                 f'{header}: the seeds of {_label(row)} disagree by '
                 f'{row.metrics[column].spread:.2f}, more than its gap to {others}; those orders '
-                'are not reliable.')
+                'are not reliable.'
+            )
     return notes
 
 
@@ -682,17 +730,23 @@ def render_markdown(rows: Sequence[LeaderboardRow], notes: Optional[Sequence[str
         cells += [_fmt_params(row.params), _fmt_time(row.train_time_s)]
         lines.append('| ' + ' | '.join(cells) + ' |')
     lines.append('')
-    legend = ('mIoU in % (MMSeg IoUMetric); "a ± b": mean ± sample standard deviation over the '
-              'seeds listed. Params: the localization-map model. Train time: sum over the WSSS '
-              'stages (pretraining and the supervised upper bound not counted), mean over seeds.')
+    legend = (
+        'mIoU in % (MMSeg IoUMetric); "a ± b": mean ± sample standard deviation over the '
+        'seeds listed. Params: the localization-map model. Train time: sum over the WSSS '
+        'stages (pretraining and the supervised upper bound not counted), mean over seeds.'
+    )
     if any(row.upper_bound_from_dataset for row in rows):
-        legend += (' †: no supervised stage in these runs; the upper bound is the mean of the '
-                   "dataset's supervised runs.")
+        legend += (
+            ' †: no supervised stage in these runs; the upper bound is the mean of the '
+            "dataset's supervised runs."
+        )
     if any(row.flagged for row in rows):
         legend += ' *: within seed noise of another row (see the notes).'
     if any(row.show_precision for row in rows):
-        legend += (' [fp32] / [bf16]: the numerics the rows were trained and tested with, shown '
-                   'where a method was run with both.')
+        legend += (
+            ' [fp32] / [bf16]: the numerics the rows were trained and tested with, shown '
+            'where a method was run with both.'
+        )
     lines.append(legend)
     numerics = precision_notes(rows)
     if notes or numerics:
@@ -751,8 +805,13 @@ def render_stage_details(rows: Sequence[LeaderboardRow]) -> str:
                     if value is not None:
                         values[key][column].append(value)
         for key in order:
-            cells = [_cell(_method_cell(row)), _cell(key[0]), _STAGE_TITLES.get(key[1], key[1]),
-                     _cell(splits[key]), ', '.join(seeds[key])]
+            cells = [
+                _cell(_method_cell(row)),
+                _cell(key[0]),
+                _STAGE_TITLES.get(key[1], key[1]),
+                _cell(splits[key]),
+                ', '.join(seeds[key]),
+            ]
             for column, _ in STAGE_COLUMNS:
                 found = values[key][column]
                 if not found:
@@ -763,14 +822,16 @@ def render_stage_details(rows: Sequence[LeaderboardRow]) -> str:
                     cells.append(_fmt_stat(Stat(found)))
             lines.append('| ' + ' | '.join(cells) + ' |')
     lines.append('')
-    lines.append('In % but the threshold (one per seed). Localization and refined maps: the test '
-                 "loop's single-scale maps at the best point of the background-threshold sweep, "
-                 'class means over the object classes (`CAMThresholdSweepMetric`); pseudo labels: '
-                 'mIoU over the labelled pixels, class means with the background, recall counting '
-                 'ignored pixels as misses (`PseudoLabelMetric`); "Fg": object vs background, '
-                 'classes merged; "Part" / "Body" recall: the share of the discriminative-part / '
-                 "other object pixels given their class (the synthetic benchmark's `PartMask/`), "
-                 'pooled over the classes.')
+    lines.append(
+        'In % but the threshold (one per seed). Localization and refined maps: the test '
+        "loop's single-scale maps at the best point of the background-threshold sweep, "
+        'class means over the object classes (`CAMThresholdSweepMetric`); pseudo labels: '
+        'mIoU over the labelled pixels, class means with the background, recall counting '
+        'ignored pixels as misses (`PseudoLabelMetric`); "Fg": object vs background, '
+        'classes merged; "Part" / "Body" recall: the share of the discriminative-part / '
+        "other object pixels given their class (the synthetic benchmark's `PartMask/`), "
+        'pooled over the classes.'
+    )
     return '\n'.join(lines) + '\n'
 
 
@@ -795,15 +856,17 @@ def default_collection(config_dir: str) -> str:
     """The folder name in upper case (``configs/drs`` -> ``DRS``); for a project's ``configs``
     folder the project's (``projects/esol/configs`` -> ``ESOL``)."""
     folder = osp.normpath(osp.abspath(config_dir))
-    if osp.basename(folder) == 'configs' and osp.basename(osp.dirname(osp.dirname(folder))) == \
-            'projects':
+    if (
+        osp.basename(folder) == 'configs'
+        and osp.basename(osp.dirname(osp.dirname(folder))) == 'projects'
+    ):
         folder = osp.dirname(folder)
     return osp.basename(folder).upper()
 
 
-def build_metafile(rows: Sequence[LeaderboardRow],
-                   config_dir: str,
-                   collection: Optional[str] = None) -> dict:
+def build_metafile(
+    rows: Sequence[LeaderboardRow], config_dir: str, collection: Optional[str] = None
+) -> dict:
     """The model-index entries of the rows whose config lies in ``config_dir``.
 
     Args:
@@ -827,17 +890,21 @@ def build_metafile(rows: Sequence[LeaderboardRow],
     for row in rows:
         if not _under(row.config, config_dir):
             continue
-        metrics = {METRIC_COLUMNS[c][3]: round(row.metrics[c].mean, 2)
-                   for c in ('final', 'localization', 'refined', 'pseudo_label')
-                   if c in row.metrics}
+        metrics = {
+            METRIC_COLUMNS[c][3]: round(row.metrics[c].mean, 2)
+            for c in ('final', 'localization', 'refined', 'pseudo_label')
+            if c in row.metrics
+        }
         if row.upper_bound is not None and not row.upper_bound_from_dataset:
             metrics[METRIC_COLUMNS['supervised'][3]] = round(row.upper_bound.mean, 2)
         if not metrics:
             continue
         name = row.name
         if name in names:
-            raise MetafileError(f'two rows would both be named {name!r} in the metafile of '
-                                f'{config_dir}; give their pipelines distinct names')
+            raise MetafileError(
+                f'two rows would both be named {name!r} in the metafile of '
+                f'{config_dir}; give their pipelines distinct names'
+            )
         names.add(name)
         dataset = row.dataset or 'unknown'
         if dataset not in datasets:
@@ -856,17 +923,19 @@ def build_metafile(rows: Sequence[LeaderboardRow],
         configs: Dict[str, Any] = {'Config': row.stage_config or row.config}
         if row.stage_config and row.config and row.stage_config != row.config:
             configs['Pipeline Config'] = row.config
-        models.append({
-            'Name': name,
-            'In Collection': collection,
-            **configs,
-            'Metadata': metadata,
-            'Results': {
-                'Task': 'Semantic Segmentation',
-                'Dataset': dataset,
-                'Metrics': metrics
-            },
-        })
+        models.append(
+            {
+                'Name': name,
+                'In Collection': collection,
+                **configs,
+                'Metadata': metadata,
+                'Results': {
+                    'Task': 'Semantic Segmentation',
+                    'Dataset': dataset,
+                    'Metrics': metrics,
+                },
+            }
+        )
     collections = []
     if models:
         coll: Dict[str, Any] = {'Name': collection, 'Metadata': {'Training Data': datasets}}
@@ -883,7 +952,8 @@ def build_metafile(rows: Sequence[LeaderboardRow],
 def _entries(data: dict, key: str, path: str) -> List[dict]:
     entries = data.get(key) or []
     if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and isinstance(e.get('Name'), str) for e in entries):
+        isinstance(e, dict) and isinstance(e.get('Name'), str) for e in entries
+    ):
         raise MetafileError(f'{path}: "{key}" must be a list of mappings with a Name')
     return entries
 
@@ -893,8 +963,11 @@ def _merge_results(old: Any, new: dict) -> Any:
     old_list = old if isinstance(old, list) else ([old] if isinstance(old, dict) else [])
     merged, replaced = [], False
     for entry in old_list:
-        if isinstance(entry, dict) and entry.get('Task') == new['Task'] and \
-                entry.get('Dataset') == new['Dataset']:
+        if (
+            isinstance(entry, dict)
+            and entry.get('Task') == new['Task']
+            and entry.get('Dataset') == new['Dataset']
+        ):
             metrics = dict(entry.get('Metrics') or {})
             metrics.update(new['Metrics'])
             merged.append({**entry, **new, 'Metrics': metrics})
@@ -930,8 +1003,9 @@ def merge_metafile(existing: Optional[dict], generated: dict, path: str = 'metaf
     if existing is None:
         existing = {}
     if not isinstance(existing, dict):
-        raise MetafileError(f'{path}: expected a mapping with Collections/Models, found a '
-                            f'{type(existing).__name__}')
+        raise MetafileError(
+            f'{path}: expected a mapping with Collections/Models, found a {type(existing).__name__}'
+        )
     merged = dict(existing)
     for key in ('Collections', 'Models'):
         old = [dict(e) for e in _entries(existing, key, path)]
@@ -980,9 +1054,9 @@ def _atomic_write(path: str, text: str) -> None:
     atomic_write_bytes(path, text.encode('utf-8'))
 
 
-def update_metafile(rows: Sequence[LeaderboardRow],
-                    config_dir: str,
-                    collection: Optional[str] = None) -> Tuple[str, int]:
+def update_metafile(
+    rows: Sequence[LeaderboardRow], config_dir: str, collection: Optional[str] = None
+) -> Tuple[str, int]:
     """Write or update ``config_dir``'s metafile from the rows whose config lies there.
 
     Args:
@@ -1019,11 +1093,9 @@ def update_metafile(rows: Sequence[LeaderboardRow],
 
 
 # --------------------------------------------------------------------------------------- README
-def replace_between_markers(text: str,
-                            table: str,
-                            source: str = 'README',
-                            start: str = TABLE_START,
-                            end: str = TABLE_END) -> str:
+def replace_between_markers(
+    text: str, table: str, source: str = 'README', start: str = TABLE_START, end: str = TABLE_END
+) -> str:
     """Replace what lies between ``start`` and ``end`` (markers kept).
 
     Args:
@@ -1041,8 +1113,9 @@ def replace_between_markers(text: str,
     """
     starts, ends = text.count(start), text.count(end)
     if starts != 1 or ends != 1:
-        raise ValueError(f'{source}: needs exactly one {start} and one {end} line, '
-                         f'found {starts} and {ends}')
+        raise ValueError(
+            f'{source}: needs exactly one {start} and one {end} line, found {starts} and {ends}'
+        )
     head, rest = text.split(start)
     if end not in rest:
         raise ValueError(f'{source}: {end} comes before {start}')
@@ -1096,41 +1169,62 @@ def format_stage_table(summary: Dict[str, Any]) -> str:
         str: A title line and a markdown table (stage, output, split, mIoU, params, train time).
     """
     lines: List[str] = [
-        f"{summary.get('method', '')} ({summary.get('pipeline', '')}, {summary.get('dataset', '')}, "
-        f"seed {summary.get('seed')})", '',
+        f'{summary.get("method", "")} ({summary.get("pipeline", "")}, {summary.get("dataset", "")}, '
+        f'seed {summary.get("seed")})',
+        '',
         '| stage | output | split | mIoU | parameters | training time (s) |',
-        '| --- | --- | --- | --- | --- | --- |']
+        '| --- | --- | --- | --- | --- | --- |',
+    ]
     for record in summary.get('stages', []):
         metrics = record.get('metrics') or {}
         miou = metrics.get('mIoU')
         if record.get('kind') == 'pretrain':
             miou = None
         lines.append(
-            f"| {record.get('stage')} | {_RUN_TITLES.get(record.get('kind'), record.get('kind'))} | "
-            f"{record.get('split', '-')} | {_fmt(miou)} | {_count(record.get('params'))} | "
-            f"{_fmt(record.get('train_time_s'), 0)} |")
+            f'| {record.get("stage")} | {_RUN_TITLES.get(record.get("kind"), record.get("kind"))} | '
+            f'{record.get("split", "-")} | {_fmt(miou)} | {_count(record.get("params"))} | '
+            f'{_fmt(record.get("train_time_s"), 0)} |'
+        )
     return '\n'.join(lines)
 
 
 # -------------------------------------------------------------------------------------- the tool
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Leaderboard table and metafile from pipeline_results.json / results.json')
-    parser.add_argument('work_dirs', nargs='+',
-                        help='work dirs (searched recursively) or result files')
-    parser.add_argument('--metafile-dir', action='append', default=[],
-                        help='config folder whose metafile.yml gets the rows whose config lies '
-                        'in it (repeatable)')
-    parser.add_argument('--collection',
-                        help='"In Collection" name (default: the folder name in upper case)')
-    parser.add_argument('--update-readme', action='append', default=[], metavar='README',
-                        help='replace the table between <!-- mmwsss-table:start --> and '
-                        '<!-- mmwsss-table:end --> in this file (repeatable)')
+        description='Leaderboard table and metafile from pipeline_results.json / results.json'
+    )
+    parser.add_argument(
+        'work_dirs', nargs='+', help='work dirs (searched recursively) or result files'
+    )
+    parser.add_argument(
+        '--metafile-dir',
+        action='append',
+        default=[],
+        help='config folder whose metafile.yml gets the rows whose config lies in it (repeatable)',
+    )
+    parser.add_argument(
+        '--collection', help='"In Collection" name (default: the folder name in upper case)'
+    )
+    parser.add_argument(
+        '--update-readme',
+        action='append',
+        default=[],
+        metavar='README',
+        help='replace the table between <!-- mmwsss-table:start --> and '
+        '<!-- mmwsss-table:end --> in this file (repeatable)',
+    )
     parser.add_argument('--out', help='also write the table to this file')
-    parser.add_argument('--sort', choices=['final', 'none'], default='final',
-                        help='row order: by final mIoU (default) or as found')
-    parser.add_argument('--stages', action='store_true',
-                        help='also the per-stage table (recall, precision, mAP of every stage)')
+    parser.add_argument(
+        '--sort',
+        choices=['final', 'none'],
+        default='final',
+        help='row order: by final mIoU (default) or as found',
+    )
+    parser.add_argument(
+        '--stages',
+        action='store_true',
+        help='also the per-stage table (recall, precision, mAP of every stage)',
+    )
     return parser.parse_args(argv)
 
 
@@ -1166,8 +1260,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if count:
             print(f'{path}: {count} model(s) written', file=sys.stderr)
         else:
-            print(f'warning: no result has its config under {config_dir}; {path} not touched',
-                  file=sys.stderr)
+            print(
+                f'warning: no result has its config under {config_dir}; {path} not touched',
+                file=sys.stderr,
+            )
     for readme in args.update_readme:
         try:
             changed = update_readme(readme, table)

@@ -27,6 +27,7 @@ first:
 The models need no other help: mmwsss's segmentors follow MMSeg's conventions (``decode_head``,
 ``pretrained``, tensor mode), so the scripts build, load and run them as they do MMSeg's own.
 """
+
 import functools
 import glob
 import importlib.util
@@ -42,10 +43,13 @@ _FILE = 'tools/mmseg_tool.py'
 def mmseg_tools_dir() -> str:
     """The tools folder of the installed mmseg (``mmseg/.mim/tools``)."""
     import mmseg
+
     folder = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools')
     if not osp.isdir(folder):
-        sys.exit(f'{_FILE}: the installed mmseg ({osp.dirname(mmseg.__file__)}) ships no '
-                 'tools folder (.mim/tools); install the mmsegmentation wheel (make setup).')
+        sys.exit(
+            f'{_FILE}: the installed mmseg ({osp.dirname(mmseg.__file__)}) ships no '
+            'tools folder (.mim/tools); install the mmsegmentation wheel (make setup).'
+        )
     return folder
 
 
@@ -53,8 +57,11 @@ def list_tools() -> List[str]:
     """The scripts under the tools folder, as paths relative to it without ``.py``."""
     folder = mmseg_tools_dir()
     paths = glob.glob(osp.join(folder, '**', '*.py'), recursive=True)
-    return sorted(osp.splitext(osp.relpath(p, folder))[0] for p in paths
-                  if not osp.basename(p).startswith('_'))
+    return sorted(
+        osp.splitext(osp.relpath(p, folder))[0]
+        for p in paths
+        if not osp.basename(p).startswith('_')
+    )
 
 
 def find_tool(name: str) -> str:
@@ -65,8 +72,7 @@ def find_tool(name: str) -> str:
     found = [t for t in tools if t == name or (('/' not in name) and osp.basename(t) == name)]
     if len(found) != 1:
         what = 'matches several tools' if found else 'is not a tool of the mmseg wheel'
-        sys.exit(f'{_FILE}: {name!r} {what}; give one of:\n  ' +
-                 '\n  '.join(found or tools))
+        sys.exit(f'{_FILE}: {name!r} {what}; give one of:\n  ' + '\n  '.join(found or tools))
     return osp.join(mmseg_tools_dir(), found[0] + '.py')
 
 
@@ -106,8 +112,10 @@ def _fix_confusion_matrix(module: ModuleType) -> None:
             keep = gt != dataset.ignore_index
             gt, pred = gt[keep].astype(np.int64), pred[keep].astype(np.int64)
             if pred.size and (pred.min() < 0 or pred.max() >= n):
-                raise ValueError(f'{_FILE}: prediction {idx} has labels outside [0, {n}) '
-                                 f'({sorted(set(np.unique(pred)) - set(range(n)))[:5]}).')
+                raise ValueError(
+                    f'{_FILE}: prediction {idx} has labels outside [0, {n}) '
+                    f'({sorted(set(np.unique(pred)) - set(range(n)))[:5]}).'
+                )
             matrix += np.bincount(n * gt + pred, minlength=n * n).reshape(n, n)
         return matrix.astype(np.float64)
 

@@ -10,6 +10,7 @@
 3. prints each stage's mIoU as the runs measured it, the two rows side by side (the table tool's
    leaderboard and per-stage tables), the numerics it chose and the wall time.
 """
+
 import argparse
 import json
 import os
@@ -18,21 +19,31 @@ import shutil
 import sys
 import time
 
+from make_benchmark_table import (
+    aggregate_runs,
+    collect_results,  # isort: skip  (beside this)
+    format_stage_table,
+    render_markdown,
+    render_stage_details,
+)
 from mmengine.config import Config
 
 from mmwsss.apis import PipelineRunner
 from mmwsss.datasets import generate_pretrain_set, generate_synthetic_benchmark
-from mmwsss.datasets.synthetic import (FORMAT_VERSION, SYNTHETIC_BENCHMARK, SYNTHETIC_PRETRAIN,
-                                       resolve_difficulty)
+from mmwsss.datasets.synthetic import (
+    FORMAT_VERSION,
+    SYNTHETIC_BENCHMARK,
+    SYNTHETIC_PRETRAIN,
+    resolve_difficulty,
+)
 from mmwsss.utils.precision import PRECISIONS, describe_precision
-
-from make_benchmark_table import (aggregate_runs, collect_results,  # isort: skip  (beside this)
-                                  format_stage_table, render_markdown, render_stage_details)
 
 #: `make demo` runs the baseline and the method on the same data, sharing the pretraining (the
 #: ImageNet stand-in) and the fully supervised upper bound: plain CAM, then DRS.
-PIPELINES = ('configs/drs/pipelines/pipeline_cam_synthetic.py',
-             'configs/drs/pipelines/pipeline_drs_synthetic.py')
+PIPELINES = (
+    'configs/drs/pipelines/pipeline_cam_synthetic.py',
+    'configs/drs/pipelines/pipeline_drs_synthetic.py',
+)
 # (folder, generator, its arguments, seed offset): the benchmark and its pretraining set
 DATASETS = (
     ('data/synthetic', generate_synthetic_benchmark, SYNTHETIC_BENCHMARK, 0),
@@ -78,13 +89,19 @@ def ensure_data(seed: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--work-root', default='work_dirs',
-                        help='the pipelines work in <work-root>/<pipeline config name>')
+    parser.add_argument(
+        '--work-root',
+        default='work_dirs',
+        help='the pipelines work in <work-root>/<pipeline config name>',
+    )
     parser.add_argument('--seed', type=int, default=0, help='data and training seed')
     parser.add_argument('--data-only', action='store_true', help='only write the datasets')
     parser.add_argument(
-        '--precision', choices=PRECISIONS, default='auto',
-        help="'auto' (default): bf16 autocast where the CPU has native bf16, else fp32")
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
+        help="'auto' (default): bf16 autocast where the CPU has native bf16, else fp32",
+    )
     args = parser.parse_args()
     os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
     start = time.time()
@@ -97,7 +114,9 @@ def main() -> int:
         cfg.pipeline.seed = args.seed
         work_dir = osp.join(args.work_root, osp.splitext(osp.basename(path))[0])
         runner = PipelineRunner(cfg, path, work_dir=work_dir, precision=args.precision)
-        print(f'[demo] {cfg.pipeline.method}: {describe_precision(runner.dtype, False)}', flush=True)
+        print(
+            f'[demo] {cfg.pipeline.method}: {describe_precision(runner.dtype, False)}', flush=True
+        )
         summaries.append(runner.run())
         dirs.append(work_dir)
     print()
@@ -107,9 +126,11 @@ def main() -> int:
     rows = aggregate_runs(runs)
     print(render_markdown(rows), end='')
     print(render_stage_details(rows), end='')
-    print(f'\n[demo] numerics: {summaries[-1]["precision"]}; done in '
-          f'{(time.time() - start) / 60:.1f} min; results: '
-          + ', '.join(osp.join(d, 'pipeline_results.json') for d in dirs))
+    print(
+        f'\n[demo] numerics: {summaries[-1]["precision"]}; done in '
+        f'{(time.time() - start) / 60:.1f} min; results: '
+        + ', '.join(osp.join(d, 'pipeline_results.json') for d in dirs)
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ without.
 Killed and started again with the same command, it skips finished stages and resumes the current one
 from its last checkpoint.
 """
+
 import argparse
 import os
 import sys
@@ -36,16 +37,26 @@ from make_benchmark_table import format_stage_table  # isort: skip  (the tool be
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Run the stages of a WSSS pipeline config')
     add_common_args(parser, 'pipeline config file')
-    parser.add_argument('--only', nargs='+', help='run only these stages (earlier ones must be done)')
     parser.add_argument(
-        '--stage-cfg-options', nargs='+', action=DictAction,
-        help='overrides applied to every stage config, e.g. train_dataloader.num_workers=0')
+        '--only', nargs='+', help='run only these stages (earlier ones must be done)'
+    )
     parser.add_argument(
-        '--shared-root', help='put the stages that have their own work_dir (work_dirs/...) under this folder')
+        '--stage-cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides applied to every stage config, e.g. train_dataloader.num_workers=0',
+    )
     parser.add_argument(
-        '--precision', choices=PRECISIONS, default='auto',
+        '--shared-root',
+        help='put the stages that have their own work_dir (work_dirs/...) under this folder',
+    )
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
         help="numerics of every stage: 'auto' (default: bf16 autocast on a CPU with native bf16, "
-        "fp16 AMP on CUDA, else fp32) or forced ('fp32' reproduces a CPU without bf16)")
+        "fp16 AMP on CUDA, else fp32) or forced ('fp32' reproduces a CPU without bf16)",
+    )
     return parser.parse_args(argv)
 
 
@@ -53,11 +64,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     cfg = setup_cfg(args, for_runner=False)  # the pipeline config: its --cfg-options, no Runner
     runner = PipelineRunner(
-        cfg, args.config, work_dir=args.work_dir, launcher=args.launcher,
-        stage_cfg_options=args.stage_cfg_options, only=args.only,
-        shared_root=args.shared_root, precision=args.precision)
+        cfg,
+        args.config,
+        work_dir=args.work_dir,
+        launcher=args.launcher,
+        stage_cfg_options=args.stage_cfg_options,
+        only=args.only,
+        shared_root=args.shared_root,
+        precision=args.precision,
+    )
     summary = runner.run()
-    rank = os.environ.get('RANK', os.environ.get('SLURM_PROCID', 0) if args.launcher == 'slurm' else 0)
+    rank = os.environ.get(
+        'RANK', os.environ.get('SLURM_PROCID', 0) if args.launcher == 'slurm' else 0
+    )
     if int(rank) == 0:
         print(format_stage_table(summary))
     return 0

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Test (and evaluate) a checkpoint, like MMSeg's ``tools/test.py`` (same arguments)."""
+
 import argparse
 
 import torch
@@ -8,24 +9,40 @@ from mmengine.runner import Runner
 
 from mmwsss.registry import RUNNERS
 from mmwsss.utils import add_common_args, setup_cfg
-from mmwsss.utils.precision import (PRECISIONS, describe_precision, resolve_channels_last,
-                                    resolve_precision, set_eval_precision)
+from mmwsss.utils.precision import (
+    PRECISIONS,
+    describe_precision,
+    resolve_channels_last,
+    resolve_precision,
+    set_eval_precision,
+)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and eval) a checkpoint of any stage')
     add_common_args(parser, 'test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', help='the dir to save the predicted label maps (one PNG per image)')
-    parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument('--show-dir', help='dir to save painted overlays (vis_data/vis_image/ inside it), as MMSeg')
-    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument('--show-interval', type=int, default=1,
-                        help='draw every N-th test batch (MMSeg\'s hook defaults to 50)')
     parser.add_argument(
-        '--precision', choices=PRECISIONS, default='auto',
+        '--out', help='the dir to save the predicted label maps (one PNG per image)'
+    )
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir', help='dir to save painted overlays (vis_data/vis_image/ inside it), as MMSeg'
+    )
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--show-interval',
+        type=int,
+        default=1,
+        help="draw every N-th test batch (MMSeg's hook defaults to 50)",
+    )
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
         help="numerics of the test: 'auto' (default: bf16 autocast + channels_last on a CPU with "
-        "native bf16, fp16 autocast on CUDA, else fp32), 'fp32' forces full precision")
+        "native bf16, fp16 autocast on CUDA, else fp32), 'fp32' forces full precision",
+    )
     parser.add_argument('--tta', action='store_true', help='test time augmentation (config tta_*)')
     return parser.parse_args()
 
@@ -34,8 +51,10 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     """Turns MMSeg's SegVisualizationHook on for ``--show``/``--show-dir``."""
     default_hooks = cfg.default_hooks
     if 'visualization' not in default_hooks:
-        raise RuntimeError('--show/--show-dir need a "visualization" hook (SegVisualizationHook) in '
-                           'default_hooks; the configs under configs/_base_/default_runtime.py have it.')
+        raise RuntimeError(
+            '--show/--show-dir need a "visualization" hook (SegVisualizationHook) in '
+            'default_hooks; the configs under configs/_base_/default_runtime.py have it.'
+        )
     hook = default_hooks['visualization']
     hook['draw'] = True
     hook['interval'] = args.show_interval
@@ -60,7 +79,9 @@ def drop_training_parts(cfg: Config) -> None:
 
 def set_output_dir(cfg: Config, out_dir: str) -> None:
     """Makes every IoUMetric-like evaluator write its label PNGs to ``out_dir``."""
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    evaluators = (
+        cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    )
     found = False
     for evaluator in evaluators:
         if 'output_dir' in evaluator or evaluator.get('type') in ('IoUMetric', 'mmseg.IoUMetric'):
@@ -68,8 +89,9 @@ def set_output_dir(cfg: Config, out_dir: str) -> None:
             evaluator['keep_results'] = True
             found = True
     if not found:
-        raise RuntimeError(f'--out {out_dir}: no metric in test_evaluator writes label maps '
-                           '(add an IoUMetric).')
+        raise RuntimeError(
+            f'--out {out_dir}: no metric in test_evaluator writes label maps (add an IoUMetric).'
+        )
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Train one stage from a config, like MMSeg's ``tools/train.py`` (same arguments)."""
+
 import argparse
 
 import torch
@@ -15,12 +16,19 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a segmentor (one WSSS stage)')
     add_common_args(parser, 'train config file path')
     parser.add_argument(
-        '--resume', nargs='?', const='auto', default=None,
-        help='resume from the latest checkpoint in the work dir, or from the given checkpoint')
+        '--resume',
+        nargs='?',
+        const='auto',
+        default=None,
+        help='resume from the latest checkpoint in the work dir, or from the given checkpoint',
+    )
     parser.add_argument(
-        '--amp', action='store_true', default=False,
+        '--amp',
+        action='store_true',
+        default=False,
         help='enable automatic-mixed-precision training: fp16 with loss scaling on a GPU (as MMSeg), '
-        'bf16 on a CPU with native bf16 (AMX-BF16/AVX512-BF16); refused on other CPUs')
+        'bf16 on a CPU with native bf16 (AMX-BF16/AVX512-BF16); refused on other CPUs',
+    )
     return parser.parse_args()
 
 

@@ -5,8 +5,10 @@ custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
 # the refinement's pseudo labels (a pipeline passes '{refine.labels_dir}'), absolute: data_root
 # would prefix a relative data_prefix path (fileDirname is this config's folder)
-pseudo_labels = ('{{fileDirname}}/../../work_dirs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320/'
-                 'pseudo_labels/labels')
+pseudo_labels = (
+    '{{fileDirname}}/../../work_dirs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320/'
+    'pseudo_labels/labels'
+)
 # MMSeg's InfiniteSampler replaced: augmentation as a function of (seed, pass, index), so a resumed
 # run loads the same data (the iteration-based loop restarts the loader at each pass over the data)
 train_dataloader = dict(
@@ -18,4 +20,6 @@ train_dataloader = dict(
         ann_file='ImageSets/Segmentation/train_aug.txt',
         metainfo_from='WSSSVOCDataset',
         data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_labels),
-        pipeline={{_base_.train_pipeline}}))
+        pipeline={{_base_.train_pipeline}},
+    ),
+)

@@ -7,4 +7,6 @@ train_dataloader = dict(
         type='SyntheticWSSSDataset',
         data_root='data/synthetic',
         ann_file='ImageSets/Segmentation/train.txt',
-        pipeline={{_base_.train_pipeline}}))
+        pipeline={{_base_.train_pipeline}},
+    )
+)

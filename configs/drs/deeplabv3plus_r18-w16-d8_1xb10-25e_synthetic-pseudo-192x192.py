@@ -11,9 +11,15 @@ model = dict(
     data_preprocessor=dict(size=(192, 192)),
     backbone=dict(depth=18, stem_channels=16, base_channels=16, dilations=(1, 1, 2, 2)),
     decode_head=dict(
-        in_channels=128, channels=64, c1_in_channels=16, c1_channels=12, dilations=(1, 2, 4, 6),
-        num_classes=num_classes),
-    auxiliary_head=dict(in_channels=64, channels=32, num_classes=num_classes))
+        in_channels=128,
+        channels=64,
+        c1_in_channels=16,
+        c1_channels=12,
+        dilations=(1, 2, 4, 6),
+        num_classes=num_classes,
+    ),
+    auxiliary_head=dict(in_channels=64, channels=32, num_classes=num_classes),
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
@@ -40,7 +46,9 @@ train_dataloader = dict(
         ann_file='ImageSets/Segmentation/train.txt',
         meta_file='meta.json',
         data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_labels),
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=8,
     num_workers=2,
@@ -50,12 +58,15 @@ val_dataloader = dict(
         type='SyntheticWSSSDataset',
         data_root=data_root,
         ann_file='ImageSets/Segmentation/val.txt',
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
 optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)
+)
 param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, by_epoch=True, begin=0, end=25)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=25, val_interval=25)
 val_cfg = dict(type='ValLoop')
@@ -66,4 +77,5 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)

@@ -5,5 +5,7 @@ model = dict(
     backbone=dict(
         depth=101,
         act_cfg=suppressor,
-        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')),
-    decode_head=dict(act_cfg=suppressor))
+        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c'),
+    ),
+    decode_head=dict(act_cfg=suppressor),
+)

@@ -10,10 +10,12 @@ model = dict(
         stem_channels=16,
         base_channels=16,
         act_cfg=suppressor,
-        out_indices=(3, ),
+        out_indices=(3,),
         strides=(1, 2, 1, 1),
         dilations=(1, 1, 2, 4),
         contract_dilation=True,
         norm_cfg=dict(type='BN', requires_grad=True),
-        init_cfg=None),
-    decode_head=dict(in_channels=512, channels=128, act_cfg=suppressor))
+        init_cfg=None,
+    ),
+    decode_head=dict(in_channels=512, channels=128, act_cfg=suppressor),
+)

@@ -7,14 +7,17 @@ _base_ = ['./drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py']
 test_dataloader = dict(
     dataset=dict(
         data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClassAug', sal_path='SaliencyMap'),
+            img_path='JPEGImages', seg_map_path='SegmentationClassAug', sal_path='SaliencyMap'
+        ),
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadSaliencyMap'),
             dict(type='LoadImageLevelLabels'),
             dict(type='LoadAnnotations'),
             dict(type='PackWSSSInputs'),
-        ]))
+        ],
+    )
+)
 val_dataloader = test_dataloader
 model = dict(test_cfg=dict(scales=(256, 320, 384), use_saliency=True, saliency_threshold=50))
 custom_hooks = []

@@ -3,4 +3,6 @@
 _base_ = ['./drs-learnable_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py']
 model = dict(
     backbone=dict(
-        depth=101, init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')))
+        depth=101, init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')
+    )
+)

@@ -1,7 +1,9 @@
 # DRS stage 2 (refinement) on the synthetic benchmark, then the refined maps and pseudo labels.
 _base_ = [
-    '../_base_/models/drs_refine_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_drs_refine.py'
+    '../_base_/models/drs_refine_vgg16.py',
+    '../_base_/datasets/synthetic_wsss.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_30e_drs_refine.py',
 ]
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 # the stage-1 maps (a pipeline passes '{stage1.maps_dir}'), absolute: data_root
@@ -10,7 +12,8 @@ stage1_maps = '{{fileDirname}}/../../work_dirs/pipeline_drs_synthetic/stage1/pse
 model = dict(
     backbone=dict(widen_factor=0.25, init_cfg=dict(checkpoint=pretrained)),
     decode_head=dict(num_classes=4, in_channels=128, channels=128),
-    test_cfg=dict(scales=(1.0, )))
+    test_cfg=dict(scales=(1.0,)),
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
@@ -21,7 +24,9 @@ train_pipeline = [
 ]
 train_dataloader = dict(
     dataset=dict(
-        data_prefix=dict(img_path='JPEGImages', loc_map_path=stage1_maps), pipeline=train_pipeline))
+        data_prefix=dict(img_path='JPEGImages', loc_map_path=stage1_maps), pipeline=train_pipeline
+    )
+)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=2))
 val_evaluator = [
@@ -37,12 +42,14 @@ custom_hooks = [
             type='SyntheticWSSSDataset',
             data_root='data/synthetic',
             ann_file='ImageSets/Segmentation/train.txt',
-            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
+        ),
         out_dir='pseudo_labels',
         scales=(154, 192, 230),
         batch_size=16,
         # labels from the raw refined scores (a class above 1 beats a background of 1), as the
         # official pseudo-label script; the stored maps are clipped to [0, 1]
         labels_from_raw_maps=True,
-        pseudo_label_cfg=dict(mode='saliency'))
+        pseudo_label_cfg=dict(mode='saliency'),
+    )
 ]

@@ -9,14 +9,16 @@
 # weights. 30 epochs: at 10 the stand-in reached 36.6 mAP at 128 px and stage 1's maps stayed
 # unlocalised; at 30 it reaches about 94.
 _base_ = [
-    '../_base_/models/drs_vgg16.py', '../_base_/datasets/synthetic_wsss.py',
-    '../_base_/default_runtime.py'
+    '../_base_/models/drs_vgg16.py',
+    '../_base_/datasets/synthetic_wsss.py',
+    '../_base_/default_runtime.py',
 ]
 plain = dict(_delete_=True, type='ReLU')
 model = dict(
     backbone=dict(act_cfg=plain, widen_factor=0.25, norm_cfg=dict(type='BN'), init_cfg=None),
     decode_head=dict(num_classes=8, in_channels=128, channels=128, num_convs=1, act_cfg=plain),
-    test_cfg=dict(scales=(1.0, )))
+    test_cfg=dict(scales=(1.0,)),
+)
 data_root = 'data/synthetic_pretrain'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -36,13 +38,14 @@ val_dataloader = dict(
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadImageLevelLabels'),
-            dict(type='PackWSSSInputs')
-        ]))
+            dict(type='PackWSSSInputs'),
+        ],
+    )
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='MultiLabelAPMetric')
 test_evaluator = val_evaluator
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-4))
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, T_max=30, eta_min=1e-5)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30, val_interval=30)
 val_cfg = dict(type='ValLoop')
@@ -53,5 +56,6 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)
 custom_hooks = [dict(type='ExportBackboneHook', out_file='backbone.pth', fold_norms=True)]

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Models and datasets of a config, for inference: weights loaded strictly, with a clear error when
 they do not fit."""
+
 import copy
 import re
 from collections import OrderedDict
@@ -21,9 +22,14 @@ __all__ = ['check_checkpoint_fits', 'load_model_checkpoint', 'init_model', 'init
 
 _FILE = 'mmwsss/apis/inference.py'
 _SHOW = 10  # keys listed per kind of mismatch
-_DATASET_WRAPPERS = ('RepeatDataset', 'ClassBalancedDataset', 'ConcatDataset',
-                     'mmengine.RepeatDataset', 'mmengine.ClassBalancedDataset',
-                     'mmengine.ConcatDataset')
+_DATASET_WRAPPERS = (
+    'RepeatDataset',
+    'ClassBalancedDataset',
+    'ConcatDataset',
+    'mmengine.RepeatDataset',
+    'mmengine.ClassBalancedDataset',
+    'mmengine.ConcatDataset',
+)
 
 
 def _state_dict_of(checkpoint: dict) -> dict:
@@ -39,8 +45,9 @@ def _listing(keys: list) -> str:
     return f'[{shown}]{more}'
 
 
-def check_checkpoint_fits(model: nn.Module, checkpoint: dict, filename: str,
-                          config_name: Optional[str] = None) -> None:
+def check_checkpoint_fits(
+    model: nn.Module, checkpoint: dict, filename: str, config_name: Optional[str] = None
+) -> None:
     """Raise a readable error unless ``checkpoint`` has exactly the model's weights and shapes.
 
     Args:
@@ -56,8 +63,9 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict, filename: str,
     try:
         state_dict = _state_dict_of(checkpoint)
     except TypeError:
-        raise RuntimeError(f'checkpoint {filename} holds no state_dict; it cannot be loaded into the '
-                           f'model{of}.') from None
+        raise RuntimeError(
+            f'checkpoint {filename} holds no state_dict; it cannot be loaded into the model{of}.'
+        ) from None
     convert = getattr(model, 'convert_legacy_keys', None)
     if callable(convert):  # a checkpoint of an older key layout, renamed while loading
         state_dict = convert(state_dict)
@@ -78,12 +86,16 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict, filename: str,
         parts.append(f'{len(unexpected)} unexpected keys {_listing(unexpected)}')
     if shapes:
         parts.append(f'{len(shapes)} shape mismatches {_listing(shapes)}')
-    raise RuntimeError(f'checkpoint {filename} does not fit the model {type(model).__name__}{of}: '
-                       + '; '.join(parts) + '. Was it trained with another config?')
+    raise RuntimeError(
+        f'checkpoint {filename} does not fit the model {type(model).__name__}{of}: '
+        + '; '.join(parts)
+        + '. Was it trained with another config?'
+    )
 
 
-def load_model_checkpoint(model: nn.Module, filename: str,
-                          config_name: Optional[str] = None) -> dict:
+def load_model_checkpoint(
+    model: nn.Module, filename: str, config_name: Optional[str] = None
+) -> dict:
     """Load ``filename`` into ``model`` strictly (MMEngine's loader; weights-only safe).
 
     Args:
@@ -100,10 +112,12 @@ def load_model_checkpoint(model: nn.Module, filename: str,
     return checkpoint
 
 
-def init_model(config: Union[str, Config],
-               checkpoint: Optional[str] = None,
-               device: Union[str, torch.device] = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+def init_model(
+    config: Union[str, Config],
+    checkpoint: Optional[str] = None,
+    device: Union[str, torch.device] = 'cpu',
+    cfg_options: Optional[dict] = None,
+) -> nn.Module:
     """Build a config's model, load a checkpoint strictly and put it in eval mode (as MMSeg's
     ``init_model``, which loads non-strictly and cannot build every mmwsss model).
 
@@ -143,8 +157,9 @@ def init_model(config: Union[str, Config],
     return model.to(device).eval()
 
 
-def init_dataset(config: Union[str, Config], split: str = 'test',
-                 test_pipeline: bool = False) -> Dataset:
+def init_dataset(
+    config: Union[str, Config], split: str = 'test', test_pipeline: bool = False
+) -> Dataset:
     """Build the dataset of a config's ``<split>_dataloader`` (dataset wrappers unwrapped).
 
     Args:
@@ -170,8 +185,10 @@ def init_dataset(config: Union[str, Config], split: str = 'test',
         test_loader = cfg.get('test_dataloader') or cfg.get('val_dataloader') or {}
         pipeline = test_loader.get('dataset', {}).get('pipeline') or cfg.get('test_pipeline')
         if pipeline is None:
-            raise KeyError(f'{_FILE}: the config has no test pipeline (test_dataloader.dataset'
-                           '.pipeline or test_pipeline) to read the images with')
+            raise KeyError(
+                f'{_FILE}: the config has no test pipeline (test_dataloader.dataset'
+                '.pipeline or test_pipeline) to read the images with'
+            )
         ds_cfg['pipeline'] = copy.deepcopy(pipeline)
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg['custom_imports'])

@@ -32,6 +32,7 @@ one is started with ``resume=True``, so MMEngine continues from its last checkpo
 training re-runs only its hooks, which skip finished files, and its test). Only rank 0 writes; every
 file is written atomically.
 """
+
 import gc
 import json
 import math
@@ -49,8 +50,13 @@ from mmengine.runner import Runner
 
 from mmwsss.datasets.stage_files import atomic_write_json, stage_outputs
 from mmwsss.utils import adapt_cfg_to_machine, init_process_group_if_needed
-from mmwsss.utils.precision import (describe_precision, precision_name, resolve_precision,
-                                    set_amp_optim_wrapper, set_eval_precision)
+from mmwsss.utils.precision import (
+    describe_precision,
+    precision_name,
+    resolve_precision,
+    set_amp_optim_wrapper,
+    set_eval_precision,
+)
 
 __all__ = ['PipelineRunner', 'RESULT_KINDS', 'STAGE_OUTPUTS', 'shutdown_dataloader_workers']
 
@@ -62,7 +68,15 @@ FORMAT_VERSION = 1
 _PLACEHOLDER = re.compile(r'\{([A-Za-z0-9_\-]+)\.(' + '|'.join(STAGE_OUTPUTS) + r')\}')
 _HOOK = 'PseudoLabelHook'
 _STAGE_KEYS = {
-    'name', 'kind', 'config', 'cfg_options', 'test', 'split', 'metric', 'extra_results', 'work_dir'
+    'name',
+    'kind',
+    'config',
+    'cfg_options',
+    'test',
+    'split',
+    'metric',
+    'extra_results',
+    'work_dir',
 }
 
 
@@ -71,7 +85,9 @@ def _read_json(path: str) -> dict:
         with open(path, encoding='utf-8') as f:
             return json.load(f)
     except (OSError, ValueError) as e:
-        raise RuntimeError(f'{path}: cannot be read as JSON ({e}); delete it to redo that step') from e
+        raise RuntimeError(
+            f'{path}: cannot be read as JSON ({e}); delete it to redo that step'
+        ) from e
 
 
 def _to_float(value: Any) -> Any:
@@ -138,15 +154,17 @@ class PipelineRunner:
             wrapper keeps it. Defaults to 'fp32'.
     """
 
-    def __init__(self,
-                 cfg: Config,
-                 config_path: str,
-                 work_dir: Optional[str] = None,
-                 launcher: str = 'none',
-                 stage_cfg_options: Optional[dict] = None,
-                 only: Optional[List[str]] = None,
-                 shared_root: Optional[str] = None,
-                 precision: str = 'fp32') -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        config_path: str,
+        work_dir: Optional[str] = None,
+        launcher: str = 'none',
+        stage_cfg_options: Optional[dict] = None,
+        only: Optional[List[str]] = None,
+        shared_root: Optional[str] = None,
+        precision: str = 'fp32',
+    ) -> None:
         self.config_path = config_path
         try:
             self.dtype = resolve_precision(precision)
@@ -156,7 +174,9 @@ class PipelineRunner:
         self.shared_root = shared_root
         self.stem = osp.splitext(osp.basename(config_path))[0]
         if 'pipeline' not in cfg or not isinstance(cfg.pipeline, dict):
-            raise KeyError(f'{config_path}: a pipeline config needs a `pipeline = dict(stages=[...])`')
+            raise KeyError(
+                f'{config_path}: a pipeline config needs a `pipeline = dict(stages=[...])`'
+            )
         self.spec = cfg.pipeline
         self.work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', self.stem)
         self.launcher = launcher
@@ -181,8 +201,10 @@ class PipelineRunner:
         skipped = list(spec.get('skip_stages') or [])
         unknown = sorted((set(overrides) | set(skipped)) - set(names))
         if unknown:
-            raise KeyError(f'{self.config_path}: stage_overrides/skip_stages name unknown stages {unknown}; '
-                           f'stages: {names}')
+            raise KeyError(
+                f'{self.config_path}: stage_overrides/skip_stages name unknown stages {unknown}; '
+                f'stages: {names}'
+            )
         for stage in stages:
             stage.update(overrides.get(stage['name'], {}))
         return [s for s in stages if s['name'] not in skipped]
@@ -197,7 +219,9 @@ class PipelineRunner:
             stage = dict(stage)
             unknown = sorted(set(stage) - _STAGE_KEYS)
             if unknown:
-                raise KeyError(f'{where}: stage {i} has unknown keys {unknown}; known: {sorted(_STAGE_KEYS)}')
+                raise KeyError(
+                    f'{where}: stage {i} has unknown keys {unknown}; known: {sorted(_STAGE_KEYS)}'
+                )
             for key in ('name', 'kind', 'config'):
                 if not stage.get(key):
                     raise KeyError(f'{where}: stage {i} needs `{key}`')
@@ -205,21 +229,31 @@ class PipelineRunner:
             if name in seen:
                 raise ValueError(f'{where}: stage name {name!r} is used twice')
             if not re.fullmatch(r'[A-Za-z0-9_\-]+', name):
-                raise ValueError(f'{where}: stage name {name!r} may only hold letters, digits, _ and -')
+                raise ValueError(
+                    f'{where}: stage name {name!r} may only hold letters, digits, _ and -'
+                )
             kinds = [stage['kind']] + [r.get('kind') for r in stage.get('extra_results', [])]
             for kind in kinds:
                 if kind not in RESULT_KINDS:
-                    raise ValueError(f'{where}: stage {name!r} has kind {kind!r}; known: {RESULT_KINDS}')
+                    raise ValueError(
+                        f'{where}: stage {name!r} has kind {kind!r}; known: {RESULT_KINDS}'
+                    )
             if not osp.isfile(stage['config']):
-                raise FileNotFoundError(f'{where}: stage {name!r} config {stage["config"]} does not exist')
+                raise FileNotFoundError(
+                    f'{where}: stage {name!r} config {stage["config"]} does not exist'
+                )
             for value in (stage.get('cfg_options') or {}).values():
                 for ref, _ in _PLACEHOLDER.findall(str(value)):
                     if ref not in seen:
-                        raise ValueError(f'{where}: stage {name!r} refers to {{{ref}...}}, which is not an '
-                                         f'earlier stage (earlier: {seen})')
+                        raise ValueError(
+                            f'{where}: stage {name!r} refers to {{{ref}...}}, which is not an '
+                            f'earlier stage (earlier: {seen})'
+                        )
             stage.setdefault('cfg_options', {})
             stage.setdefault('test', True)
-            stage.setdefault('split', 'val' if stage['kind'] in ('segmentation', 'supervised') else 'train')
+            stage.setdefault(
+                'split', 'val' if stage['kind'] in ('segmentation', 'supervised') else 'train'
+            )
             stage.setdefault('metric', 'mIoU')
             stage.setdefault('extra_results', [])
             seen.append(name)
@@ -233,7 +267,7 @@ class PipelineRunner:
             if stage['name'] == name and stage.get('work_dir'):
                 own = stage['work_dir']
                 if self.shared_root and own.startswith('work_dirs/'):
-                    own = osp.join(self.shared_root, own[len('work_dirs/'):])
+                    own = osp.join(self.shared_root, own[len('work_dirs/') :])
                 return own
         return osp.join(self.work_dir, name)
 
@@ -274,7 +308,8 @@ class PipelineRunner:
             if ckpt is None:
                 raise FileNotFoundError(
                     f'{self.config_path}: stage {ref!r} has no checkpoint in {self.stage_dir(ref)}; '
-                    'run that stage first')
+                    'run that stage first'
+                )
             return osp.abspath(ckpt)
 
         return _PLACEHOLDER.sub(repl, value).replace('{work_dir}', osp.abspath(self.work_dir))
@@ -284,13 +319,20 @@ class PipelineRunner:
         ``labels_dir`` and ``metrics`` (its scores), from the stage's config as the pipeline
         builds it."""
         stage = next(s for s in self.stages if s['name'] == name)
-        hooks = [h for h in self._load_stage_cfg(stage).get('custom_hooks', None) or []
-                 if isinstance(h, dict) and str(h.get('type', '')).split('.')[-1] == _HOOK]
+        hooks = [
+            h
+            for h in self._load_stage_cfg(stage).get('custom_hooks', None) or []
+            if isinstance(h, dict) and str(h.get('type', '')).split('.')[-1] == _HOOK
+        ]
         if len(hooks) != 1:
-            raise KeyError(f'{self.config_path}: stage {name!r} has {len(hooks)} {_HOOK} entries; '
-                           'its maps and labels are those of exactly one')
+            raise KeyError(
+                f'{self.config_path}: stage {name!r} has {len(hooks)} {_HOOK} entries; '
+                'its maps and labels are those of exactly one'
+            )
         names = ('out_dir', 'maps_dir', 'labels_dir')
-        return stage_outputs(self.stage_dir(name), **{k: hooks[0][k] for k in names if k in hooks[0]})
+        return stage_outputs(
+            self.stage_dir(name), **{k: hooks[0][k] for k in names if k in hooks[0]}
+        )
 
     # ------------------------------------------------------------------ running
     def _load_stage_cfg(self, stage: dict) -> Config:
@@ -325,14 +367,27 @@ class PipelineRunner:
             if isinstance(hook, dict) and str(hook.get('type', '')).endswith('PseudoLabelHook'):
                 hook['precision'] = self.precision
 
-    def _collect(self, stage: dict, metrics: Dict[str, Any], params: int, train_time: float,
-                 checkpoint: Optional[str]) -> dict:
+    def _collect(
+        self,
+        stage: dict,
+        metrics: Dict[str, Any],
+        params: int,
+        train_time: float,
+        checkpoint: Optional[str],
+    ) -> dict:
         """The stage's own result record (its test metrics)."""
         main = dict(
-            format_version=FORMAT_VERSION, stage=stage['name'], kind=stage['kind'], split=stage['split'],
-            metrics={k: _to_float(v) for k, v in metrics.items()}, params=params,
-            train_time_s=round(train_time, 1), checkpoint=checkpoint, config=stage['config'],
-            precision=self.precision)
+            format_version=FORMAT_VERSION,
+            stage=stage['name'],
+            kind=stage['kind'],
+            split=stage['split'],
+            metrics={k: _to_float(v) for k, v in metrics.items()},
+            params=params,
+            train_time_s=round(train_time, 1),
+            checkpoint=checkpoint,
+            config=stage['config'],
+            precision=self.precision,
+        )
         if stage['test']:
             _headline(main['metrics'], stage['metric'], f'stage {stage["name"]!r} test metrics')
         return main
@@ -345,17 +400,29 @@ class PipelineRunner:
         """
         results = []
         for extra in stage['extra_results']:
-            file = extra.get('file') or osp.relpath(self.stage_outputs(stage['name'])['metrics'],
-                                                    osp.abspath(self.stage_dir(stage['name'])))
+            file = extra.get('file') or osp.relpath(
+                self.stage_outputs(stage['name'])['metrics'],
+                osp.abspath(self.stage_dir(stage['name'])),
+            )
             path = osp.join(self.stage_dir(stage['name']), file)
             if not osp.isfile(path):
-                raise FileNotFoundError(f'stage {stage["name"]!r}: expected {path} (written by its hooks)')
+                raise FileNotFoundError(
+                    f'stage {stage["name"]!r}: expected {path} (written by its hooks)'
+                )
             found = _read_json(path)
             found = found.get('metrics', found)
-            extra_metrics = _headline({k: _to_float(v) for k, v in found.items()},
-                                      extra.get('key', 'mIoU'), path)
-            results.append(dict(main, kind=extra['kind'], split=extra.get('split', stage['split']),
-                                metrics=extra_metrics, source=file))
+            extra_metrics = _headline(
+                {k: _to_float(v) for k, v in found.items()}, extra.get('key', 'mIoU'), path
+            )
+            results.append(
+                dict(
+                    main,
+                    kind=extra['kind'],
+                    split=extra.get('split', stage['split']),
+                    metrics=extra_metrics,
+                    source=file,
+                )
+            )
         return results
 
     def run_stage(self, stage: dict) -> List[dict]:
@@ -364,7 +431,9 @@ class PipelineRunner:
         cfg = self.build_stage_cfg(stage)
         os.makedirs(cfg.work_dir, exist_ok=True)
         progress_path = osp.join(cfg.work_dir, 'train_time.json')
-        spent = _read_json(progress_path).get('train_time_s', 0.0) if osp.isfile(progress_path) else 0.0
+        spent = (
+            _read_json(progress_path).get('train_time_s', 0.0) if osp.isfile(progress_path) else 0.0
+        )
         print_log(f'[pipeline] stage {name}: {stage["config"]} -> {cfg.work_dir}', logger='current')
         runner = Runner.from_cfg(cfg)
         params = sum(p.numel() for p in runner.model.parameters())
@@ -390,8 +459,9 @@ class PipelineRunner:
     def run(self) -> dict:
         """Run every unfinished stage in order and write ``pipeline_results.json``."""
         init_process_group_if_needed(self.launcher)
-        print_log(f'[pipeline] {self.stem}: {describe_precision(self.dtype, False)}',
-                  logger='current')
+        print_log(
+            f'[pipeline] {self.stem}: {describe_precision(self.dtype, False)}', logger='current'
+        )
         records: List[dict] = []
         for stage in self.stages:
             name = stage['name']
@@ -400,25 +470,38 @@ class PipelineRunner:
                 print_log(f'[pipeline] stage {name}: finished before, skipped', logger='current')
                 main = _read_json(self._results_path(name))
                 if not isinstance(main, dict) or main.get('kind') != stage['kind']:
-                    raise RuntimeError(f'{self._results_path(name)}: not a {stage["kind"]!r} result of '
-                                       'this stage; delete the stage folder to redo it')
+                    raise RuntimeError(
+                        f'{self._results_path(name)}: not a {stage["kind"]!r} result of '
+                        'this stage; delete the stage folder to redo it'
+                    )
                 # a stage dir shared with another pipeline holds that pipeline's stage name
                 main = dict(main, stage=name)
                 records += [main] + self._extras(stage, main)
                 continue
             if not wanted:
-                later = [s['name'] for s in self.stages[self.stages.index(stage) + 1:]
-                         if s['name'] in self.only]
+                later = [
+                    s['name']
+                    for s in self.stages[self.stages.index(stage) + 1 :]
+                    if s['name'] in self.only
+                ]
                 if later:
-                    raise RuntimeError(f'{self.config_path}: stage {name!r} is not finished; run it '
-                                       f'before {later} (drop --only or add it)')
+                    raise RuntimeError(
+                        f'{self.config_path}: stage {name!r} is not finished; run it '
+                        f'before {later} (drop --only or add it)'
+                    )
                 break  # --only: the stages asked for are done; the summary holds what exists
             records += self.run_stage(stage)
         summary = dict(
-            format_version=FORMAT_VERSION, pipeline=self.stem, config=self.config_path,
-            method=self.spec.get('method', self.stem), backbone=self.spec.get('backbone', ''),
-            dataset=self.spec.get('dataset', ''), seed=self.spec.get('seed'), precision=self.precision,
-            stages=records)
+            format_version=FORMAT_VERSION,
+            pipeline=self.stem,
+            config=self.config_path,
+            method=self.spec.get('method', self.stem),
+            backbone=self.spec.get('backbone', ''),
+            dataset=self.spec.get('dataset', ''),
+            seed=self.spec.get('seed'),
+            precision=self.precision,
+            stages=records,
+        )
         if get_rank() == 0:
             atomic_write_json(osp.join(self.work_dir, 'pipeline_results.json'), summary)
         return summary

@@ -7,6 +7,7 @@ background (0) is never listed. Blank lines and lines starting with ``#`` are sk
 derived once from the mask PNGs (``tools/dataset_converters/{voc,coco}_cls_labels.py``) so training
 never reads a pixel annotation.
 """
+
 import os
 import os.path as osp
 from multiprocessing import Pool
@@ -18,9 +19,9 @@ from PIL import Image
 IGNORE_INDEX = 255
 
 
-def read_cls_label_file(path: str,
-                        num_classes: Optional[int] = None,
-                        allow_empty: bool = True) -> Dict[str, List[int]]:
+def read_cls_label_file(
+    path: str, num_classes: Optional[int] = None, allow_empty: bool = True
+) -> Dict[str, List[int]]:
     """Read an image-level class label file.
 
     Args:
@@ -56,18 +57,22 @@ def read_cls_label_file(path: str,
             except ValueError:
                 raise ValueError(
                     f'{path}, line {lineno}: image "{img_id}" has a class index that is '
-                    f'not an integer: "{line}"') from None
+                    f'not an integer: "{line}"'
+                ) from None
             for idx in indices:
                 if idx < 1 or (upper is not None and idx > upper):
                     allowed = '1..' + (str(upper) if upper is not None else 'num_classes-1')
                     raise ValueError(
                         f'{path}, line {lineno}: image "{img_id}" has class index {idx} '
-                        f'outside {allowed} (background 0 is never listed)')
+                        f'outside {allowed} (background 0 is never listed)'
+                    )
             if not indices and not allow_empty:
                 raise ValueError(f'{path}, line {lineno}: image "{img_id}" has no class labels')
             if img_id in labels:
-                raise ValueError(f'{path}, line {lineno}: image "{img_id}" is listed twice '
-                                 f'(first at line {first_line[img_id]})')
+                raise ValueError(
+                    f'{path}, line {lineno}: image "{img_id}" is listed twice '
+                    f'(first at line {first_line[img_id]})'
+                )
             labels[img_id] = sorted(set(indices))
             first_line[img_id] = lineno
     return labels
@@ -113,7 +118,8 @@ def read_index_mask(path: str) -> np.ndarray:
     if mode not in ('P', 'L', 'I', 'I;16') or arr.ndim != 2:
         raise ValueError(
             f'mask {path} has image mode {mode} and shape {arr.shape}; expected a '
-            'single-channel class-index PNG (palette or 8-bit grayscale), not a colour image')
+            'single-channel class-index PNG (palette or 8-bit grayscale), not a colour image'
+        )
     if arr.dtype != np.uint8:
         if arr.min() < 0 or arr.max() > 255:
             raise ValueError(f'mask {path} has values outside 0..255')
@@ -137,8 +143,10 @@ def cls_labels_from_mask(path: str, num_classes: Optional[int] = None) -> List[i
     if num_classes is not None:
         bad = [v for v in fg if v > num_classes - 1]
         if bad:
-            raise ValueError(f'mask {path} has values {bad} outside 0..{num_classes - 1} (and 255 '
-                             'for ignore); is num_classes right?')
+            raise ValueError(
+                f'mask {path} has values {bad} outside 0..{num_classes - 1} (and 255 '
+                'for ignore); is num_classes right?'
+            )
     return fg
 
 
@@ -147,11 +155,13 @@ def _labels_of(args: tuple) -> List[int]:
     return cls_labels_from_mask(path, num_classes)
 
 
-def derive_cls_labels(mask_dir: str,
-                      image_ids: Optional[Sequence[str]] = None,
-                      num_classes: Optional[int] = None,
-                      mask_suffix: str = '.png',
-                      nproc: int = 1) -> Dict[str, List[int]]:
+def derive_cls_labels(
+    mask_dir: str,
+    image_ids: Optional[Sequence[str]] = None,
+    num_classes: Optional[int] = None,
+    mask_suffix: str = '.png',
+    nproc: int = 1,
+) -> Dict[str, List[int]]:
     """Image-level labels of many images from their masks (unique values except 0 and 255).
 
     Args:
@@ -168,8 +178,9 @@ def derive_cls_labels(mask_dir: str,
     if not osp.isdir(mask_dir):
         raise FileNotFoundError(f'mask folder {mask_dir} does not exist')
     if image_ids is None:
-        image_ids = sorted(n[:-len(mask_suffix)] for n in os.listdir(mask_dir)
-                           if n.endswith(mask_suffix))
+        image_ids = sorted(
+            n[: -len(mask_suffix)] for n in os.listdir(mask_dir) if n.endswith(mask_suffix)
+        )
         if not image_ids:
             raise FileNotFoundError(f'mask folder {mask_dir} has no *{mask_suffix} files')
     paths = [osp.join(mask_dir, i + mask_suffix) for i in image_ids]

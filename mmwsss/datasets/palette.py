@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The PASCAL VOC colour map, extended to any number of classes."""
+
 from typing import List
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Generated pseudo labels as the masks of a segmentation stage."""
+
 from typing import Optional
 
 from mmwsss.registry import DATASETS
@@ -26,20 +27,26 @@ class PseudoLabelDataset(WSSSBaseDataset):
         **kwargs: See :class:`WSSSBaseDataset` (``cls_label_file`` is optional here).
     """
 
-    def __init__(self,
-                 ann_file: str = '',
-                 data_prefix: Optional[dict] = None,
-                 metainfo_from: Optional[str] = None,
-                 metainfo: Optional[dict] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        data_prefix: Optional[dict] = None,
+        metainfo_from: Optional[str] = None,
+        metainfo: Optional[dict] = None,
+        **kwargs,
+    ) -> None:
         if not data_prefix or not data_prefix.get('seg_map_path'):
-            raise ValueError('PseudoLabelDataset: data_prefix must name the pseudo-label folder as '
-                             f'seg_map_path, got {data_prefix}')
+            raise ValueError(
+                'PseudoLabelDataset: data_prefix must name the pseudo-label folder as '
+                f'seg_map_path, got {data_prefix}'
+            )
         if metainfo_from is not None:
             source = DATASETS.get(metainfo_from)
             if source is None or not getattr(source, 'METAINFO', {}).get('classes'):
-                raise ValueError(f'PseudoLabelDataset: metainfo_from={metainfo_from!r} is not a '
-                                 'registered dataset with METAINFO classes')
+                raise ValueError(
+                    f'PseudoLabelDataset: metainfo_from={metainfo_from!r} is not a '
+                    'registered dataset with METAINFO classes'
+                )
             base = dict(classes=tuple(source.METAINFO['classes']))
             if source.METAINFO.get('palette') is not None:
                 base['palette'] = list(source.METAINFO['palette'])
@@ -51,4 +58,5 @@ class PseudoLabelDataset(WSSSBaseDataset):
     def _missing_seg_message(self, img_path: str, seg_path: str, where: str) -> str:
         return (
             f'PseudoLabelDataset: image {img_path} ({where}) has no pseudo label: {seg_path} does '
-            'not exist; did the pseudo-label stage run on this image list?')
+            'not exist; did the pseudo-label stage run on this image list?'
+        )

@@ -27,6 +27,7 @@ The official DRS code stores maps as ``np.uint8(maps * 255)``, which truncates; 
 rounds to the nearest step (error at most 0.5/255, unbiased); ``rounding='floor'`` reproduces the
 official bytes. Values are clipped to [0, 1] first.
 """
+
 import io
 import json
 import os
@@ -42,11 +43,29 @@ from mmwsss.pseudo_labels._validation import to_numpy
 from .palette import voc_colormap
 
 __all__ = [
-    'OUT_DIR', 'MAPS_DIR', 'LABELS_DIR', 'METRICS_FILE', 'stage_outputs', 'image_id', 'map_path',
-    'label_path', 'tmp_path_of', 'atomic_write_bytes', 'atomic_write_json', 'remove_tmp_files',
-    'maps_to_uint8', 'uint8_to_maps', 'encode_maps_npz', 'save_maps', 'load_maps',
-    'is_complete_npz', 'full_palette', 'encode_label_png', 'save_label_png', 'load_label_png',
-    'is_complete_png'
+    'OUT_DIR',
+    'MAPS_DIR',
+    'LABELS_DIR',
+    'METRICS_FILE',
+    'stage_outputs',
+    'image_id',
+    'map_path',
+    'label_path',
+    'tmp_path_of',
+    'atomic_write_bytes',
+    'atomic_write_json',
+    'remove_tmp_files',
+    'maps_to_uint8',
+    'uint8_to_maps',
+    'encode_maps_npz',
+    'save_maps',
+    'load_maps',
+    'is_complete_npz',
+    'full_palette',
+    'encode_label_png',
+    'save_label_png',
+    'load_label_png',
+    'is_complete_png',
 ]
 
 _FILE = 'mmwsss/datasets/stage_files.py'
@@ -61,10 +80,9 @@ _TMP_SUFFIXES = ('.npz.tmp', '.png.tmp')
 
 
 # ------------------------------------------------------------------------------ layout and names
-def stage_outputs(work_dir: str,
-                  out_dir: str = OUT_DIR,
-                  maps_dir: str = MAPS_DIR,
-                  labels_dir: str = LABELS_DIR) -> Dict[str, str]:
+def stage_outputs(
+    work_dir: str, out_dir: str = OUT_DIR, maps_dir: str = MAPS_DIR, labels_dir: str = LABELS_DIR
+) -> Dict[str, str]:
     """The named outputs of a map stage, as absolute paths.
 
     Args:
@@ -77,8 +95,12 @@ def stage_outputs(work_dir: str,
         dict[str, str]: ``out_dir``, ``maps_dir``, ``labels_dir`` and ``metrics`` (the scores file).
     """
     out_dir = osp.abspath(osp.join(work_dir, out_dir))  # join keeps an absolute out_dir
-    return dict(out_dir=out_dir, maps_dir=osp.join(out_dir, maps_dir),
-                labels_dir=osp.join(out_dir, labels_dir), metrics=osp.join(out_dir, METRICS_FILE))
+    return dict(
+        out_dir=out_dir,
+        maps_dir=osp.join(out_dir, maps_dir),
+        labels_dir=osp.join(out_dir, labels_dir),
+        metrics=osp.join(out_dir, METRICS_FILE),
+    )
 
 
 def image_id(img_path: str) -> str:
@@ -187,8 +209,10 @@ def encode_maps_npz(maps: np.ndarray, labels: Sequence[int]) -> bytes:
     maps = np.ascontiguousarray(maps)
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     if maps.dtype != np.uint8 or maps.ndim != 3 or maps.shape[0] != labels.shape[0]:
-        raise ValueError(f'{_FILE}: maps must be uint8 (n, H, W) with one label per channel, got '
-                         f'{maps.dtype} {maps.shape} and {labels.shape[0]} labels.')
+        raise ValueError(
+            f'{_FILE}: maps must be uint8 (n, H, W) with one label per channel, got '
+            f'{maps.dtype} {maps.shape} and {labels.shape[0]} labels.'
+        )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w', compression=zipfile.ZIP_DEFLATED) as zf:
         for name, array in (('maps', maps), ('labels', labels)):
@@ -204,9 +228,9 @@ def save_maps(path: str, maps: np.ndarray, labels: Sequence[int]) -> None:
     atomic_write_bytes(path, encode_maps_npz(maps, labels))
 
 
-def load_maps(path: str,
-              num_classes: Optional[int] = None,
-              backend_args: Optional[dict] = None) -> Tuple[np.ndarray, np.ndarray]:
+def load_maps(
+    path: str, num_classes: Optional[int] = None, backend_args: Optional[dict] = None
+) -> Tuple[np.ndarray, np.ndarray]:
     """Read and check a stored-maps file.
 
     Args:
@@ -227,7 +251,8 @@ def load_maps(path: str,
     except FileNotFoundError:
         raise FileNotFoundError(
             f'localization map file {path} does not exist; generate the maps first '
-            '(PseudoLabelHook or tools/gen_pseudo_labels.py)') from None
+            '(PseudoLabelHook or tools/gen_pseudo_labels.py)'
+        ) from None
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             missing = {'maps', 'labels'} - set(npz.files)
@@ -237,16 +262,28 @@ def load_maps(path: str,
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
         raise ValueError(f'localization map file {path} cannot be read: {e}') from e
     if maps.dtype != np.uint8 or maps.ndim != 3:
-        raise ValueError(f'localization map file {path} must hold maps as uint8 (n, H, W), got '
-                         f'{maps.dtype} {maps.shape}')
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) \
-            or labels.shape[0] != maps.shape[0]:
-        raise ValueError(f'localization map file {path} must hold labels as ints (n, ) matching '
-                         f'its {maps.shape[0]} maps, got {labels.dtype} {labels.shape}')
-    if num_classes is not None and labels.size and (labels.min() < 1
-                                                    or labels.max() > num_classes - 1):
-        raise ValueError(f'localization map file {path} lists classes {labels.tolist()}, outside '
-                         f'1..{num_classes - 1}')
+        raise ValueError(
+            f'localization map file {path} must hold maps as uint8 (n, H, W), got '
+            f'{maps.dtype} {maps.shape}'
+        )
+    if (
+        labels.ndim != 1
+        or not np.issubdtype(labels.dtype, np.integer)
+        or labels.shape[0] != maps.shape[0]
+    ):
+        raise ValueError(
+            f'localization map file {path} must hold labels as ints (n, ) matching '
+            f'its {maps.shape[0]} maps, got {labels.dtype} {labels.shape}'
+        )
+    if (
+        num_classes is not None
+        and labels.size
+        and (labels.min() < 1 or labels.max() > num_classes - 1)
+    ):
+        raise ValueError(
+            f'localization map file {path} lists classes {labels.tolist()}, outside '
+            f'1..{num_classes - 1}'
+        )
     if len(set(labels.tolist())) != labels.size:
         raise ValueError(f'localization map file {path} lists a class twice: {labels.tolist()}')
     return maps, labels.astype(np.int64)
@@ -284,8 +321,9 @@ def encode_label_png(label: np.ndarray, palette: Sequence[int]) -> bytes:
         bytes: The PNG file.
     """
     if label.dtype != np.uint8 or label.ndim != 2:
-        raise ValueError(f'{_FILE}: a pseudo label must be uint8 (H, W), got {label.dtype} '
-                         f'{label.shape}.')
+        raise ValueError(
+            f'{_FILE}: a pseudo label must be uint8 (H, W), got {label.dtype} {label.shape}.'
+        )
     img = Image.fromarray(np.ascontiguousarray(label))
     img.putpalette(list(palette))  # 'L' -> 'P', keeping the indices
     buf = io.BytesIO()
@@ -303,8 +341,10 @@ def load_label_png(path: str) -> np.ndarray:
     try:
         with Image.open(path) as img:
             if img.mode not in ('P', 'L'):
-                raise ValueError(f'label {path} has mode {img.mode}; expected a palette (P) or '
-                                 'grayscale (L) PNG of class indices.')
+                raise ValueError(
+                    f'label {path} has mode {img.mode}; expected a palette (P) or '
+                    'grayscale (L) PNG of class indices.'
+                )
             return np.array(img, dtype=np.uint8)
     except FileNotFoundError:
         raise FileNotFoundError(f'pseudo label {path} does not exist') from None

@@ -26,6 +26,7 @@ Written layout (``out_dir``)::
 Everything is a function of the arguments: the same arguments give byte-identical files. Only numpy,
 OpenCV and Pillow are used.
 """
+
 import json
 import math
 import os
@@ -48,19 +49,52 @@ COOCCURRENCE = ('uniform', 'voc')
 #: The embedded benchmark as `make demo` and the leaderboard write it (``generate_synthetic_benchmark``
 #: arguments besides ``out_dir`` and ``seed``), and its pretraining set (the ImageNet stand-in).
 SYNTHETIC_BENCHMARK = dict(
-    num_train=400, num_val=100, num_object_classes=4, image_size=192, difficulty='medium',
-    max_objects=4, cooccurrence='voc',
-    params=dict(body_size=(0.32, 0.42), body_aspect=(0.35, 0.55), part_offset=(0.45, 0.65)))
+    num_train=400,
+    num_val=100,
+    num_object_classes=4,
+    image_size=192,
+    difficulty='medium',
+    max_objects=4,
+    cooccurrence='voc',
+    params=dict(body_size=(0.32, 0.42), body_aspect=(0.35, 0.55), part_offset=(0.45, 0.65)),
+)
 SYNTHETIC_PRETRAIN = dict(
-    num_train=800, num_val=200, num_object_classes=8, image_size=128, difficulty='medium',
-    max_objects=3)
+    num_train=800,
+    num_val=200,
+    num_object_classes=8,
+    image_size=128,
+    difficulty='medium',
+    max_objects=3,
+)
 DIFFICULTY_PRESETS = {'easy': 0.2, 'medium': 0.5, 'hard': 0.8}
 BODY_SHAPES = ('ellipse', 'rounded_rect', 'blob', 'egg')
-PRETRAIN_SHAPES = ('ring', 'cross', 'triangle', 'star', 'crescent', 'diamond', 'hexagon', 'arrow',
-                   'tee', 'ell')
-HUE_NAMES = ((0, 'red'), (30, 'orange'), (55, 'yellow'), (90, 'lime'), (120, 'green'),
-             (160, 'teal'), (185, 'cyan'), (215, 'azure'), (240, 'blue'), (275, 'violet'),
-             (300, 'magenta'), (330, 'pink'), (360, 'red'))
+PRETRAIN_SHAPES = (
+    'ring',
+    'cross',
+    'triangle',
+    'star',
+    'crescent',
+    'diamond',
+    'hexagon',
+    'arrow',
+    'tee',
+    'ell',
+)
+HUE_NAMES = (
+    (0, 'red'),
+    (30, 'orange'),
+    (55, 'yellow'),
+    (90, 'lime'),
+    (120, 'green'),
+    (160, 'teal'),
+    (185, 'cyan'),
+    (215, 'azure'),
+    (240, 'blue'),
+    (275, 'violet'),
+    (300, 'magenta'),
+    (330, 'pink'),
+    (360, 'red'),
+)
 FOLDERS = dict(img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap')
 PART_FOLDER = 'PartMask'
 SPLIT_CODES = {'train': 0, 'val': 1}
@@ -91,6 +125,7 @@ class DifficultyParams:
             the body; a range of distances from the body's centre along its major axis, as a
             share of the semi-major axis, towards a random end (a head at the end of a body).
     """
+
     clutter: int
     decoys: float
     body_tint: float
@@ -118,15 +153,17 @@ def resolve_difficulty(difficulty: Union[str, float]) -> float:
         except ValueError:
             raise ValueError(
                 f'difficulty must be one of {sorted(DIFFICULTY_PRESETS)} or a number in '
-                f'[0, 1], got {difficulty!r}') from None
+                f'[0, 1], got {difficulty!r}'
+            ) from None
     d = float(difficulty)
     if not 0.0 <= d <= 1.0:
         raise ValueError(f'difficulty must lie in [0, 1], got {d}')
     return d
 
 
-def difficulty_params(difficulty: Union[str, float],
-                      overrides: Optional[Dict[str, object]] = None) -> DifficultyParams:
+def difficulty_params(
+    difficulty: Union[str, float], overrides: Optional[Dict[str, object]] = None
+) -> DifficultyParams:
     """The generator knobs for a difficulty (see :class:`DifficultyParams`).
 
     Args:
@@ -142,8 +179,10 @@ def difficulty_params(difficulty: Union[str, float],
     if overrides:
         unknown = sorted(set(overrides) - set(params.__dataclass_fields__))
         if unknown:
-            raise ValueError(f'unknown generator parameters {unknown}; known: '
-                             f'{sorted(params.__dataclass_fields__)}')
+            raise ValueError(
+                f'unknown generator parameters {unknown}; known: '
+                f'{sorted(params.__dataclass_fields__)}'
+            )
         values = asdict(params)
         for key, value in overrides.items():
             values[key] = tuple(value) if isinstance(value, (list, tuple)) else value
@@ -151,8 +190,10 @@ def difficulty_params(difficulty: Union[str, float],
         for key in ('body_size', 'body_aspect', 'part_offset', 'part_frac'):
             value = getattr(params, key)
             if value is not None and (len(value) != 2 or not 0 < value[0] <= value[1]):
-                raise ValueError(f'generator parameter {key} must be a (low, high) range of '
-                                 f'positive numbers, got {value!r}')
+                raise ValueError(
+                    f'generator parameter {key} must be a (low, high) range of '
+                    f'positive numbers, got {value!r}'
+                )
     return params
 
 
@@ -168,7 +209,8 @@ def _difficulty_params(d: float) -> DifficultyParams:
         sal_boundary_px=0.8 + 2.2 * d,
         sal_miss=0.1 + 0.25 * d,
         sal_miss_whole=0.02 + 0.06 * d,
-        sal_false_alarm=0.15 + 0.45 * d)
+        sal_false_alarm=0.15 + 0.45 * d,
+    )
 
 
 # ------------------------------------------------------------------------------------------ classes
@@ -184,6 +226,7 @@ class PartClass:
         part_shape (str): ``'disk'`` or ``'square'``.
         body_shape (str): The body shape this class prefers (one of ``BODY_SHAPES``).
     """
+
     name: str
     colour: Tuple[int, int, int]
     stripe_angle: float
@@ -216,8 +259,10 @@ def benchmark_classes(num_object_classes: int) -> List[PartClass]:
         list[PartClass]: K class definitions, hues evenly spaced around the colour wheel.
     """
     if not 2 <= num_object_classes <= 12:
-        raise ValueError(f'num_object_classes must lie in 2..12 (distinct part colours), got '
-                         f'{num_object_classes}')
+        raise ValueError(
+            f'num_object_classes must lie in 2..12 (distinct part colours), got '
+            f'{num_object_classes}'
+        )
     classes = []
     for i in range(num_object_classes):
         hue = 360.0 * i / num_object_classes
@@ -228,15 +273,19 @@ def benchmark_classes(num_object_classes: int) -> List[PartClass]:
                 stripe_angle=(180.0 * i / num_object_classes) % 180.0,
                 stripe_period=4 + (i % 2),
                 part_shape=('disk', 'square')[i % 2],
-                body_shape=BODY_SHAPES[i % len(BODY_SHAPES)]))
+                body_shape=BODY_SHAPES[i % len(BODY_SHAPES)],
+            )
+        )
     return classes
 
 
 def pretrain_classes(num_object_classes: int) -> List[str]:
     """Class names of the pretraining set: the first ``num_object_classes`` shapes."""
     if not 2 <= num_object_classes <= len(PRETRAIN_SHAPES):
-        raise ValueError(f'the pretraining set has 2..{len(PRETRAIN_SHAPES)} shape classes, got '
-                         f'{num_object_classes}')
+        raise ValueError(
+            f'the pretraining set has 2..{len(PRETRAIN_SHAPES)} shape classes, got '
+            f'{num_object_classes}'
+        )
     return list(PRETRAIN_SHAPES[:num_object_classes])
 
 
@@ -269,8 +318,8 @@ def _body_outline(shape: str, a: float, b: float, rng: np.random.Generator) -> n
         x, y = a * np.cos(t), b * np.sin(t)
     elif shape == 'rounded_rect':  # a superellipse of exponent 4
         ct, st = np.cos(t), np.sin(t)
-        x = a * np.sign(ct) * np.abs(ct)**0.5
-        y = b * np.sign(st) * np.abs(st)**0.5
+        x = a * np.sign(ct) * np.abs(ct) ** 0.5
+        y = b * np.sign(st) * np.abs(st) ** 0.5
     elif shape == 'blob':
         r = np.ones_like(t)
         for k in (2, 3, 4):
@@ -292,8 +341,13 @@ def _shape_masks(shape: str, cx: float, cy: float, r: float, angle: float, size:
         return _rotate(np.asarray(points, np.float64) * r, angle) + centre
 
     def regular(n: int, radius: float = 1.0, phase: float = 0.0) -> List[Tuple[float, float]]:
-        return [(radius * math.cos(phase + 2 * math.pi * k / n),
-                 radius * math.sin(phase + 2 * math.pi * k / n)) for k in range(n)]
+        return [
+            (
+                radius * math.cos(phase + 2 * math.pi * k / n),
+                radius * math.sin(phase + 2 * math.pi * k / n),
+            )
+            for k in range(n)
+        ]
 
     def disk(ox: float, oy: float, radius: float) -> np.ndarray:
         return _fill([poly(regular(40, radius)) + _rotate(np.array([[ox, oy]]) * r, angle)], size)
@@ -303,36 +357,61 @@ def _shape_masks(shape: str, cx: float, cy: float, r: float, angle: float, size:
     if shape == 'crescent':
         return disk(0, 0, 1.0) & ~disk(0.45, 0, 0.85)
     if shape == 'cross':
-        return _fill([
-            poly([(-1, -0.3), (1, -0.3), (1, 0.3), (-1, 0.3)]),
-            poly([(-0.3, -1), (0.3, -1), (0.3, 1), (-0.3, 1)])
-        ], size)
+        return _fill(
+            [
+                poly([(-1, -0.3), (1, -0.3), (1, 0.3), (-1, 0.3)]),
+                poly([(-0.3, -1), (0.3, -1), (0.3, 1), (-0.3, 1)]),
+            ],
+            size,
+        )
     if shape == 'triangle':
         return _fill([poly(regular(3, 1.0, -math.pi / 2))], size)
     if shape == 'star':
-        pts = [((1.0 if k % 2 == 0 else 0.45) * math.cos(-math.pi / 2 + math.pi * k / 5),
-                (1.0 if k % 2 == 0 else 0.45) * math.sin(-math.pi / 2 + math.pi * k / 5))
-               for k in range(10)]
+        pts = [
+            (
+                (1.0 if k % 2 == 0 else 0.45) * math.cos(-math.pi / 2 + math.pi * k / 5),
+                (1.0 if k % 2 == 0 else 0.45) * math.sin(-math.pi / 2 + math.pi * k / 5),
+            )
+            for k in range(10)
+        ]
         return _fill([poly(pts)], size)
     if shape == 'diamond':
         return _fill([poly([(0, -1), (0.6, 0), (0, 1), (-0.6, 0)])], size)
     if shape == 'hexagon':
         return _fill([poly(regular(6, 0.95))], size)
     if shape == 'arrow':
-        return _fill([
-            poly([(-1, -0.22), (0.2, -0.22), (0.2, -0.6), (1, 0), (0.2, 0.6), (0.2, 0.22),
-                  (-1, 0.22)])
-        ], size)
+        return _fill(
+            [
+                poly(
+                    [
+                        (-1, -0.22),
+                        (0.2, -0.22),
+                        (0.2, -0.6),
+                        (1, 0),
+                        (0.2, 0.6),
+                        (0.2, 0.22),
+                        (-1, 0.22),
+                    ]
+                )
+            ],
+            size,
+        )
     if shape == 'tee':
-        return _fill([
-            poly([(-0.9, -0.9), (0.9, -0.9), (0.9, -0.5), (-0.9, -0.5)]),
-            poly([(-0.22, -0.5), (0.22, -0.5), (0.22, 0.95), (-0.22, 0.95)])
-        ], size)
+        return _fill(
+            [
+                poly([(-0.9, -0.9), (0.9, -0.9), (0.9, -0.5), (-0.9, -0.5)]),
+                poly([(-0.22, -0.5), (0.22, -0.5), (0.22, 0.95), (-0.22, 0.95)]),
+            ],
+            size,
+        )
     if shape == 'ell':
-        return _fill([
-            poly([(-0.7, -0.95), (-0.3, -0.95), (-0.3, 0.55), (-0.7, 0.55)]),
-            poly([(-0.7, 0.55), (0.8, 0.55), (0.8, 0.95), (-0.7, 0.95)])
-        ], size)
+        return _fill(
+            [
+                poly([(-0.7, -0.95), (-0.3, -0.95), (-0.3, 0.55), (-0.7, 0.55)]),
+                poly([(-0.7, 0.55), (0.8, 0.55), (0.8, 0.95), (-0.7, 0.95)]),
+            ],
+            size,
+        )
     raise ValueError(f'unknown pretraining shape {shape!r}')
 
 
@@ -348,15 +427,17 @@ def _dull_colour(rng: np.random.Generator) -> np.ndarray:
     """A desaturated colour (what bodies, decoys and clutter are made of), RGB float."""
     return np.array(
         _hsv_to_rgb(rng.uniform(0, 360), rng.uniform(0.05, 0.35), rng.uniform(0.3, 0.85)),
-        np.float32)
+        np.float32,
+    )
 
 
 def _luma(rgb: np.ndarray) -> float:
     return float(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
 
 
-def _paint_textured(img: np.ndarray, mask: np.ndarray, colour: np.ndarray,
-                    rng: np.random.Generator) -> None:
+def _paint_textured(
+    img: np.ndarray, mask: np.ndarray, colour: np.ndarray, rng: np.random.Generator
+) -> None:
     """Paint ``colour`` with a soft texture and a few blotches into ``img`` at ``mask``."""
     size = img.shape[0]
     shade = 1.0 + 0.1 * _smooth_noise(rng, size, int(rng.integers(4, 8)))
@@ -367,14 +448,16 @@ def _paint_textured(img: np.ndarray, mask: np.ndarray, colour: np.ndarray,
     for _ in range(int(rng.integers(1, 4))):
         k = int(rng.integers(len(xs)))
         rad = float(rng.uniform(0.06, 0.14) * size)
-        cv2.circle(blotch, (int(xs[k]), int(ys[k])), max(1, int(rad)),
-                   float(rng.choice([-0.15, 0.15])), -1)
+        cv2.circle(
+            blotch, (int(xs[k]), int(ys[k])), max(1, int(rad)), float(rng.choice([-0.15, 0.15])), -1
+        )
     shade = shade + blotch
     img[mask] = np.clip(colour[None, :] * shade[mask][:, None], 0, 255)
 
 
-def _background(rng: np.random.Generator, size: int, params: DifficultyParams,
-                decoy_shapes: Sequence[str]) -> Tuple[np.ndarray, List[np.ndarray]]:
+def _background(
+    rng: np.random.Generator, size: int, params: DifficultyParams, decoy_shapes: Sequence[str]
+) -> Tuple[np.ndarray, List[np.ndarray]]:
     """Cluttered background and the masks of its body-like decoys.
 
     Returns:
@@ -393,15 +476,21 @@ def _background(rng: np.random.Generator, size: int, params: DifficultyParams,
             cv2.line(img, p1, p2, colour, int(rng.integers(1, 3)))
         elif kind == 1:
             half = rng.integers(1, max(2, size // 10), size=2)
-            cv2.rectangle(img, (p1[0] - int(half[0]), p1[1] - int(half[1])),
-                          (p1[0] + int(half[0]), p1[1] + int(half[1])), colour, -1)
+            cv2.rectangle(
+                img,
+                (p1[0] - int(half[0]), p1[1] - int(half[1])),
+                (p1[0] + int(half[0]), p1[1] + int(half[1])),
+                colour,
+                -1,
+            )
         else:
             cv2.circle(img, p1, int(rng.integers(1, max(2, size // 12))), colour, -1)
     decoys = []
     for _ in range(int(rng.poisson(params.decoys))):
         a = size * rng.uniform(0.12, 0.22)
-        outline = _body_outline(decoy_shapes[int(rng.integers(len(decoy_shapes)))], a,
-                                a * rng.uniform(0.5, 0.9), rng)
+        outline = _body_outline(
+            decoy_shapes[int(rng.integers(len(decoy_shapes)))], a, a * rng.uniform(0.5, 0.9), rng
+        )
         outline = _rotate(outline, rng.uniform(0, np.pi)) + rng.uniform(0.1, 0.9, size=2) * size
         mask = _fill([outline], size)
         if mask.sum() < 4:
@@ -411,8 +500,12 @@ def _background(rng: np.random.Generator, size: int, params: DifficultyParams,
     return np.clip(img, 0, 255), decoys
 
 
-def _imperfect_saliency(rng: np.random.Generator, objects: List[np.ndarray],
-                        decoys: List[np.ndarray], params: DifficultyParams) -> np.ndarray:
+def _imperfect_saliency(
+    rng: np.random.Generator,
+    objects: List[np.ndarray],
+    decoys: List[np.ndarray],
+    params: DifficultyParams,
+) -> np.ndarray:
     """An imperfect saliency map of the visible object masks.
 
     Boundary noise (a smooth random shift of the outline), missed regions (a blob, rarely a whole
@@ -434,22 +527,35 @@ def _imperfect_saliency(rng: np.random.Generator, objects: List[np.ndarray],
             ys, xs = np.nonzero(m)
             k = int(rng.integers(len(xs)))
             extent = math.sqrt(m.sum())
-            axes = (max(1, int(extent * rng.uniform(0.2, 0.45))),
-                    max(1, int(extent * rng.uniform(0.15, 0.35))))
+            axes = (
+                max(1, int(extent * rng.uniform(0.2, 0.45))),
+                max(1, int(extent * rng.uniform(0.15, 0.35))),
+            )
             hole = np.zeros((size, size), np.uint8)
-            cv2.ellipse(hole, (int(xs[k]), int(ys[k])), axes, float(rng.uniform(0, 180)), 0, 360, 1,
-                        -1)
+            cv2.ellipse(
+                hole, (int(xs[k]), int(ys[k])), axes, float(rng.uniform(0, 180)), 0, 360, 1, -1
+            )
             detected &= ~hole.astype(bool)
     if rng.random() < params.sal_false_alarm:
         free_decoys = [m & ~fg for m in decoys if (m & ~fg).sum() > 4]
         if free_decoys:
             detected |= free_decoys[int(rng.integers(len(free_decoys)))]
         else:
-            axes = (max(1, int(size * rng.uniform(0.05, 0.14))),
-                    max(1, int(size * rng.uniform(0.04, 0.1))))
+            axes = (
+                max(1, int(size * rng.uniform(0.05, 0.14))),
+                max(1, int(size * rng.uniform(0.04, 0.1))),
+            )
             blob = np.zeros((size, size), np.uint8)
-            cv2.ellipse(blob, (int(rng.integers(size)), int(rng.integers(size))), axes,
-                        float(rng.uniform(0, 180)), 0, 360, 1, -1)
+            cv2.ellipse(
+                blob,
+                (int(rng.integers(size)), int(rng.integers(size))),
+                axes,
+                float(rng.uniform(0, 180)),
+                0,
+                360,
+                1,
+                -1,
+            )
             detected |= blob.astype(bool)
     wobble = params.sal_boundary_px * _smooth_noise(rng, size, max(4, size // 8))
     if detected.any():
@@ -474,6 +580,7 @@ class SyntheticSample(NamedTuple):
         saliency (np.ndarray): uint8 (S, S), 0-255, imperfect.
         labels (list[int]): Sorted foreground class indices present in ``mask``.
     """
+
     image: np.ndarray
     mask: np.ndarray
     part_mask: np.ndarray
@@ -484,8 +591,8 @@ class SyntheticSample(NamedTuple):
 def sample_rng(seed: int, split: str, index: int, task: str = 'wsss') -> np.random.Generator:
     """The random generator of one image: independent streams per (seed, task, split, index)."""
     return np.random.default_rng(
-        np.random.SeedSequence([int(seed), TASK_CODES[task], SPLIT_CODES[split],
-                                int(index)]))
+        np.random.SeedSequence([int(seed), TASK_CODES[task], SPLIT_CODES[split], int(index)])
+    )
 
 
 def _place(rng: np.random.Generator, outline: np.ndarray, size: int) -> Optional[np.ndarray]:
@@ -497,8 +604,9 @@ def _place(rng: np.random.Generator, outline: np.ndarray, size: int) -> Optional
     return outline + rng.uniform(low, high)
 
 
-def _visible_ok(tops: np.ndarray, full: List[np.ndarray], parts: List[np.ndarray],
-                max_occlusion: float) -> bool:
+def _visible_ok(
+    tops: np.ndarray, full: List[np.ndarray], parts: List[np.ndarray], max_occlusion: float
+) -> bool:
     """Whether every object keeps enough of its area and of its part visible."""
     for k, (m, p) in enumerate(zip(full, parts)):
         vis = tops == k
@@ -517,12 +625,20 @@ def _crowd_scale(n_objects: int) -> float:
     return _CROWD_SCALE[min(n_objects, len(_CROWD_SCALE)) - 1]
 
 
-def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_objects: int,
-                      params: DifficultyParams,
-                      object_scale: float = 1.0) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+def _make_wsss_object(
+    rng: np.random.Generator,
+    spec: PartClass,
+    size: int,
+    n_objects: int,
+    params: DifficultyParams,
+    object_scale: float = 1.0,
+) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """Body and part masks of one object at a random place (None if it does not fit)."""
-    shape = spec.body_shape if rng.random() < params.body_shape_bias else \
-        BODY_SHAPES[int(rng.integers(len(BODY_SHAPES)))]
+    shape = (
+        spec.body_shape
+        if rng.random() < params.body_shape_bias
+        else BODY_SHAPES[int(rng.integers(len(BODY_SHAPES)))]
+    )
     a = size * rng.uniform(*params.body_size) * _crowd_scale(n_objects) * object_scale
     b = a * rng.uniform(*params.body_aspect)
     local = _body_outline(shape, a, b, rng)
@@ -534,8 +650,9 @@ def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_ob
     body = _fill([outline], size)
     area = float(body.sum())
     part_area = area * rng.uniform(*params.part_frac)
-    side = math.sqrt(part_area) if spec.part_shape == 'square' else 2 * math.sqrt(part_area /
-                                                                                  math.pi)
+    side = (
+        math.sqrt(part_area) if spec.part_shape == 'square' else 2 * math.sqrt(part_area / math.pi)
+    )
     side = max(side, 3.0)
     inner = cv2.erode(body.astype(np.uint8), np.ones((int(side) + 1, int(side) + 1), np.uint8))
     ys, xs = np.nonzero(inner)
@@ -547,7 +664,7 @@ def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_ob
         along = rng.uniform(*params.part_offset) * a * (1 if rng.random() < 0.5 else -1)
         across = rng.uniform(-0.15, 0.15) * b
         target = _rotate(np.array([[along, across]]), angle)[0] + (outline[0] - rotated[0])
-        k = int(np.argmin((xs - target[0])**2 + (ys - target[1])**2))
+        k = int(np.argmin((xs - target[0]) ** 2 + (ys - target[1]) ** 2))
     cx, cy = float(xs[k]), float(ys[k])
     if spec.part_shape == 'square':
         h = side / 2
@@ -562,20 +679,23 @@ def _make_wsss_object(rng: np.random.Generator, spec: PartClass, size: int, n_ob
     return body, part
 
 
-def _make_pretrain_object(rng: np.random.Generator, shape: str, size: int, n_objects: int,
-                          object_scale: float = 1.0) -> Optional[Tuple[np.ndarray, None]]:
+def _make_pretrain_object(
+    rng: np.random.Generator, shape: str, size: int, n_objects: int, object_scale: float = 1.0
+) -> Optional[Tuple[np.ndarray, None]]:
     """Mask of one pretraining shape at a random place."""
     r = size * rng.uniform(0.2, 0.3) * _crowd_scale(n_objects) * object_scale
     lo, hi = r + 1, size - 2 - r
     if hi <= lo:
         return None
-    mask = _shape_masks(shape, rng.uniform(lo, hi), rng.uniform(lo, hi), r,
-                        rng.uniform(0, 2 * np.pi), size)
+    mask = _shape_masks(
+        shape, rng.uniform(lo, hi), rng.uniform(lo, hi), r, rng.uniform(0, 2 * np.pi), size
+    )
     return (mask, None) if mask.sum() >= 6 else None
 
 
-def _draw_objects(rng: np.random.Generator, num_object_classes: int, max_objects: int,
-                  cooccurrence: str) -> List[int]:
+def _draw_objects(
+    rng: np.random.Generator, num_object_classes: int, max_objects: int, cooccurrence: str
+) -> List[int]:
     """The classes of an image's objects, one entry per object.
 
     ``'uniform'``: 1..max_objects objects, each of a uniformly drawn class (repeats allowed).
@@ -586,8 +706,9 @@ def _draw_objects(rng: np.random.Generator, num_object_classes: int, max_objects
     if cooccurrence == 'uniform':
         n_objects = int(rng.integers(1, max_objects + 1))
         return [int(c) for c in rng.integers(1, num_object_classes + 1, size=n_objects)]
-    probs = np.asarray(VOC_CLASS_COUNTS[:min(num_object_classes, max_objects,
-                                             len(VOC_CLASS_COUNTS))], np.float64)
+    probs = np.asarray(
+        VOC_CLASS_COUNTS[: min(num_object_classes, max_objects, len(VOC_CLASS_COUNTS))], np.float64
+    )
     k = int(rng.choice(len(probs), p=probs / probs.sum())) + 1
     classes = sorted(int(c) + 1 for c in rng.choice(num_object_classes, size=k, replace=False))
     objects = list(classes)
@@ -597,15 +718,17 @@ def _draw_objects(rng: np.random.Generator, num_object_classes: int, max_objects
     return objects
 
 
-def make_sample(rng: np.random.Generator,
-                num_object_classes: int = 4,
-                image_size: int = 64,
-                difficulty: Union[str, float] = 'medium',
-                max_objects: int = 3,
-                task: str = 'wsss',
-                cooccurrence: str = 'uniform',
-                object_scale: float = 1.0,
-                params: Optional[Dict[str, object]] = None) -> SyntheticSample:
+def make_sample(
+    rng: np.random.Generator,
+    num_object_classes: int = 4,
+    image_size: int = 64,
+    difficulty: Union[str, float] = 'medium',
+    max_objects: int = 3,
+    task: str = 'wsss',
+    cooccurrence: str = 'uniform',
+    object_scale: float = 1.0,
+    params: Optional[Dict[str, object]] = None,
+) -> SyntheticSample:
     """Draw one image with its mask, part mask, saliency map and labels.
 
     Args:
@@ -639,8 +762,11 @@ def make_sample(rng: np.random.Generator,
         raise ValueError(f'object_scale must lie in [0.1, 1.5], got {object_scale}')
     params = difficulty_params(difficulty, params)
     size = image_size
-    specs = benchmark_classes(num_object_classes) if task == 'wsss' else pretrain_classes(
-        num_object_classes)
+    specs = (
+        benchmark_classes(num_object_classes)
+        if task == 'wsss'
+        else pretrain_classes(num_object_classes)
+    )
     img, decoys = _background(rng, size, params, BODY_SHAPES)
 
     classes = _draw_objects(rng, num_object_classes, max_objects, cooccurrence)
@@ -652,8 +778,7 @@ def make_sample(rng: np.random.Generator,
     for cls in classes:
         for _ in range(40):
             if task == 'wsss':
-                obj = _make_wsss_object(rng, specs[cls - 1], size, n_objects, params,
-                                        object_scale)
+                obj = _make_wsss_object(rng, specs[cls - 1], size, n_objects, params, object_scale)
             else:
                 obj = _make_pretrain_object(rng, specs[cls - 1], size, n_objects, object_scale)
             if obj is None:
@@ -685,23 +810,26 @@ def make_sample(rng: np.random.Generator,
                     break
             body_colour = (1 - params.body_tint) * base + params.body_tint * colour
             _paint_textured(img, body, body_colour, rng)
-            stripes = _stripes(size, spec.stripe_angle, spec.stripe_period,
-                               rng.uniform(0, spec.stripe_period))
+            stripes = _stripes(
+                size, spec.stripe_angle, spec.stripe_period, rng.uniform(0, spec.stripe_period)
+            )
             img[part & stripes] = colour
             img[part & ~stripes] = colour * 0.45
             part_mask[vis & part] = cls
         else:
             colour = np.array(
                 _hsv_to_rgb(rng.uniform(0, 360), rng.uniform(0.3, 1.0), rng.uniform(0.4, 1.0)),
-                np.float32)
+                np.float32,
+            )
             texture = int(rng.integers(3))
             if texture == 0:
                 _paint_textured(img, body, colour, rng)
             else:
                 pattern = _stripes(size, rng.uniform(0, 180), int(rng.integers(3, 7)), 0.0)
                 if texture == 2:
-                    pattern = pattern & _stripes(size, rng.uniform(0, 180), int(rng.integers(3, 7)),
-                                                 0.0)
+                    pattern = pattern & _stripes(
+                        size, rng.uniform(0, 180), int(rng.integers(3, 7)), 0.0
+                    )
                 img[body & pattern] = colour
                 img[body & ~pattern] = colour * rng.uniform(0.3, 0.7)
             part_mask[vis] = cls
@@ -722,19 +850,21 @@ def _save_png(array: np.ndarray, path: str, palette: Optional[List[List[int]]] =
     img.save(path, format='PNG')
 
 
-def generate_synthetic_benchmark(out_dir: str,
-                                 num_train: int = 400,
-                                 num_val: int = 100,
-                                 num_object_classes: int = 4,
-                                 image_size: int = 64,
-                                 difficulty: Union[str, float] = 'medium',
-                                 seed: int = 0,
-                                 max_objects: int = 3,
-                                 task: str = 'wsss',
-                                 write_parts: Optional[bool] = None,
-                                 cooccurrence: str = 'uniform',
-                                 object_scale: float = 1.0,
-                                 params: Optional[Dict[str, object]] = None) -> dict:
+def generate_synthetic_benchmark(
+    out_dir: str,
+    num_train: int = 400,
+    num_val: int = 100,
+    num_object_classes: int = 4,
+    image_size: int = 64,
+    difficulty: Union[str, float] = 'medium',
+    seed: int = 0,
+    max_objects: int = 3,
+    task: str = 'wsss',
+    write_parts: Optional[bool] = None,
+    cooccurrence: str = 'uniform',
+    object_scale: float = 1.0,
+    params: Optional[Dict[str, object]] = None,
+) -> dict:
     """Write the synthetic benchmark (or, with ``task='pretrain'``, the pretraining set) to disk.
 
     Args:
@@ -791,15 +921,27 @@ def generate_synthetic_benchmark(out_dir: str,
         for index in range(count):
             img_id = f'{split}_{index:05d}'
             sample = make_sample(
-                sample_rng(seed, split, index, task), num_object_classes, image_size, d,
-                max_objects, task, cooccurrence, object_scale, params)
+                sample_rng(seed, split, index, task),
+                num_object_classes,
+                image_size,
+                d,
+                max_objects,
+                task,
+                cooccurrence,
+                object_scale,
+                params,
+            )
             _save_png(sample.image, osp.join(out_dir, folders['img_path'], img_id + '.png'))
-            _save_png(sample.mask, osp.join(out_dir, folders['seg_map_path'], img_id + '.png'),
-                      full_palette)
+            _save_png(
+                sample.mask,
+                osp.join(out_dir, folders['seg_map_path'], img_id + '.png'),
+                full_palette,
+            )
             _save_png(sample.saliency, osp.join(out_dir, folders['sal_path'], img_id + '.png'))
             if write_parts:
-                _save_png(sample.part_mask, osp.join(out_dir, PART_FOLDER, img_id + '.png'),
-                          full_palette)
+                _save_png(
+                    sample.part_mask, osp.join(out_dir, PART_FOLDER, img_id + '.png'), full_palette
+                )
             labels[img_id] = sample.labels
             for c in sample.labels:
                 label_counts[c] += 1
@@ -809,8 +951,8 @@ def generate_synthetic_benchmark(out_dir: str,
                 part_px += int((sample.part_mask > 0).sum())
             ids.append(img_id)
         with open(
-                osp.join(out_dir, 'ImageSets', 'Segmentation', f'{split}.txt'), 'w',
-                encoding='utf-8') as f:
+            osp.join(out_dir, 'ImageSets', 'Segmentation', f'{split}.txt'), 'w', encoding='utf-8'
+        ) as f:
             f.write(''.join(i + '\n' for i in ids))
     write_cls_label_file(osp.join(out_dir, 'cls_labels.txt'), labels)
 
@@ -838,7 +980,8 @@ def generate_synthetic_benchmark(out_dir: str,
         images_per_class=dict(zip(classes[1:], label_counts[1:])),
         images_by_class_count={str(k): n for k, n in enumerate(classes_per_image) if k and n},
         param_overrides=dict(params or {}),
-        params=asdict(knobs))
+        params=asdict(knobs),
+    )
     if task == 'wsss':
         meta['class_definitions'] = [asdict(s) for s in specs]
         meta['train_part_fraction'] = round(part_px / max(object_px, 1), 4)
@@ -848,16 +991,18 @@ def generate_synthetic_benchmark(out_dir: str,
     return json.loads(json.dumps(meta))  # what a reader of meta.json sees (lists, not tuples)
 
 
-def generate_pretrain_set(out_dir: str,
-                          num_train: int = 800,
-                          num_val: int = 200,
-                          num_object_classes: int = 8,
-                          image_size: int = 64,
-                          difficulty: Union[str, float] = 'medium',
-                          seed: int = 0,
-                          max_objects: int = 3,
-                          object_scale: float = 1.0,
-                          params: Optional[Dict[str, object]] = None) -> dict:
+def generate_pretrain_set(
+    out_dir: str,
+    num_train: int = 800,
+    num_val: int = 200,
+    num_object_classes: int = 8,
+    image_size: int = 64,
+    difficulty: Union[str, float] = 'medium',
+    seed: int = 0,
+    max_objects: int = 3,
+    object_scale: float = 1.0,
+    params: Optional[Dict[str, object]] = None,
+) -> dict:
     """Write the separate pretraining classification set (shape classes), the ImageNet stand-in.
 
     Same layout as :func:`generate_synthetic_benchmark` (read it with ``SyntheticWSSSDataset``); its
@@ -890,4 +1035,5 @@ def generate_pretrain_set(out_dir: str,
         max_objects=max_objects,
         task='pretrain',
         object_scale=object_scale,
-        params=params)
+        params=params,
+    )

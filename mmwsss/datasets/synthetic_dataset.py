@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The embedded synthetic benchmark, read in its VOC layout with classes from its ``meta.json``."""
+
 import json
 import os.path as osp
 from typing import Optional
@@ -27,15 +28,18 @@ class SyntheticWSSSDataset(WSSSBaseDataset):
         **kwargs: See :class:`WSSSBaseDataset`.
     """
 
-    def __init__(self,
-                 ann_file: str = 'ImageSets/Segmentation/train.txt',
-                 cls_label_file: Optional[str] = 'cls_labels.txt',
-                 meta_file: str = 'meta.json',
-                 data_prefix: Optional[dict] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = 'ImageSets/Segmentation/train.txt',
+        cls_label_file: Optional[str] = 'cls_labels.txt',
+        meta_file: str = 'meta.json',
+        data_prefix: Optional[dict] = None,
+        **kwargs,
+    ) -> None:
         if data_prefix is None:
             data_prefix = dict(
-                img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap')
+                img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap'
+            )
             part_dir = self._written_part_folder(kwargs.get('data_root'), meta_file)
             if part_dir:
                 data_prefix['part_path'] = part_dir
@@ -44,7 +48,8 @@ class SyntheticWSSSDataset(WSSSBaseDataset):
             cls_label_file=cls_label_file,
             meta_file=meta_file,
             data_prefix=data_prefix,
-            **kwargs)
+            **kwargs,
+        )
 
     @staticmethod
     def _written_part_folder(data_root: Optional[str], meta_file: str) -> Optional[str]:

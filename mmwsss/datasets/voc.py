@@ -1,14 +1,35 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """PASCAL VOC 2012 (+ SBD aug) with image-level labels."""
+
 from typing import Optional
 
 from mmwsss.registry import DATASETS
 from .palette import voc_colormap
 from .wsss_base import WSSSBaseDataset
 
-VOC_CLASSES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
-               'chair', 'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant',
-               'sheep', 'sofa', 'train', 'tvmonitor')
+VOC_CLASSES = (
+    'background',
+    'aeroplane',
+    'bicycle',
+    'bird',
+    'boat',
+    'bottle',
+    'bus',
+    'car',
+    'cat',
+    'chair',
+    'cow',
+    'diningtable',
+    'dog',
+    'horse',
+    'motorbike',
+    'person',
+    'pottedplant',
+    'sheep',
+    'sofa',
+    'train',
+    'tvmonitor',
+)
 
 
 @DATASETS.register_module()
@@ -31,14 +52,17 @@ class WSSSVOCDataset(WSSSBaseDataset):
             ``dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug')``.
         **kwargs: See :class:`WSSSBaseDataset`.
     """
+
     METAINFO = dict(classes=VOC_CLASSES, palette=voc_colormap(len(VOC_CLASSES)))
 
-    def __init__(self,
-                 ann_file: str = 'ImageSets/Segmentation/train_aug.txt',
-                 cls_label_file: Optional[str] = 'cls_labels.txt',
-                 data_prefix: Optional[dict] = None,
-                 img_suffix: Optional[str] = '.jpg',
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = 'ImageSets/Segmentation/train_aug.txt',
+        cls_label_file: Optional[str] = 'cls_labels.txt',
+        data_prefix: Optional[dict] = None,
+        img_suffix: Optional[str] = '.jpg',
+        **kwargs,
+    ) -> None:
         if data_prefix is None:
             data_prefix = dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug')
         super().__init__(
@@ -46,4 +70,5 @@ class WSSSVOCDataset(WSSSBaseDataset):
             cls_label_file=cls_label_file,
             data_prefix=data_prefix,
             img_suffix=img_suffix,
-            **kwargs)
+            **kwargs,
+        )

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The shared loader of the mmwsss datasets: image list, image-level labels, optional saliency."""
+
 import copy
 import json
 import os.path as osp
@@ -58,32 +59,37 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         **kwargs: The other arguments of :class:`mmseg.datasets.BaseSegDataset` (``metainfo``,
             ``data_root``, ``pipeline``, ``test_mode``, ``indices``, ...).
     """
+
     METAINFO: dict = dict()
 
-    def __init__(self,
-                 ann_file: str = '',
-                 cls_label_file: Optional[str] = None,
-                 meta_file: Optional[str] = None,
-                 img_suffix: Optional[str] = None,
-                 seg_map_suffix: Optional[str] = None,
-                 sal_suffix: Optional[str] = None,
-                 data_prefix: Optional[dict] = None,
-                 data_root: Optional[str] = None,
-                 metainfo: Optional[dict] = None,
-                 check_seg_maps: bool = False,
-                 skip_unlabeled: bool = False,
-                 reduce_zero_label: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        cls_label_file: Optional[str] = None,
+        meta_file: Optional[str] = None,
+        img_suffix: Optional[str] = None,
+        seg_map_suffix: Optional[str] = None,
+        sal_suffix: Optional[str] = None,
+        data_prefix: Optional[dict] = None,
+        data_root: Optional[str] = None,
+        metainfo: Optional[dict] = None,
+        check_seg_maps: bool = False,
+        skip_unlabeled: bool = False,
+        reduce_zero_label: bool = False,
+        **kwargs,
+    ) -> None:
         if reduce_zero_label:
             raise ValueError(
                 f'{type(self).__name__}: reduce_zero_label=True is not supported; WSSS '
-                'datasets keep background at index 0 and list it among the classes')
+                'datasets keep background at index 0 and list it among the classes'
+            )
         if data_prefix is None:
             data_prefix = dict(img_path='')
         data_prefix = {k: v for k, v in data_prefix.items() if v is not None}
         if 'img_path' not in data_prefix:
             raise ValueError(
-                f'{type(self).__name__}: data_prefix needs an img_path, got {data_prefix}')
+                f'{type(self).__name__}: data_prefix needs an img_path, got {data_prefix}'
+            )
 
         self.meta_file = self._join_root(meta_file, data_root)
         file_meta = self._read_meta_file(self.meta_file) if self.meta_file else {}
@@ -102,7 +108,8 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             data_root=data_root,
             data_prefix=data_prefix,
             reduce_zero_label=False,
-            **kwargs)
+            **kwargs,
+        )
         if not type(self).METAINFO.get('classes'):
             # MMSeg's tools read the classes from dataset.METAINFO (confusion_matrix.py): where
             # they come from a meta file or the metainfo argument, that is this dataset's metainfo
@@ -130,8 +137,10 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         if not isinstance(meta, dict) or not isinstance(meta.get('classes'), list):
             raise ValueError(f'meta file {path} has no "classes" list')
         if meta.get('palette') is not None and len(meta['palette']) != len(meta['classes']):
-            raise ValueError(f'meta file {path}: {len(meta["palette"])} palette colours for '
-                             f'{len(meta["classes"])} classes')
+            raise ValueError(
+                f'meta file {path}: {len(meta["palette"])} palette colours for '
+                f'{len(meta["classes"])} classes'
+            )
         return meta
 
     def _merge_metainfo(self, file_meta: dict, metainfo: Optional[dict]) -> Optional[dict]:
@@ -146,12 +155,14 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             if given is not None and list(given) != list(merged['classes']):
                 raise ValueError(
                     f'{type(self).__name__}: metainfo classes {list(given)} differ from '
-                    f'the classes {list(merged["classes"])} of {self.meta_file}')
+                    f'the classes {list(merged["classes"])} of {self.meta_file}'
+                )
             merged.update({k: v for k, v in metainfo.items() if k != 'classes'})
         return merged
 
-    def _source_classes(self, file_meta: dict,
-                        metainfo: Optional[dict]) -> Optional[Tuple[str, ...]]:
+    def _source_classes(
+        self, file_meta: dict, metainfo: Optional[dict]
+    ) -> Optional[Tuple[str, ...]]:
         """The classes the label file and the masks index into (before any label map)."""
         if file_meta:
             return tuple(file_meta['classes'])
@@ -168,7 +179,8 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         if self.ann_file:
             if not osp.isfile(self.ann_file):
                 raise FileNotFoundError(
-                    f'{type(self).__name__}: image list {self.ann_file} does not exist')
+                    f'{type(self).__name__}: image list {self.ann_file} does not exist'
+                )
             lines = mmengine.list_from_file(self.ann_file, backend_args=self.backend_args)
             ids = []
             for lineno, line in enumerate(lines, 1):
@@ -179,7 +191,7 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
                 if '/' in token or token.endswith(self.img_suffix):
                     token = osp.basename(token)
                     if token.endswith(self.img_suffix):
-                        token = token[:-len(self.img_suffix)]
+                        token = token[: -len(self.img_suffix)]
                 ids.append((token, f'{self.ann_file}, line {lineno}'))
             return ids
         if not osp.isdir(img_dir):
@@ -189,8 +201,9 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             list_dir=False,
             suffix=self.img_suffix,
             recursive=False,
-            backend_args=self.backend_args)
-        return [(n[:-len(self.img_suffix)], f'folder {img_dir}') for n in sorted(names)]
+            backend_args=self.backend_args,
+        )
+        return [(n[: -len(self.img_suffix)], f'folder {img_dir}') for n in sorted(names)]
 
     def _map_labels(self, labels: List[int]) -> List[int]:
         """Apply the dataset's label map (a class subset chosen in ``metainfo``) to image labels."""
@@ -230,8 +243,8 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             img_path = osp.join(img_dir, img_id + self.img_suffix)
             if not self._exists(img_path):
                 raise FileNotFoundError(
-                    f'{name}: {where} names image "{img_id}" but {img_path} does not '
-                    'exist')
+                    f'{name}: {where} names image "{img_id}" but {img_path} does not exist'
+                )
             info = dict(img_path=img_path, img_id=img_id)
             if seg_dir is not None:
                 seg_path = osp.join(seg_dir, img_id + self.seg_map_suffix)
@@ -244,14 +257,16 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
                 if not self._exists(sal_path):
                     raise FileNotFoundError(
                         f'{name}: image "{img_id}" ({where}) has no saliency map: '
-                        f'{sal_path} does not exist (data_prefix sal_path is set)')
+                        f'{sal_path} does not exist (data_prefix sal_path is set)'
+                    )
                 info['sal_path'] = sal_path
             if part_dir is not None:
                 part_path = osp.join(part_dir, img_id + self.seg_map_suffix)
                 if not self._exists(part_path):
                     raise FileNotFoundError(
                         f'{name}: image "{img_id}" ({where}) has no part mask: {part_path} does '
-                        'not exist (data_prefix part_path is set)')
+                        'not exist (data_prefix part_path is set)'
+                    )
                 info['part_path'] = part_path
             if loc_map_dir is not None:
                 loc_map_path = map_path(loc_map_dir, img_id)
@@ -259,21 +274,25 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
                     raise FileNotFoundError(
                         f'{name}: image "{img_id}" ({where}) has no stored localization maps: '
                         f'{loc_map_path} does not exist (data_prefix loc_map_path is set; did the '
-                        'map stage run on this image list?)')
+                        'map stage run on this image list?)'
+                    )
                 info['loc_map_path'] = loc_map_path
             if labels is not None:
                 if img_id not in labels:
                     raise KeyError(
                         f'{name}: image "{img_id}" ({where}) is missing from the class label '
-                        f'file {self.cls_label_file}')
+                        f'file {self.cls_label_file}'
+                    )
                 cls_labels = self._map_labels(labels[img_id])
                 if not cls_labels:
                     if self.skip_unlabeled:
                         skipped.append(img_id)
                         continue
-                    raise ValueError(f'{name}: image "{img_id}" ({where}) has no class labels in '
-                                     f'{self.cls_label_file}; remove it from the list or set '
-                                     'skip_unlabeled=True')
+                    raise ValueError(
+                        f'{name}: image "{img_id}" ({where}) has no class labels in '
+                        f'{self.cls_label_file}; remove it from the list or set '
+                        'skip_unlabeled=True'
+                    )
                 info['cls_labels'] = cls_labels
             info['num_classes'] = num_classes
             info['label_map'] = self.label_map
@@ -281,8 +300,10 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
             info['seg_fields'] = []
             data_list.append(info)
         if skipped:
-            warnings.warn(f'{name}: skipped {len(skipped)} images without class labels in '
-                          f'{self.cls_label_file} (e.g. {skipped[:3]})')
+            warnings.warn(
+                f'{name}: skipped {len(skipped)} images without class labels in '
+                f'{self.cls_label_file} (e.g. {skipped[:3]})'
+            )
         if not data_list:
             raise ValueError(f'{name}: no images found (list {self.ann_file or img_dir!r})')
         return data_list
@@ -290,7 +311,8 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
     def _missing_seg_message(self, img_path: str, seg_path: str, where: str) -> str:
         return (
             f'{type(self).__name__}: image {img_path} ({where}) has no mask: {seg_path} does not '
-            'exist')
+            'exist'
+        )
 
     def get_cls_labels(self, idx: int) -> List[int]:
         """Foreground class indices of the ``idx``-th image.

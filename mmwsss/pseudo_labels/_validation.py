@@ -1,12 +1,17 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Input checks and small array helpers shared by the pseudo-label rules."""
+
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
 __all__ = [
-    'to_numpy', 'check_maps', 'check_saliency', 'check_ignore_index',
-    'mask_by_labels', 'too_many_confident'
+    'to_numpy',
+    'check_maps',
+    'check_saliency',
+    'check_ignore_index',
+    'mask_by_labels',
+    'too_many_confident',
 ]
 
 
@@ -26,8 +31,10 @@ def to_numpy(array: Any, name: str) -> np.ndarray:
     # torch is optional here: the rules are plain numpy.
     if hasattr(array, 'detach') and hasattr(array, 'cpu'):
         return array.detach().cpu().numpy()
-    raise TypeError(f'mmwsss/pseudo_labels: `{name}` must be a numpy array '
-                    f'or a torch tensor, got {type(array).__name__}.')
+    raise TypeError(
+        f'mmwsss/pseudo_labels: `{name}` must be a numpy array '
+        f'or a torch tensor, got {type(array).__name__}.'
+    )
 
 
 def check_maps(maps: Any) -> np.ndarray:
@@ -42,16 +49,20 @@ def check_maps(maps: Any) -> np.ndarray:
     """
     maps = to_numpy(maps, 'maps')
     if maps.ndim != 3:
-        raise ValueError('mmwsss/pseudo_labels: `maps` must have shape '
-                         f'(K, H, W), got shape {maps.shape}.')
+        raise ValueError(
+            f'mmwsss/pseudo_labels: `maps` must have shape (K, H, W), got shape {maps.shape}.'
+        )
     if maps.shape[0] > 254:
         raise ValueError(
             'mmwsss/pseudo_labels: labels are stored as uint8 with 255 as '
             f'ignore, so at most 254 foreground classes fit; got '
-            f'{maps.shape[0]}.')
+            f'{maps.shape[0]}.'
+        )
     if maps.dtype == np.uint8:
-        raise TypeError('mmwsss/pseudo_labels: `maps` are uint8; convert '
-                        'stored maps with `uint8_to_maps` first.')
+        raise TypeError(
+            'mmwsss/pseudo_labels: `maps` are uint8; convert '
+            'stored maps with `uint8_to_maps` first.'
+        )
     maps = maps.astype(np.float32, copy=True)
     if not np.isfinite(maps).all():
         raise ValueError('mmwsss/pseudo_labels: `maps` contain NaN or inf.')
@@ -73,17 +84,20 @@ def check_saliency(saliency: Any, shape: Sequence[int]) -> np.ndarray:
     if saliency.ndim == 3 and saliency.shape[0] == 1:
         saliency = saliency[0]
     if saliency.ndim != 2:
-        raise ValueError('mmwsss/pseudo_labels: `saliency` must have shape '
-                         f'(H, W), got shape {saliency.shape}.')
+        raise ValueError(
+            f'mmwsss/pseudo_labels: `saliency` must have shape (H, W), got shape {saliency.shape}.'
+        )
     if tuple(saliency.shape) != tuple(shape):
         raise ValueError(
             f'mmwsss/pseudo_labels: `saliency` has size {saliency.shape} but '
             f'the maps have size {tuple(shape)}; resize one to the other '
-            'first.')
+            'first.'
+        )
     if not np.issubdtype(saliency.dtype, np.integer):
         raise TypeError(
             'mmwsss/pseudo_labels: `saliency` must hold integer values 0-255 '
-            f'(uint8, as read from the PNG), got dtype {saliency.dtype}.')
+            f'(uint8, as read from the PNG), got dtype {saliency.dtype}.'
+        )
     return saliency
 
 
@@ -97,11 +111,11 @@ def check_ignore_index(ignore_index: int, num_fg: int) -> None:
     if not num_fg < ignore_index <= 255:
         raise ValueError(
             f'mmwsss/pseudo_labels: ignore_index={ignore_index} must fit in '
-            f'uint8 and differ from the class labels 0..{num_fg}.')
+            f'uint8 and differ from the class labels 0..{num_fg}.'
+        )
 
 
-def mask_by_labels(maps: np.ndarray,
-                   cls_labels: Optional[Sequence[int]]) -> np.ndarray:
+def mask_by_labels(maps: np.ndarray, cls_labels: Optional[Sequence[int]]) -> np.ndarray:
     """Zero the channels of classes that are not in the image-level labels.
 
     Args:
@@ -123,14 +137,16 @@ def mask_by_labels(maps: np.ndarray,
             raise ValueError(
                 f'mmwsss/pseudo_labels: image label {label} is outside '
                 f'1..{num_fg} (the maps have {num_fg} foreground channels; '
-                'index 0 is the background and is never an image label).')
+                'index 0 is the background and is never an image label).'
+            )
         keep[label - 1] = True
     maps[~keep] = 0
     return maps
 
 
-def too_many_confident(scores: np.ndarray, conflict_thr: float,
-                       max_confident_channels: int) -> np.ndarray:
+def too_many_confident(
+    scores: np.ndarray, conflict_thr: float, max_confident_channels: int
+) -> np.ndarray:
     """Pixels where more than ``max_confident_channels`` channels score above
     ``conflict_thr`` (strictly).
 

@@ -13,6 +13,7 @@ apply to the original scores, as without a CRF.
 The official DRS code runs this CRF on the segmentation network's outputs (its DeepLab test
 scripts), not on pseudo labels; using it on pseudo labels is ours.
 """
+
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -47,10 +48,13 @@ def build_label_crf(crf_cfg: Any) -> Optional[Callable]:
     elif isinstance(crf_cfg, dict):
         options = dict(crf_cfg)
     else:
-        raise TypeError(f'{_FILE}: pseudo_label_cfg.crf must be True, False, None or a dict of '
-                        f'DenseCRF arguments, got {crf_cfg!r}.')
+        raise TypeError(
+            f'{_FILE}: pseudo_label_cfg.crf must be True, False, None or a dict of '
+            f'DenseCRF arguments, got {crf_cfg!r}.'
+        )
     # imported here: the rules stay plain numpy unless a CRF is asked for
     from mmwsss.models.utils.dense_crf import DenseCRF
+
     try:
         return DenseCRF(**options)
     except ImportError as e:
@@ -59,13 +63,15 @@ def build_label_crf(crf_cfg: Any) -> Optional[Callable]:
             '`pydensecrf`), which is not installed: run `pip install -r '
             'requirements/optional.txt` (pydensecrf2==1.1, built with gcc), or set up the '
             'environment with tools/setup_env.sh without MMWSSS_EXTRAS=0; or remove `crf` from '
-            f'pseudo_label_cfg. ({e})') from e
+            f'pseudo_label_cfg. ({e})'
+        ) from e
     except TypeError as e:
         raise TypeError(f'{_FILE}: pseudo_label_cfg.crf={crf_cfg!r}: {e}') from e
 
 
-def crf_argmax(scores: np.ndarray, image: Any, crf: Callable,
-               channels: Optional[Sequence[int]] = None) -> np.ndarray:
+def crf_argmax(
+    scores: np.ndarray, image: Any, crf: Callable, channels: Optional[Sequence[int]] = None
+) -> np.ndarray:
     """Arg-max of the CRF posterior of a rule's score stack.
 
     Args:
@@ -86,9 +92,11 @@ def crf_argmax(scores: np.ndarray, image: Any, crf: Callable,
     if scores.ndim != 3:
         raise ValueError(f'{_FILE}: scores must be (C, H, W), got shape {scores.shape}.')
     if image.shape[:2] != scores.shape[1:]:
-        raise ValueError(f'{_FILE}: the image is {image.shape[1::-1]} (W, H) but the maps are '
-                         f'{scores.shape[:0:-1]} (W, H); the CRF needs the image at the maps\' '
-                         'size.')
+        raise ValueError(
+            f'{_FILE}: the image is {image.shape[1::-1]} (W, H) but the maps are '
+            f"{scores.shape[:0:-1]} (W, H); the CRF needs the image at the maps' "
+            'size.'
+        )
     if channels is None:
         channels = [c for c in range(1, scores.shape[0]) if scores[c].max() > 0]
     channels = sorted({int(c) for c in channels} - {0})

@@ -16,6 +16,7 @@ default) takes the rule's arg-max after a dense CRF on the image (:mod:`.crf`): 
 official DRS settings (10 iterations, Gaussian 3/1, bilateral 4/67/3) or a dict of
 :class:`mmwsss.models.utils.DenseCRF` arguments; it needs the image and the pydensecrf2 extra.
 """
+
 import inspect
 from typing import Any, Optional, Sequence
 
@@ -40,11 +41,13 @@ def uses_crf(cfg: Optional[dict]) -> bool:
     return isinstance(cfg, dict) and cfg.get('crf') not in (None, False)
 
 
-def generate_pseudo_label(maps: Any,
-                          cfg: dict,
-                          saliency: Optional[Any] = None,
-                          cls_labels: Optional[Sequence[int]] = None,
-                          image: Optional[Any] = None) -> np.ndarray:
+def generate_pseudo_label(
+    maps: Any,
+    cfg: dict,
+    saliency: Optional[Any] = None,
+    cls_labels: Optional[Sequence[int]] = None,
+    image: Optional[Any] = None,
+) -> np.ndarray:
     """Make one pseudo label with the rule ``cfg['mode']`` selects.
 
     Args:
@@ -66,39 +69,44 @@ def generate_pseudo_label(maps: Any,
         raise ValueError(
             'mmwsss/pseudo_labels/generate.py: the pseudo-label config must '
             "be a dict with a 'mode' key ('saliency' or 'threshold'), got "
-            f'{cfg!r}.')
+            f'{cfg!r}.'
+        )
     options = dict(cfg)
     mode = options.pop('mode')
     crf_cfg = options.pop('crf', None)
     if mode not in PSEUDO_LABEL_MODES:
         raise ValueError(
             f'mmwsss/pseudo_labels/generate.py: unknown mode {mode!r}; '
-            f'choose one of {sorted(PSEUDO_LABEL_MODES)}.')
+            f'choose one of {sorted(PSEUDO_LABEL_MODES)}.'
+        )
     rule = PSEUDO_LABEL_MODES[mode]
     accepted = set(inspect.signature(rule).parameters) - set(_DATA_ARGS)
     unknown = sorted(set(options) - accepted)
     if unknown:
         raise ValueError(
             f'mmwsss/pseudo_labels/generate.py: mode {mode!r} does not take '
-            f'{unknown}; it takes {sorted(accepted | {"crf"})}.')
+            f'{unknown}; it takes {sorted(accepted | {"crf"})}.'
+        )
 
     crf = build_label_crf(crf_cfg)
     if crf is not None:
         if image is None:
             raise ValueError(
                 'mmwsss/pseudo_labels/generate.py: pseudo_label_cfg.crf needs the '
-                'image (uint8 (H, W, 3) at the maps\' size).')
+                "image (uint8 (H, W, 3) at the maps' size)."
+            )
         options.update(image=image, crf=crf)
     if mode == 'saliency':
         if saliency is None:
             raise ValueError(
                 'mmwsss/pseudo_labels/generate.py: mode "saliency" needs a '
                 'saliency map; use mode "threshold" with a bg_thr for '
-                'images without one.')
-        return fuse_with_saliency(
-            maps, saliency, cls_labels=cls_labels, **options)
+                'images without one.'
+            )
+        return fuse_with_saliency(maps, saliency, cls_labels=cls_labels, **options)
     if 'bg_thr' not in options:
         raise ValueError(
             'mmwsss/pseudo_labels/generate.py: mode "threshold" needs '
-            "'bg_thr' (the constant background score) in the config.")
+            "'bg_thr' (the constant background score) in the config."
+        )
     return fuse_with_threshold(maps, cls_labels=cls_labels, **options)

@@ -17,27 +17,35 @@ The official script applies no CRF. With ``crf`` (ours, off by default) step 3 t
 the dense-CRF posterior of the step-3 scores instead (:mod:`mmwsss.pseudo_labels.crf`); steps 4
 and 5 are unchanged.
 """
+
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ._validation import (check_ignore_index, check_maps, check_saliency,
-                          mask_by_labels, too_many_confident)
+from ._validation import (
+    check_ignore_index,
+    check_maps,
+    check_saliency,
+    mask_by_labels,
+    too_many_confident,
+)
 from .crf import crf_argmax
 
 __all__ = ['fuse_with_saliency']
 
 
-def fuse_with_saliency(maps: Any,
-                       saliency: Any,
-                       cls_labels: Optional[Sequence[int]] = None,
-                       score_thr: float = 0.2,
-                       sal_thr: int = 50,
-                       conflict_thr: float = 0.9,
-                       max_confident_channels: int = 2,
-                       ignore_index: int = 255,
-                       image: Optional[Any] = None,
-                       crf: Optional[Callable] = None) -> np.ndarray:
+def fuse_with_saliency(
+    maps: Any,
+    saliency: Any,
+    cls_labels: Optional[Sequence[int]] = None,
+    score_thr: float = 0.2,
+    sal_thr: int = 50,
+    conflict_thr: float = 0.9,
+    max_confident_channels: int = 2,
+    ignore_index: int = 255,
+    image: Optional[Any] = None,
+    crf: Optional[Callable] = None,
+) -> np.ndarray:
     """Fuse localization maps with a saliency map into a pseudo label.
 
     Args:
@@ -90,8 +98,7 @@ def fuse_with_saliency(maps: Any,
         labels = scores.argmax(axis=0).astype(np.uint8)
     else:
         labels = crf_argmax(scores, image, crf, cls_labels)
-    conflict = too_many_confident(scores, conflict_thr,
-                                  max_confident_channels)
+    conflict = too_many_confident(scores, conflict_thr, max_confident_channels)
     labels[conflict] = ignore_index
     labels[salient & (labels == 0)] = ignore_index
     return labels

@@ -16,26 +16,28 @@ Optional ignore rules (both off by default):
 With ``crf`` the arg-max is taken over the dense-CRF posterior of the scores instead
 (:mod:`mmwsss.pseudo_labels.crf`); the ignore rules apply as without it.
 """
+
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ._validation import (check_ignore_index, check_maps, mask_by_labels,
-                          too_many_confident)
+from ._validation import check_ignore_index, check_maps, mask_by_labels, too_many_confident
 from .crf import crf_argmax
 
 __all__ = ['fuse_with_threshold']
 
 
-def fuse_with_threshold(maps: Any,
-                        bg_thr: float,
-                        cls_labels: Optional[Sequence[int]] = None,
-                        ignore_margin: float = 0.0,
-                        conflict_thr: Optional[float] = None,
-                        max_confident_channels: int = 2,
-                        ignore_index: int = 255,
-                        image: Optional[Any] = None,
-                        crf: Optional[Callable] = None) -> np.ndarray:
+def fuse_with_threshold(
+    maps: Any,
+    bg_thr: float,
+    cls_labels: Optional[Sequence[int]] = None,
+    ignore_margin: float = 0.0,
+    conflict_thr: Optional[float] = None,
+    max_confident_channels: int = 2,
+    ignore_index: int = 255,
+    image: Optional[Any] = None,
+    crf: Optional[Callable] = None,
+) -> np.ndarray:
     """Turn localization maps into a pseudo label with a background threshold.
 
     Args:
@@ -70,8 +72,7 @@ def fuse_with_threshold(maps: Any,
     if crf is not None and image is None:
         raise ValueError('mmwsss/pseudo_labels: a CRF needs the image.')
     if ignore_margin < 0:
-        raise ValueError('mmwsss/pseudo_labels: ignore_margin must be >= 0, '
-                         f'got {ignore_margin}.')
+        raise ValueError(f'mmwsss/pseudo_labels: ignore_margin must be >= 0, got {ignore_margin}.')
     maps = mask_by_labels(maps, cls_labels)
 
     background = np.full((1, height, width), bg_thr, dtype=np.float32)
@@ -85,7 +86,6 @@ def fuse_with_threshold(maps: Any,
         top = maps.max(axis=0)
         labels[np.abs(top - np.float32(bg_thr)) < ignore_margin] = ignore_index
     if conflict_thr is not None:
-        conflict = too_many_confident(scores, conflict_thr,
-                                      max_confident_channels)
+        conflict = too_many_confident(scores, conflict_thr, max_confident_channels)
         labels[conflict] = ignore_index
     return labels

@@ -7,6 +7,7 @@ loads local files with a bare ``torch.load``, so resuming (``message_hub`` histo
 re-registers MMEngine's local loader with one that allow-lists exactly the types MMEngine writes, and only
 while that file is being read.
 """
+
 import os.path as osp
 import pickle
 from typing import List, Optional
@@ -15,7 +16,6 @@ import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
-
 
 _DEFAULT_STATISTICS = frozenset(('min', 'max', 'current', 'mean'))
 
@@ -32,7 +32,8 @@ def _history_buffer_getattr(obj: object, name: str) -> object:
     if obj is HistoryBuffer and not name.startswith('_') and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
-        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint (only HistoryBuffer statistics)')
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint (only HistoryBuffer statistics)'
+    )
 
 
 def mmengine_checkpoint_globals() -> List[object]:
@@ -42,18 +43,35 @@ def mmengine_checkpoint_globals() -> List[object]:
     meta hold numpy scalars; numpy pickles those through ``_reconstruct``/``scalar`` and dtype classes.
     """
     core = getattr(np, '_core', None) or np.core
-    dtype_classes = {type(np.dtype(t)) for t in (
-        np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
-        np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)}
+    dtype_classes = {
+        type(np.dtype(t))
+        for t in (
+            np.float16,
+            np.float32,
+            np.float64,
+            np.int8,
+            np.int16,
+            np.int32,
+            np.int64,
+            np.uint8,
+            np.uint16,
+            np.uint32,
+            np.uint64,
+            np.bool_,
+        )
+    }
     return [
-        HistoryBuffer, np.ndarray, np.dtype, core.multiarray._reconstruct,
-        core.multiarray.scalar, *sorted(dtype_classes, key=str),
-        (_history_buffer_getattr, 'builtins.getattr')
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        core.multiarray._reconstruct,
+        core.multiarray.scalar,
+        *sorted(dtype_classes, key=str),
+        (_history_buffer_getattr, 'builtins.getattr'),
     ]
 
 
-def load_local_checkpoint(filename: str,
-                          map_location: Optional[str] = None) -> dict:
+def load_local_checkpoint(filename: str, map_location: Optional[str] = None) -> dict:
     """Loads a local checkpoint with ``weights_only=True`` and MMEngine's own types allowed.
 
     Args:
@@ -77,9 +95,12 @@ def load_local_checkpoint(filename: str,
         raise RuntimeError(
             f'{filename}: cannot be read with weights-only loading, it holds objects mmwsss does not '
             f'allow-list ({str(e).splitlines()[0]}). If you trust the file, re-save its state_dict with '
-            'plain tensors.') from e
+            'plain tensors.'
+        ) from e
     except (EOFError, RuntimeError, ValueError) as e:
-        raise RuntimeError(f'{filename}: not a readable checkpoint (truncated or corrupt?): {e}') from e
+        raise RuntimeError(
+            f'{filename}: not a readable checkpoint (truncated or corrupt?): {e}'
+        ) from e
 
 
 def register_checkpoint_loader() -> None:

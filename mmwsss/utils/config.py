@@ -51,6 +51,9 @@ def adapt_cfg_to_machine(cfg: Any, launcher: str) -> Any:
     if not torch.cuda.is_available():
         n = revert_sync_bn_cfg(cfg._cfg_dict)
         if n:
-            print_log(f'No CUDA: {n} SyncBN norm config(s) switched to BN.', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'No CUDA: {n} SyncBN norm config(s) switched to BN.',
+                logger='current',
+                level=logging.WARNING,
+            )
     return cfg

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Distributed start-up that works with and without CUDA."""
+
 import os
 import re
 import shutil
@@ -42,8 +43,9 @@ def first_slurm_host(nodelist: str) -> str:
 def _master_addr(nodelist: str) -> str:
     """The job's first host: by ``scontrol`` where SLURM has it (as MMEngine), else parsed here."""
     if shutil.which('scontrol'):
-        out = subprocess.run(['scontrol', 'show', 'hostnames', nodelist], capture_output=True,
-                             text=True, check=False)
+        out = subprocess.run(
+            ['scontrol', 'show', 'hostnames', nodelist], capture_output=True, text=True, check=False
+        )
         hosts = out.stdout.split()
         if out.returncode == 0 and hosts:
             return hosts[0]
@@ -68,23 +70,28 @@ def slurm_env(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     environ = os.environ if environ is None else environ
     missing = [k for k in SLURM_VARS if not environ.get(k)]
     if missing:
-        raise RuntimeError(f'{_FILE}: --launcher slurm needs {missing} in the environment: start '
-                           'the script with srun (e.g. tools/slurm_train.sh or '
-                           'tools/slurm_pipeline.sh).')
+        raise RuntimeError(
+            f'{_FILE}: --launcher slurm needs {missing} in the environment: start '
+            'the script with srun (e.g. tools/slurm_train.sh or '
+            'tools/slurm_pipeline.sh).'
+        )
     try:
         rank = int(environ['SLURM_PROCID'])
         world_size = int(environ['SLURM_NTASKS'])
         local_rank = int(environ.get('SLURM_LOCALID', rank))
     except ValueError as e:
-        raise RuntimeError(f'{_FILE}: SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID must be '
-                           f'integers: {e}') from e
+        raise RuntimeError(
+            f'{_FILE}: SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID must be integers: {e}'
+        ) from e
     if not 0 <= rank < world_size:
-        raise RuntimeError(f'{_FILE}: SLURM_PROCID={rank} is not below SLURM_NTASKS='
-                           f'{world_size}.')
+        raise RuntimeError(f'{_FILE}: SLURM_PROCID={rank} is not below SLURM_NTASKS={world_size}.')
     return dict(
-        RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(local_rank),
+        RANK=str(rank),
+        WORLD_SIZE=str(world_size),
+        LOCAL_RANK=str(local_rank),
         MASTER_ADDR=environ.get('MASTER_ADDR') or _master_addr(environ['SLURM_NODELIST']),
-        MASTER_PORT=environ.get('MASTER_PORT') or '29500')
+        MASTER_PORT=environ.get('MASTER_PORT') or '29500',
+    )
 
 
 def init_process_group_if_needed(launcher: str) -> None:
@@ -106,8 +113,12 @@ def init_process_group_if_needed(launcher: str) -> None:
         return
     if launcher == 'slurm':
         os.environ.update(slurm_env())
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT') if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT') if k not in os.environ
+    ]
     if missing:
-        raise RuntimeError(f'--launcher pytorch needs {missing} in the environment: start the script '
-                           'with torchrun or tools/dist_train.sh')
+        raise RuntimeError(
+            f'--launcher pytorch needs {missing} in the environment: start the script '
+            'with torchrun or tools/dist_train.sh'
+        )
     dist.init_process_group(backend='gloo')

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The arguments every entry point with a config shares, and the config they make."""
+
 import argparse
 import os
 import os.path as osp
@@ -14,9 +15,9 @@ __all__ = ['LAUNCHERS', 'add_common_args', 'setup_cfg']
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
 
-def add_common_args(parser: argparse.ArgumentParser,
-                    config_help: str = 'config file',
-                    runner: bool = True) -> argparse.ArgumentParser:
+def add_common_args(
+    parser: argparse.ArgumentParser, config_help: str = 'config file', runner: bool = True
+) -> argparse.ArgumentParser:
     """Add ``config`` (positional, first) and ``--cfg-options`` to an entry point's parser, and for
     one that runs a Runner ``--work-dir``, ``--launcher`` and ``--local-rank``; add the entry
     point's own positional arguments after this.
@@ -31,14 +32,23 @@ def add_common_args(parser: argparse.ArgumentParser,
     """
     parser.add_argument('config', help=config_help)
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs, e.g. train_cfg.max_epochs=3')
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value pairs, e.g. train_cfg.max_epochs=3',
+    )
     if runner:
         parser.add_argument(
-            '--work-dir', help="the folder of logs and outputs (default: the config's work_dir, "
-            'else ./work_dirs/<config name>)')
-        parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
-                            help='job launcher: torchrun (pytorch), srun (slurm) or mpirun (mpi)')
+            '--work-dir',
+            help="the folder of logs and outputs (default: the config's work_dir, "
+            'else ./work_dirs/<config name>)',
+        )
+        parser.add_argument(
+            '--launcher',
+            choices=LAUNCHERS,
+            default='none',
+            help='job launcher: torchrun (pytorch), srun (slurm) or mpirun (mpi)',
+        )
         parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser
 
@@ -68,7 +78,10 @@ def setup_cfg(args: argparse.Namespace, for_runner: bool = True) -> Config:
         return cfg
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = adapt_cfg_to_machine(cfg, args.launcher)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir', None) or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.work_dir = (
+        args.work_dir
+        or cfg.get('work_dir', None)
+        or osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    )
     init_process_group_if_needed(args.launcher)
     return cfg

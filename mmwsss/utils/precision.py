@@ -12,6 +12,7 @@
 Weights and the optimizer stay fp32 under autocast; only the convolutions and matrix products run in the
 lower precision.
 """
+
 import os
 import platform
 from contextlib import contextmanager
@@ -21,9 +22,17 @@ import torch
 from torch import nn
 
 __all__ = [
-    'PRECISIONS', 'cpu_bf16_supported', 'cpu_description', 'resolve_precision', 'precision_name',
-    'resolve_channels_last', 'autocast_context', 'channels_last_model', 'describe_precision',
-    'set_amp_optim_wrapper', 'set_eval_precision'
+    'PRECISIONS',
+    'cpu_bf16_supported',
+    'cpu_description',
+    'resolve_precision',
+    'precision_name',
+    'resolve_channels_last',
+    'autocast_context',
+    'channels_last_model',
+    'describe_precision',
+    'set_amp_optim_wrapper',
+    'set_eval_precision',
 ]
 
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
@@ -33,8 +42,9 @@ _NAMES = {None: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16'}
 def cpu_bf16_supported() -> bool:
     """Whether this CPU runs bf16 convolutions and matrix products natively (oneDNN's own check)."""
     try:
-        return bool(torch.backends.mkldnn.is_available()
-                    and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(
+            torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+        )
     except (AttributeError, RuntimeError):  # a torch build without the check
         return False
 
@@ -79,7 +89,8 @@ def cpu_description() -> Dict[str, object]:
         bf16_flags=sorted(flags & {'amx_bf16', 'avx512_bf16'}),
         torch_bf16=cpu_bf16_supported(),
         isa=isa,
-        cpus=cpus)
+        cpus=cpus,
+    )
 
 
 def _device_type(device: Union[str, torch.device, None]) -> str:
@@ -88,8 +99,9 @@ def _device_type(device: Union[str, torch.device, None]) -> str:
     return torch.device(device).type
 
 
-def resolve_precision(precision: str = 'auto',
-                      device: Union[str, torch.device, None] = None) -> Optional[torch.dtype]:
+def resolve_precision(
+    precision: str = 'auto', device: Union[str, torch.device, None] = None
+) -> Optional[torch.dtype]:
     """The autocast dtype of ``precision`` on ``device``; None means fp32 (no autocast).
 
     Args:
@@ -119,15 +131,18 @@ def resolve_precision(precision: str = 'auto',
             return None
         raise ValueError(f'precision {precision!r}: autocast on {kind!r} is not supported here.')
     if precision == 'fp16':
-        raise ValueError("precision 'fp16' needs CUDA; on the CPU use 'bf16' (where the CPU has it) "
-                         "or 'fp32'.")
+        raise ValueError(
+            "precision 'fp16' needs CUDA; on the CPU use 'bf16' (where the CPU has it) or 'fp32'."
+        )
     if cpu_bf16_supported():
         return torch.bfloat16
     if precision == 'auto':
         return None
-    raise ValueError(f"precision 'bf16': this CPU ({cpu_description()['model']}) has no native bf16 "
-                     '(torch.ops.mkldnn._is_mkldnn_bf16_supported() is False; AMX-BF16 or '
-                     "AVX512-BF16 needed), so bf16 would be emulated and slower; use 'fp32'.")
+    raise ValueError(
+        f"precision 'bf16': this CPU ({cpu_description()['model']}) has no native bf16 "
+        '(torch.ops.mkldnn._is_mkldnn_bf16_supported() is False; AMX-BF16 or '
+        "AVX512-BF16 needed), so bf16 would be emulated and slower; use 'fp32'."
+    )
 
 
 def precision_name(dtype: Optional[torch.dtype]) -> str:
@@ -135,8 +150,11 @@ def precision_name(dtype: Optional[torch.dtype]) -> str:
     return _NAMES[dtype]
 
 
-def resolve_channels_last(channels_last: Union[str, bool], dtype: Optional[torch.dtype],
-                          device: Union[str, torch.device, None] = None) -> bool:
+def resolve_channels_last(
+    channels_last: Union[str, bool],
+    dtype: Optional[torch.dtype],
+    device: Union[str, torch.device, None] = None,
+) -> bool:
     """Whether to run the model's weights in channels_last memory format.
 
     ``'auto'`` chooses it for bf16 on the CPU only, where it was measured faster
@@ -159,8 +177,9 @@ def resolve_channels_last(channels_last: Union[str, bool], dtype: Optional[torch
 
 
 @contextmanager
-def autocast_context(dtype: Optional[torch.dtype],
-                     device: Union[str, torch.device, None] = None) -> Iterator[None]:
+def autocast_context(
+    dtype: Optional[torch.dtype], device: Union[str, torch.device, None] = None
+) -> Iterator[None]:
     """``torch.autocast`` with ``dtype`` on ``device``'s type; nothing when ``dtype`` is None."""
     if dtype is None:
         yield
@@ -186,8 +205,9 @@ def channels_last_model(model: nn.Module, enabled: bool) -> Iterator[nn.Module]:
         model.to(memory_format=torch.contiguous_format)
 
 
-def describe_precision(dtype: Optional[torch.dtype], channels_last: bool,
-                       device: Union[str, torch.device, None] = None) -> str:
+def describe_precision(
+    dtype: Optional[torch.dtype], channels_last: bool, device: Union[str, torch.device, None] = None
+) -> str:
     """One line for logs: what was chosen and why, e.g. ``bf16 autocast + channels_last (CPU ...)``."""
     kind = _device_type(device)
     what = precision_name(dtype) + (' autocast' if dtype is not None else '')
@@ -195,16 +215,23 @@ def describe_precision(dtype: Optional[torch.dtype], channels_last: bool,
         what += ' + channels_last'
     if kind == 'cpu':
         cpu = cpu_description()
-        support = ('native bf16: ' + ', '.join(cpu['bf16_flags'] or ['yes'])
-                   if cpu['torch_bf16'] else 'no native bf16')
-        return f"{what} on {cpu['model']} ({support})"
+        support = (
+            'native bf16: ' + ', '.join(cpu['bf16_flags'] or ['yes'])
+            if cpu['torch_bf16']
+            else 'no native bf16'
+        )
+        return f'{what} on {cpu["model"]} ({support})'
     if kind == 'cuda':
         return f'{what} on {torch.cuda.get_device_name()}'
     return f'{what} on {kind}'
 
 
-_AMP_WRAPPERS = ('AmpOptimWrapper', 'DeviceAgnosticAmpOptimWrapper', 'mmseg.AmpOptimWrapper',
-                 'mmseg.DeviceAgnosticAmpOptimWrapper')
+_AMP_WRAPPERS = (
+    'AmpOptimWrapper',
+    'DeviceAgnosticAmpOptimWrapper',
+    'mmseg.AmpOptimWrapper',
+    'mmseg.DeviceAgnosticAmpOptimWrapper',
+)
 
 
 def set_amp_optim_wrapper(cfg, dtype: Optional[torch.dtype]) -> bool:
@@ -232,8 +259,10 @@ def set_amp_optim_wrapper(cfg, dtype: Optional[torch.dtype]) -> bool:
     if dtype is None:
         return False
     if kind not in ('OptimWrapper', 'mmseg.OptimWrapper'):
-        raise ValueError(f'set_amp_optim_wrapper: cannot make optim_wrapper type {kind!r} mixed '
-                         'precision; set an AMP wrapper in the config yourself.')
+        raise ValueError(
+            f'set_amp_optim_wrapper: cannot make optim_wrapper type {kind!r} mixed '
+            'precision; set an AMP wrapper in the config yourself.'
+        )
     if torch.cuda.is_available():
         wrapper['type'] = 'AmpOptimWrapper'
         wrapper['loss_scale'] = 'dynamic'
@@ -265,8 +294,10 @@ def set_eval_precision(cfg, dtype: Optional[torch.dtype]) -> None:
             continue
         if loop.get('type', default) not in (default, f'mmseg.{default}', f'mmengine.{default}'):
             if dtype is not None:
-                raise ValueError(f'set_eval_precision: {key} is a {loop.get("type")!r}, not '
-                                 f'MMEngine\'s {default}; cannot switch its precision.')
+                raise ValueError(
+                    f'set_eval_precision: {key} is a {loop.get("type")!r}, not '
+                    f"MMEngine's {default}; cannot switch its precision."
+                )
             continue
         loop['fp16'] = dtype is not None
     if dtype is not None and torch.cuda.is_available():

@@ -6,6 +6,7 @@ Label overlays (pseudo labels, predictions, ground truth) are drawn by MMSeg's
 pictures; ignored pixels (255) are painted in VOC's ignore colour. Heat maps are the maps' values
 on a fixed [0, 1] jet scale blended over the image, so two pictures can be compared.
 """
+
 import uuid
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -37,6 +38,7 @@ class CamGridRow:
         label_title (str): ``'pseudo label'`` or ``'prediction'``.
         gt (np.ndarray, optional): int64 (H, W) ground truth, or None.
     """
+
     img_id: str
     image: np.ndarray
     maps: np.ndarray
@@ -56,11 +58,13 @@ def _to_size(x: torch.Tensor, size: Tuple[int, int], mode: str) -> torch.Tensor:
     return F.interpolate(x[None].float(), size=size, mode='bilinear', align_corners=False)[0]
 
 
-def row_from_prediction(sample,
-                        image: np.ndarray,
-                        img_id: str,
-                        is_map_model: bool,
-                        classes: Optional[Sequence[int]] = None) -> CamGridRow:
+def row_from_prediction(
+    sample,
+    image: np.ndarray,
+    img_id: str,
+    is_map_model: bool,
+    classes: Optional[Sequence[int]] = None,
+) -> CamGridRow:
     """A grid row from a model's ``predict`` output (e.g. of a validation loop).
 
     Args:
@@ -84,19 +88,24 @@ def row_from_prediction(sample,
     num_fg = maps.shape[0]
     if 'gt_cls_label' in sample:
         multi_hot = torch.as_tensor(sample.gt_cls_label).flatten()
-        classes = [int(i) + 1 for i in torch.nonzero(multi_hot > 0.5).flatten().tolist()
-                   if int(i) < num_fg]
+        classes = [
+            int(i) + 1 for i in torch.nonzero(multi_hot > 0.5).flatten().tolist() if int(i) < num_fg
+        ]
     label = _to_size(sample.pred_sem_seg.data.cpu(), size, 'nearest')[0].long().numpy()
     if classes is None:
         classes = np.unique(label)
     classes = sorted(int(c) for c in classes if 0 < int(c) <= num_fg)
-    maps_np = maps[[c - 1 for c in classes]].clamp(0, 1).numpy() if classes \
-        else np.zeros((0, ) + tuple(size), np.float32)
+    maps_np = (
+        maps[[c - 1 for c in classes]].clamp(0, 1).numpy()
+        if classes
+        else np.zeros((0,) + tuple(size), np.float32)
+    )
     gt = None
     if 'gt_sem_seg' in sample:
         gt = _to_size(sample.gt_sem_seg.data.cpu(), size, 'nearest')[0].long().numpy()
-    return CamGridRow(img_id, image, maps_np.astype(np.float32), list(classes), label,
-                      'prediction', gt)
+    return CamGridRow(
+        img_id, image, maps_np.astype(np.float32), list(classes), label, 'prediction', gt
+    )
 
 
 # --------------------------------------------------------------------------------------- drawing
@@ -124,12 +133,18 @@ def _fit(array: np.ndarray, cell_size: int, interpolation: int, fill) -> np.ndar
     out = np.empty((cell_size, cell_size) + array.shape[2:], dtype=array.dtype)
     out[...] = fill
     top, left = (cell_size - nh) // 2, (cell_size - nw) // 2
-    out[top:top + nh, left:left + nw] = resized
+    out[top : top + nh, left : left + nw] = resized
     return out
 
 
-def _put_text(img: np.ndarray, text: str, org: Tuple[int, int], scale: float,
-              max_width: Optional[int] = None, outline: bool = True) -> None:
+def _put_text(
+    img: np.ndarray,
+    text: str,
+    org: Tuple[int, int],
+    scale: float,
+    max_width: Optional[int] = None,
+    outline: bool = True,
+) -> None:
     """Write text in place: white with a black outline, or black on a light background.
 
     The scale shrinks (down to 0.2) until the text fits ``max_width`` pixels.
@@ -149,8 +164,9 @@ def _text_scale(cell_size: int) -> float:
     return float(np.clip(cell_size / 320, 0.25, 0.6))
 
 
-def _heat_cell(image: np.ndarray, heat: np.ndarray, cell_size: int,
-               alpha: float = 0.5) -> np.ndarray:
+def _heat_cell(
+    image: np.ndarray, heat: np.ndarray, cell_size: int, alpha: float = 0.5
+) -> np.ndarray:
     """Jet colouring of ``heat`` (H, W) in [0, 1] blended over the image cell."""
     heat_u8 = (np.clip(heat, 0, 1) * 255).round().astype(np.uint8)
     heat_cell = _fit(heat_u8, cell_size, cv2.INTER_LINEAR, 0)
@@ -158,8 +174,9 @@ def _heat_cell(image: np.ndarray, heat: np.ndarray, cell_size: int,
     return (image * (1 - alpha) + colour * alpha).round().astype(np.uint8)
 
 
-def _label_cell(visualizer, image: np.ndarray, label: np.ndarray, cell_size: int,
-                with_labels: bool) -> np.ndarray:
+def _label_cell(
+    visualizer, image: np.ndarray, label: np.ndarray, cell_size: int, with_labels: bool
+) -> np.ndarray:
     """Palette overlay of a label map (H, W) on the image cell by SegLocalVisualizer."""
     from mmseg.structures import SegDataSample
 
@@ -167,20 +184,22 @@ def _label_cell(visualizer, image: np.ndarray, label: np.ndarray, cell_size: int
     sample = SegDataSample()
     sample.gt_sem_seg = PixelData(data=torch.from_numpy(label_cell)[None])
     visualizer.add_datasample(
-        'label', image, sample, draw_gt=True, draw_pred=False, show=False,
-        with_labels=with_labels)
+        'label', image, sample, draw_gt=True, draw_pred=False, show=False, with_labels=with_labels
+    )
     drawn = visualizer.get_image().copy()
     drawn[label_cell == IGNORE_INDEX] = IGNORE_COLOUR
     return drawn
 
 
-def render_grid(rows: Sequence[CamGridRow],
-                classes: Sequence[str],
-                palette: Sequence[Sequence[int]],
-                per_class: bool = False,
-                cell_size: int = 128,
-                with_labels: bool = False,
-                alpha: float = 0.7) -> np.ndarray:
+def render_grid(
+    rows: Sequence[CamGridRow],
+    classes: Sequence[str],
+    palette: Sequence[Sequence[int]],
+    per_class: bool = False,
+    cell_size: int = 128,
+    with_labels: bool = False,
+    alpha: float = 0.7,
+) -> np.ndarray:
     """Draw the grid: per row the image, the heat map(s), the label and the GT.
 
     Args:
@@ -216,13 +235,22 @@ def render_grid(rows: Sequence[CamGridRow],
     visualizer.set_dataset_meta(classes=list(classes), palette=[list(c) for c in palette])
 
     label_titles = sorted({r.label_title for r in rows})
-    titles = ['image', 'map per class' if per_class else 'map (max of classes)'] + \
-        [''] * (n_maps - 1) + [' / '.join(label_titles), 'ground truth']
+    titles = (
+        ['image', 'map per class' if per_class else 'map (max of classes)']
+        + [''] * (n_maps - 1)
+        + [' / '.join(label_titles), 'ground truth']
+    )
     for col, title in enumerate(titles):
         if title:
             x = GAP + col * (cell_size + GAP) + 2
-            _put_text(canvas, title, (x, GAP + title_h - max(3, title_h // 4)), scale,
-                      max_width=cell_size - 4, outline=False)
+            _put_text(
+                canvas,
+                title,
+                (x, GAP + title_h - max(3, title_h // 4)),
+                scale,
+                max_width=cell_size - 4,
+                outline=False,
+            )
 
     def name_of(c: int) -> str:
         return str(classes[c]) if 0 <= c < len(classes) else str(c)
@@ -236,8 +264,13 @@ def render_grid(rows: Sequence[CamGridRow],
             for k in range(n_maps):
                 if k < len(row.map_classes):
                     cell = _heat_cell(image, row.maps[k], cell_size)
-                    _put_text(cell, name_of(row.map_classes[k]), (2, 4 + int(22 * scale)), scale,
-                              cell_size - 4)
+                    _put_text(
+                        cell,
+                        name_of(row.map_classes[k]),
+                        (2, 4 + int(22 * scale)),
+                        scale,
+                        cell_size - 4,
+                    )
                 else:
                     cell = np.full_like(image, 255)
                 cells.append(cell)
@@ -256,5 +289,5 @@ def render_grid(rows: Sequence[CamGridRow],
             cells.append(cell)
         for col, cell in enumerate(cells):
             x = GAP + col * (cell_size + GAP)
-            canvas[y:y + cell_size, x:x + cell_size] = cell
+            canvas[y : y + cell_size, x : x + cell_size] = cell
     return canvas

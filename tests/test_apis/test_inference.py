@@ -8,8 +8,13 @@ from mmwsss.apis import check_checkpoint_fits, init_model
 
 
 def _save(model, path):
-    torch.save(dict(meta=dict(dataset_meta=dict(classes=['bg', 'a', 'b', 'c'])),
-                    state_dict={'module.' + k: v for k, v in model.state_dict().items()}), path)
+    torch.save(
+        dict(
+            meta=dict(dataset_meta=dict(classes=['bg', 'a', 'b', 'c'])),
+            state_dict={'module.' + k: v for k, v in model.state_dict().items()},
+        ),
+        path,
+    )
 
 
 def test_init_model_loads_the_weights(tmp_path):
@@ -48,6 +53,7 @@ def test_mmengine_checkpoint_loads_in_a_fresh_process(tmp_path, monkeypatch):
     from mmengine.logging import MessageHub
     from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.runner.checkpoint import _load_checkpoint
+
     hub = MessageHub(name='fresh_process_hub')
     hub.update_scalar('train/loss', 1.0)
     path = str(tmp_path / 'epoch_1.pth')

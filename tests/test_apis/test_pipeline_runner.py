@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The pipeline runner on a tiny two-stage DRS pipeline: results, skipping and resuming."""
+
 import json
 import os
 import os.path as osp
@@ -39,14 +40,28 @@ def _pipeline_cfg(tmp_path, data_root: str) -> str:
     refine = _tiny(data_root, 'in_channels')
     refine['train_dataloader.dataset.data_prefix.loc_map_path'] = '{stage1.maps_dir}'
     spec = dict(
-        method='DRS (learnable)', backbone='tiny', dataset='synthetic-tiny', seed=3,
+        method='DRS (learnable)',
+        backbone='tiny',
+        dataset='synthetic-tiny',
+        seed=3,
         stages=[
-            dict(name='stage1', kind='localization', config=STAGE1, cfg_options=stage1,
-                 metric='sweep/best_mIoU'),
-            dict(name='refine', kind='refined', config=REFINE, cfg_options=refine,
-                 metric='sweep/best_mIoU',
-                 extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
-        ])
+            dict(
+                name='stage1',
+                kind='localization',
+                config=STAGE1,
+                cfg_options=stage1,
+                metric='sweep/best_mIoU',
+            ),
+            dict(
+                name='refine',
+                kind='refined',
+                config=REFINE,
+                cfg_options=refine,
+                metric='sweep/best_mIoU',
+                extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+            ),
+        ],
+    )
     path = tmp_path / 'pipeline_tiny.py'
     path.write_text(f'pipeline = {spec!r}\n')
     return str(path)
@@ -55,8 +70,9 @@ def _pipeline_cfg(tmp_path, data_root: str) -> str:
 @pytest.fixture
 def tiny_pipeline(tmp_path):
     data_root = str(tmp_path / 'synthetic')
-    generate_synthetic_benchmark(data_root, num_train=8, num_val=4, num_object_classes=4,
-                                 image_size=32, seed=0)
+    generate_synthetic_benchmark(
+        data_root, num_train=8, num_val=4, num_object_classes=4, image_size=32, seed=0
+    )
     path = _pipeline_cfg(tmp_path, data_root)
     return path, str(tmp_path / 'work')
 
@@ -96,8 +112,9 @@ def test_pipeline_runs_stages_in_order_and_resumes(tiny_pipeline):
     ckpt = PipelineRunner.last_checkpoint(refine_dir)
     ckpt_stamp = os.stat(ckpt).st_mtime_ns
     again = _run(path, work_dir)
-    assert sorted(os.listdir(labels)) == sorted(os.listdir(osp.join(work_dir, 'stage1', 'pseudo_labels',
-                                                                     'labels')))
+    assert sorted(os.listdir(labels)) == sorted(
+        os.listdir(osp.join(work_dir, 'stage1', 'pseudo_labels', 'labels'))
+    )
     assert PipelineRunner.last_checkpoint(refine_dir) == ckpt
     assert os.stat(ckpt).st_mtime_ns == ckpt_stamp  # not retrained
     assert [r['kind'] for r in again['stages']] == kinds
@@ -149,14 +166,16 @@ def test_only_runs_the_named_stages_and_refuses_gaps(tiny_pipeline):
 
 
 def test_a_stage_shared_with_another_pipeline_is_recorded_under_this_pipelines_name(
-        tiny_pipeline, tmp_path):
+    tiny_pipeline, tmp_path
+):
     path, work_dir = tiny_pipeline
     _run(path, work_dir, only=['stage1'])
     with open(osp.join(work_dir, 'stage1', 'results.json')) as f:
         first = json.load(f)
     cfg = Config.fromfile(path)
-    cfg.pipeline.stages = [dict(cfg.pipeline.stages[0], name='support',
-                                work_dir=osp.join(work_dir, 'stage1'))]
+    cfg.pipeline.stages = [
+        dict(cfg.pipeline.stages[0], name='support', work_dir=osp.join(work_dir, 'stage1'))
+    ]
     summary = PipelineRunner(cfg, path, work_dir=str(tmp_path / 'other')).run()
     record = summary['stages'][0]
     assert record['stage'] == 'support'
@@ -169,11 +188,17 @@ def test_dataloader_workers_are_stopped_after_a_stage(tiny_pipeline, tmp_path):
     from mmengine.runner import Runner
 
     from mmwsss.apis.pipeline_runner import shutdown_dataloader_workers
+
     path, _ = tiny_pipeline
     runner_cfg = PipelineRunner(Config.fromfile(path), path, work_dir=str(tmp_path / 'w'))
     cfg = runner_cfg.build_stage_cfg(runner_cfg.stages[0])
-    cfg.merge_from_dict({'train_dataloader.num_workers': 1,
-                         'train_dataloader.persistent_workers': True, 'custom_hooks': []})
+    cfg.merge_from_dict(
+        {
+            'train_dataloader.num_workers': 1,
+            'train_dataloader.persistent_workers': True,
+            'custom_hooks': [],
+        }
+    )
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert multiprocessing.active_children(), 'the persistent worker should still be alive'

@@ -3,6 +3,7 @@
 method's stage configs built from its own folder and configs/_base_ only (a change to one method's
 recipe never moves another's runs), pipeline configs in a ``pipelines/`` folder of their own, and
 no config that reaches into a list by position (``train_dataloader.dataset.pipeline.2``)."""
+
 import ast
 import glob
 import os.path as osp
@@ -14,8 +15,9 @@ from mmengine.config import Config
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE_DIR = osp.join(ROOT, 'configs', '_base_')
 CONFIGS = sorted(
-    glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True) +
-    glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '**', '*.py'), recursive=True))
+    glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    + glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '**', '*.py'), recursive=True)
+)
 MAX_DEPTH = 3
 # a key path with a list index in it: 'pipeline.2', 'a.pipeline.2.maps_dir'
 _INDEXED = re.compile(r'(^|\.)\d+(\.|$)')
@@ -32,7 +34,8 @@ def _bases(path):
         tree = ast.parse(f.read(), path)
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == '_base_' for t in node.targets):
+            isinstance(t, ast.Name) and t.id == '_base_' for t in node.targets
+        ):
             value = ast.literal_eval(node.value)
             return [value] if isinstance(value, str) else list(value)
     return []
@@ -85,8 +88,7 @@ def test_every_config_is_found():
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
 def test_inheritance_is_at_most_3_deep(path):
     chain = _chain(path)
-    assert len(chain) <= MAX_DEPTH, ' -> '.join(
-        c if '::' in c else _rel(c) for c in chain)
+    assert len(chain) <= MAX_DEPTH, ' -> '.join(c if '::' in c else _rel(c) for c in chain)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
@@ -98,14 +100,16 @@ def test_bases_come_from_the_method_folder_or_configs_base(path):
         if '_base_' in _rel(path).split(osp.sep):
             pytest.fail(f'{_rel(path)}: a _base_ file inherits {base}; bases stay one level')
         if _is_pipeline(path):
-            assert target is not None and _is_pipeline(target), \
+            assert target is not None and _is_pipeline(target), (
                 f'{_rel(path)}: a pipeline config inherits {base}'
+            )
             continue
         if target is None:  # mmseg::...
             continue
         assert not _is_pipeline(target), f'{_rel(path)}: a stage config inherits {base}'
-        assert _under(target, BASE_DIR) or _under(target, _config_folder(path)), \
+        assert _under(target, BASE_DIR) or _under(target, _config_folder(path)), (
             f"{_rel(path)}: inherits another method's config {_rel(target)}"
+        )
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
@@ -114,8 +118,9 @@ def test_pipeline_configs_have_their_own_folder(path):
     with open(path, encoding='utf-8') as f:
         text = f.read()
     defines_pipeline = re.search(r'^pipeline\s*=', text, re.M) is not None
-    assert _is_pipeline(path) == defines_pipeline == osp.basename(path).startswith('pipeline_'), \
+    assert _is_pipeline(path) == defines_pipeline == osp.basename(path).startswith('pipeline_'), (
         _rel(path)
+    )
 
 
 def _strings(obj, where=''):

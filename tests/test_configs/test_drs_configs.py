@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Every shipped config parses, names registered modules and builds its model (full size, not trained)."""
+
 import glob
 import os.path as osp
 
@@ -13,8 +14,10 @@ from mmwsss.registry import DATASETS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STAGE_CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-    if '_base_' not in p and osp.basename(osp.dirname(p)) != 'pipelines')
+    p
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p and osp.basename(osp.dirname(p)) != 'pipelines'
+)
 
 
 def _load(path):
@@ -35,11 +38,14 @@ def test_config_builds(path):
     assert _num_params(model) > 0
 
 
-@pytest.mark.parametrize('name, total, in_drs', [
-    ('drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py', 24_401_236, 2_596_864),
-    ('drs-fixed0.55_vgg16_1xb10-15e_voc12aug-320x320.py', 24_401_236 - 2_596_864, 0),
-    ('cam_vgg16_1xb10-15e_voc12aug-320x320.py', 24_401_236 - 2_596_864, 0),
-])
+@pytest.mark.parametrize(
+    'name, total, in_drs',
+    [
+        ('drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py', 24_401_236, 2_596_864),
+        ('drs-fixed0.55_vgg16_1xb10-15e_voc12aug-320x320.py', 24_401_236 - 2_596_864, 0),
+        ('cam_vgg16_1xb10-15e_voc12aug-320x320.py', 24_401_236 - 2_596_864, 0),
+    ],
+)
 def test_full_size_voc_parameter_counts(name, total, in_drs):
     model = MODELS.build(_load(osp.join(ROOT, 'configs', 'drs', name)).model)
     assert _num_params(model) == total
@@ -48,7 +54,9 @@ def test_full_size_voc_parameter_counts(name, total, in_drs):
 
 
 def test_full_size_output_stride_and_maps():
-    cfg = _load(osp.join(ROOT, 'configs', 'drs', 'drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py'))
+    cfg = _load(
+        osp.join(ROOT, 'configs', 'drs', 'drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py')
+    )
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():
         cams = model(torch.rand(1, 3, 64, 64), mode='tensor')
@@ -62,7 +70,9 @@ def test_synthetic_configs_differ_only_in_the_activation():
         'drs-learnable': 'DRS',
     }
     for prefix, act in names.items():
-        cfg = _load(osp.join(ROOT, 'configs', 'drs', f'{prefix}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'))
+        cfg = _load(
+            osp.join(ROOT, 'configs', 'drs', f'{prefix}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+        )
         assert cfg.model.backbone.act_cfg.type == act
         assert cfg.model.decode_head.act_cfg.type == act
         assert cfg.model.backbone.widen_factor == 0.25
@@ -74,6 +84,7 @@ def test_stage3_crf_config_wraps_the_plain_segmentor():
     """The released DeepLabV3+'s test with CRF: the stage-3 model in DenseCRFSegmentor, the
     official CRF settings, and a checkpoint of the plain segmentor loads as is."""
     from mmwsss.models.segmentors import DenseCRFSegmentor
+
     folder = osp.join(ROOT, 'configs', 'drs')
     plain_cfg = _load(osp.join(folder, 'deeplabv3plus_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py'))
     cfg = _load(osp.join(folder, 'deeplabv3plus-crf_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py'))
@@ -84,16 +95,29 @@ def test_stage3_crf_config_wraps_the_plain_segmentor():
     assert isinstance(model, DenseCRFSegmentor) and model.score_type == 'logits'
     assert model.data_preprocessor is model.segmentor.data_preprocessor
     crf = model.crf
-    assert (crf.iterations, crf.pos_w, crf.pos_xy_std, crf.bi_w, crf.bi_xy_std,
-            crf.bi_rgb_std) == (10, 3, 1, 4, 67, 3)
+    assert (crf.iterations, crf.pos_w, crf.pos_xy_std, crf.bi_w, crf.bi_xy_std, crf.bi_rgb_std) == (
+        10,
+        3,
+        1,
+        4,
+        67,
+        3,
+    )
     model.load_state_dict(plain.state_dict())  # strict: the keys get the 'segmentor.' prefix
-    assert torch.equal(model.segmentor.decode_head.conv_seg.weight,
-                       plain.decode_head.conv_seg.weight)
+    assert torch.equal(
+        model.segmentor.decode_head.conv_seg.weight, plain.decode_head.conv_seg.weight
+    )
 
 
 def test_saliency_eval_config_scores_maps_as_the_official_script():
-    cfg = _load(osp.join(ROOT, 'configs', 'drs',
-                         'drs-learnable-saliency-eval_vgg16_1xb10-15e_voc12aug-320x320.py'))
+    cfg = _load(
+        osp.join(
+            ROOT,
+            'configs',
+            'drs',
+            'drs-learnable-saliency-eval_vgg16_1xb10-15e_voc12aug-320x320.py',
+        )
+    )
     model = MODELS.build(cfg.model)
     assert tuple(model.test_cfg.scales) == (256, 320, 384)
     assert model.test_cfg.use_saliency and model.test_cfg.saliency_threshold == 50

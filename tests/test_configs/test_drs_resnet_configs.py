@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The DRS-ResNet configs: full-size models built (not trained), parameter counts, output stride,
 and the synthetic ones following the synthetic DRS stage-1 config."""
+
 import os.path as osp
 
 import pytest
@@ -29,16 +30,20 @@ def _load(name):
 
 
 def _count(model, suffix=None):
-    return sum(p.numel() for n, p in model.named_parameters()
-               if suffix is None or n.endswith(suffix))
+    return sum(
+        p.numel() for n, p in model.named_parameters() if suffix is None or n.endswith(suffix)
+    )
 
 
-@pytest.mark.parametrize('name, backbone, backbone_drs, learnable', [
-    ('drs-learnable_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py', R50, R50_DRS, True),
-    ('drs-fixed0.55_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py', R50, 0, False),
-    ('drs-learnable_r101-v1c-d8_1xb10-15e_voc12aug-320x320.py', R101, R101_DRS, True),
-    ('drs-fixed0.55_r101-v1c-d8_1xb10-15e_voc12aug-320x320.py', R101, 0, False),
-])
+@pytest.mark.parametrize(
+    'name, backbone, backbone_drs, learnable',
+    [
+        ('drs-learnable_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py', R50, R50_DRS, True),
+        ('drs-fixed0.55_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py', R50, 0, False),
+        ('drs-learnable_r101-v1c-d8_1xb10-15e_voc12aug-320x320.py', R101, R101_DRS, True),
+        ('drs-fixed0.55_r101-v1c-d8_1xb10-15e_voc12aug-320x320.py', R101, 0, False),
+    ],
+)
 def test_voc_resnet_configs(name, backbone, backbone_drs, learnable):
     cfg = _load(name)
     depth = 101 if 'r101' in name else 50
@@ -69,12 +74,20 @@ def test_synthetic_resnet_config_follows_the_vgg_one(kind):
     ours = _load(f'drs-{kind}_r50-v1c-w16-d8_1xb10-45e_synthetic-192x192.py')
     vgg = _load(f'drs-{kind}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
     # only the backbone and the head's input width differ
-    for key in ('train_dataloader', 'val_dataloader', 'custom_hooks', 'optim_wrapper',
-                'param_scheduler', 'train_cfg', 'val_evaluator'):
+    for key in (
+        'train_dataloader',
+        'val_dataloader',
+        'custom_hooks',
+        'optim_wrapper',
+        'param_scheduler',
+        'train_cfg',
+        'val_evaluator',
+    ):
         assert ours[key] == vgg[key], key
     assert ours.model.test_cfg == vgg.model.test_cfg
-    assert {k: v for k, v in ours.model.decode_head.items() if k != 'in_channels'} == \
-        {k: v for k, v in vgg.model.decode_head.items() if k != 'in_channels'}
+    assert {k: v for k, v in ours.model.decode_head.items() if k != 'in_channels'} == {
+        k: v for k, v in vgg.model.decode_head.items() if k != 'in_channels'
+    }
     assert ours.model.backbone.act_cfg == vgg.model.backbone.act_cfg
     model = MODELS.build(ours.model)
     assert model.backbone.layer4[-1].act_out.channels in (None, 512)
@@ -82,7 +95,8 @@ def test_synthetic_resnet_config_follows_the_vgg_one(kind):
     x = torch.rand(2, 3, 48, 48)
     cams = model(x, mode='tensor')
     assert cams.shape == (2, 4, 6, 6)
-    loss = F.multilabel_soft_margin_loss(cams.mean(dim=(2, 3)), torch.tensor([[1., 0, 0, 1],
-                                                                               [0, 1, 0, 0]]))
+    loss = F.multilabel_soft_margin_loss(
+        cams.mean(dim=(2, 3)), torch.tensor([[1.0, 0, 0, 1], [0, 1, 0, 0]])
+    )
     loss.backward()
     assert model.backbone.stem[0].weight.grad.abs().sum() > 0

@@ -3,6 +3,7 @@
 ``modelindex`` package, which mmpretrain installs, following ``Import:``), in MMSeg's layout: every
 collection has Paper, Code and README; every model a runnable stage Config with its pipeline config
 beside it, Metadata that ``mim search`` can tabulate, and results in percent."""
+
 import os.path as osp
 import re
 
@@ -41,15 +42,31 @@ def test_every_imported_metafile_and_config_exists():
 def test_mmseg_layout():
     for metafile, data in _metafiles():
         for coll in data['Collections']:
-            assert set(coll) >= {'Name', 'License', 'Metadata', 'Paper', 'Code', 'README',
-                                 'Frameworks'}, (metafile, coll['Name'])
+            assert set(coll) >= {
+                'Name',
+                'License',
+                'Metadata',
+                'Paper',
+                'Code',
+                'README',
+                'Frameworks',
+            }, (metafile, coll['Name'])
             assert coll['Paper']['Title'], coll['Name']
             for key in ('README', 'Code'):
                 assert osp.exists(osp.join(ROOT, coll[key])), (metafile, key, coll[key])
         for model in data['Models']:
             where = f'{metafile}: {model["Name"]}'
-            assert set(model) >= {'Name', 'In Collection', 'Config', 'Pipeline Config', 'Metadata',
-                                  'Results', 'Paper', 'Code', 'Framework'}, where
+            assert set(model) >= {
+                'Name',
+                'In Collection',
+                'Config',
+                'Pipeline Config',
+                'Metadata',
+                'Results',
+                'Paper',
+                'Code',
+                'Framework',
+            }, where
             assert model['Metadata']['Training Data'] == model['Results']['Dataset'], where
             assert osp.exists(osp.join(ROOT, model['Code'])), where
 
@@ -80,8 +97,11 @@ def test_mim_reads_it():
     # modelindex resolves README paths against the metafile's folder; OpenMMLab's metafiles
     # (MMSeg's too) name them from the repository root, which is what mim shows
     readme = re.compile(r'Path to README file (\S+) is not a valid file')
-    errors = [e for e in index.check(silent=True)
-              if not (readme.search(e) and osp.isfile(osp.join(ROOT, readme.search(e)[1])))]
+    errors = [
+        e
+        for e in index.check(silent=True)
+        if not (readme.search(e) and osp.isfile(osp.join(ROOT, readme.search(e)[1])))
+    ]
     assert not errors
     expected = sum(len(data['Models']) for _, data in _metafiles())
     assert len(index.models) == expected
@@ -91,7 +111,8 @@ def test_mim_reads_it():
         assert model.config and model.paper
         for key, value in model.metadata.data.items():
             ok = isinstance(value, (str, int, float)) or (
-                isinstance(value, list) and all(isinstance(v, str) for v in value))
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
             assert ok, f'{model.name}: Metadata {key}={value!r} breaks mim search'
         for result in model.results:
             assert result.task and result.dataset and result.metrics

@@ -5,6 +5,7 @@ The official ``utils/my_optim.py`` ``reduce_lr`` multiplies the lr by 0.1 when a
 (1-indexed) *begins*: stage 1 (decay points 5, 10; 15 epochs) runs 4 / 5 / 6 epochs at 1 / 0.1 /
 0.01 x lr, the refinement (10, 20; 30 epochs) 9 / 10 / 11.
 """
+
 import os.path as osp
 
 import pytest
@@ -24,8 +25,7 @@ def _lr_per_epoch(config: str) -> list:
     param = torch.nn.Parameter(torch.zeros(1))
     lr = cfg.optim_wrapper.optimizer.lr
     optimizer = torch.optim.SGD([param], lr=lr)
-    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=optimizer))
-                  for s in cfg.param_scheduler]
+    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=optimizer)) for s in cfg.param_scheduler]
     assert all(isinstance(s, MultiStepLR) for s in schedulers)
     lrs = []
     for _ in range(cfg.train_cfg.max_epochs):  # what ParamSchedulerHook does by epoch
@@ -44,11 +44,14 @@ def _official(decay_points, epochs):
     return out
 
 
-@pytest.mark.parametrize('config, decay_points, epochs', [
-    ('configs/drs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py', (5, 10), 15),
-    ('configs/drs/drs-learnable_vgg16_8xb2-15e_voc12aug-320x320.py', (5, 10), 15),
-    ('configs/drs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320.py', (10, 20), 30),
-])
+@pytest.mark.parametrize(
+    'config, decay_points, epochs',
+    [
+        ('configs/drs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py', (5, 10), 15),
+        ('configs/drs/drs-learnable_vgg16_8xb2-15e_voc12aug-320x320.py', (5, 10), 15),
+        ('configs/drs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320.py', (10, 20), 30),
+    ],
+)
 def test_lr_of_every_epoch_matches_the_official_reduce_lr(config, decay_points, epochs):
     lrs = _lr_per_epoch(config)
     print(config, ['%g' % v for v in lrs])

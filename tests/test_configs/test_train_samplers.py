@@ -2,6 +2,7 @@
 """Every training stage shipped (configs/ and projects/*/configs) draws its data through
 SeededSampler from a dataset that honours the per-sample seeds, so its augmentation is a function
 of (seed, epoch, index) and a resumed run sees the data an uninterrupted one saw."""
+
 import glob
 import os.path as osp
 
@@ -14,9 +15,11 @@ from mmwsss.registry import DATA_SAMPLERS, DATASETS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STAGE_CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True) +
-    glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '*.py'))
-    if '_base_' not in p and osp.basename(osp.dirname(p)) != 'pipelines')
+    p
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    + glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '*.py'))
+    if '_base_' not in p and osp.basename(osp.dirname(p)) != 'pipelines'
+)
 
 
 def test_every_stage_config_is_found():

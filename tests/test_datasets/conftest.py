@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Tiny VOC- and COCO-layout folders made on the fly, shared by the dataset and transform tests."""
+
 import os
 import os.path as osp
 from typing import Callable, Dict, Optional
@@ -56,13 +57,15 @@ def make_voc(tmp_path) -> Callable[..., str]:
     without a JPEG).
     """
 
-    def build(labels: Optional[str] = None,
-              train: str = 'a\nb\n',
-              val: str = 'c\n',
-              saliency: bool = True,
-              skip_images: tuple = (),
-              skip_saliency: tuple = (),
-              mask_dir: str = 'SegmentationClass') -> str:
+    def build(
+        labels: Optional[str] = None,
+        train: str = 'a\nb\n',
+        val: str = 'c\n',
+        saliency: bool = True,
+        skip_images: tuple = (),
+        skip_saliency: tuple = (),
+        mask_dir: str = 'SegmentationClass',
+    ) -> str:
         root = str(tmp_path / 'VOC2012')
         masks = tiny_masks()
         for k, (img_id, mask) in enumerate(masks.items()):

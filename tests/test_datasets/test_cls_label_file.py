@@ -3,8 +3,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmwsss.datasets import (cls_labels_from_mask, read_cls_label_file, read_index_mask,
-                             write_cls_label_file)
+from mmwsss.datasets import (
+    cls_labels_from_mask,
+    read_cls_label_file,
+    read_index_mask,
+    write_cls_label_file,
+)
 
 
 def test_round_trip(tmp_path):

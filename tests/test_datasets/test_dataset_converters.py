@@ -28,17 +28,25 @@ def test_voc_cls_labels_from_palette_masks(make_voc):
     ds = WSSSVOCDataset(
         data_root=root,
         ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'))
+        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
+    )
     assert ds.get_data_info(1)['cls_labels'] == [12]
 
 
 def test_voc_cli_with_lists(make_voc, capsys):
     root = make_voc(labels='')
     tool = load_tool('voc_cls_labels')
-    rc = tool.main([
-        root, '--mask-dir', 'SegmentationClass', '--lists', 'ImageSets/Segmentation/val.txt',
-        '--out', 'val_labels.txt'
-    ])
+    rc = tool.main(
+        [
+            root,
+            '--mask-dir',
+            'SegmentationClass',
+            '--lists',
+            'ImageSets/Segmentation/val.txt',
+            '--out',
+            'val_labels.txt',
+        ]
+    )
     assert rc == 0 and 'wrote 1 images' in capsys.readouterr().out
     assert read_cls_label_file(osp.join(root, 'val_labels.txt'), 21) == {'c': [20]}
 
@@ -50,12 +58,14 @@ def test_voc_errors(make_voc):
         f.write(b'garbage')
     with pytest.raises(ValueError, match=r'mask .*b\.png cannot be read as an image'):
         tool.make_voc_cls_labels(root, mask_dir='SegmentationClass')
-    Image.fromarray(np.zeros((8, 8, 3),
-                             np.uint8)).save(osp.join(root, 'SegmentationClass', 'b.png'))
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(
+        osp.join(root, 'SegmentationClass', 'b.png')
+    )
     with pytest.raises(ValueError, match=r'b\.png has image mode RGB.*not a colour image'):
         tool.make_voc_cls_labels(root, mask_dir='SegmentationClass')
-    Image.fromarray(np.full((8, 8), 33,
-                            np.uint8)).save(osp.join(root, 'SegmentationClass', 'b.png'))
+    Image.fromarray(np.full((8, 8), 33, np.uint8)).save(
+        osp.join(root, 'SegmentationClass', 'b.png')
+    )
     with pytest.raises(ValueError, match=r'b\.png has values \[33\] outside 0\.\.20'):
         tool.make_voc_cls_labels(root, mask_dir='SegmentationClass')
     with open(osp.join(root, 'extra.txt'), 'w') as f:
@@ -83,13 +93,14 @@ def test_coco_cls_labels(make_coco, capsys):
 def test_coco_reports_empty_images_and_errors(make_coco, capsys):
     root = make_coco(labels='')
     tool = load_tool('coco_cls_labels')
-    Image.fromarray(np.zeros(
-        (8, 8),
-        np.uint8)).save(osp.join(root, 'mask', 'train2014', 'COCO_train2014_000000000002.png'))
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(
+        osp.join(root, 'mask', 'train2014', 'COCO_train2014_000000000002.png')
+    )
     assert tool.main([root, '--nproc', '2']) == 0
     assert 'warning: 1 images have no foreground class' in capsys.readouterr().err
-    assert read_cls_label_file(osp.join(root,
-                                        'cls_labels.txt'))['COCO_train2014_000000000002'] == []
+    assert (
+        read_cls_label_file(osp.join(root, 'cls_labels.txt'))['COCO_train2014_000000000002'] == []
+    )
     with pytest.warns(UserWarning, match='skipped 1 images'):
         ds = WSSSCOCODataset(data_root=root, skip_unlabeled=True)
     assert len(ds) == 1

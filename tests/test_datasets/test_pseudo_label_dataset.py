@@ -29,8 +29,9 @@ def pseudo_cfg(root, pseudo_dir, **kwargs):
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations'),
-            dict(type='PackSegInputs')
-        ])
+            dict(type='PackSegInputs'),
+        ],
+    )
     cfg.update(kwargs)
     return cfg
 
@@ -71,7 +72,8 @@ def test_pseudo_label_dataset_arguments(make_voc, tmp_path):
         str(tmp_path / 'p'),
         metainfo_from=None,
         metainfo=dict(classes=('background', 'thing')),
-        pipeline=[])
+        pipeline=[],
+    )
     ds = DATASETS.build(cfg)
     assert ds.metainfo['classes'] == ('background', 'thing')
     assert ds.get_data_info(0)['num_classes'] == 2

@@ -6,12 +6,24 @@ import pytest
 import torch
 from PIL import Image
 
-from mmwsss.datasets.stage_files import (atomic_write_bytes, encode_label_png, encode_maps_npz,
-                                         full_palette, image_id, is_complete_npz,
-                                         is_complete_png, load_label_png, load_maps,
-                                         maps_to_uint8, save_label_png, save_maps,
-                                         stage_outputs, tmp_path_of, uint8_to_maps)
 from mmwsss.datasets.palette import voc_colormap
+from mmwsss.datasets.stage_files import (
+    atomic_write_bytes,
+    encode_label_png,
+    encode_maps_npz,
+    full_palette,
+    image_id,
+    is_complete_npz,
+    is_complete_png,
+    load_label_png,
+    load_maps,
+    maps_to_uint8,
+    save_label_png,
+    save_maps,
+    stage_outputs,
+    tmp_path_of,
+    uint8_to_maps,
+)
 
 
 def test_image_id_is_the_stem():
@@ -35,7 +47,7 @@ def test_maps_npz_round_trip_and_fixed_bytes(tmp_path):
     assert labels.dtype == np.int64 and labels.tolist() == [3, 7]
     assert is_complete_npz(path)
     with open(path, 'wb') as f:
-        f.write(data[:len(data) // 2])
+        f.write(data[: len(data) // 2])
     assert not is_complete_npz(path)
     with pytest.raises(ValueError, match='x.npz'):
         load_maps(path)
@@ -53,7 +65,7 @@ def test_label_png_round_trip_with_palette(tmp_path):
         assert img.mode == 'P'
         colours = img.getpalette()
     assert colours[3:6] == [10, 20, 30]
-    assert colours[255 * 3:256 * 3] == voc_colormap(256)[255] == [224, 224, 192]
+    assert colours[255 * 3 : 256 * 3] == voc_colormap(256)[255] == [224, 224, 192]
     np.testing.assert_array_equal(load_label_png(path), label)
     assert encode_label_png(label, palette) == open(path, 'rb').read()
     assert is_complete_png(path)
@@ -77,14 +89,15 @@ def test_atomic_write_replaces_and_leaves_no_tmp(tmp_path):
 def test_stage_outputs_are_named_paths(tmp_path):
     outputs = stage_outputs(str(tmp_path))
     assert outputs == dict(
-        out_dir=str(tmp_path / 'pseudo_labels'), maps_dir=str(tmp_path / 'pseudo_labels' / 'maps'),
+        out_dir=str(tmp_path / 'pseudo_labels'),
+        maps_dir=str(tmp_path / 'pseudo_labels' / 'maps'),
         labels_dir=str(tmp_path / 'pseudo_labels' / 'labels'),
-        metrics=str(tmp_path / 'pseudo_labels' / 'metrics.json'))
+        metrics=str(tmp_path / 'pseudo_labels' / 'metrics.json'),
+    )
     assert stage_outputs('w', '/abs/out', labels_dir='/l')['labels_dir'] == '/l'
 
 
-VALUES = np.array([0.0, 0.5, 1.0, 0.6 / 255, 1.2, -0.1, 0.999],
-                  dtype=np.float32)
+VALUES = np.array([0.0, 0.5, 1.0, 0.6 / 255, 1.2, -0.1, 0.999], dtype=np.float32)
 
 
 def test_round_and_floor():
@@ -98,8 +111,7 @@ def test_round_and_floor():
 def test_floor_matches_official_truncation():
     rng = np.random.default_rng(0)
     maps = rng.random((3, 4, 5), dtype=np.float32)
-    np.testing.assert_array_equal(
-        maps_to_uint8(maps, rounding='floor'), np.uint8(maps * 255))
+    np.testing.assert_array_equal(maps_to_uint8(maps, rounding='floor'), np.uint8(maps * 255))
 
 
 def test_round_trip_error_at_most_half_a_step():
@@ -110,9 +122,9 @@ def test_round_trip_error_at_most_half_a_step():
     restored = uint8_to_maps(stored)
     assert restored.dtype == np.float32 and restored.shape == maps.shape
     assert np.abs(restored - maps).max() <= 0.5 / 255 + 1e-6
-    assert uint8_to_maps(np.array([0, 51, 255],
-                                  np.uint8)).tolist() == pytest.approx(
-                                      [0.0, 0.2, 1.0])
+    assert uint8_to_maps(np.array([0, 51, 255], np.uint8)).tolist() == pytest.approx(
+        [0.0, 0.2, 1.0]
+    )
 
 
 def test_bad_input_raises():

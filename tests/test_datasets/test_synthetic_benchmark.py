@@ -9,10 +9,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmwsss.datasets import (generate_pretrain_set, generate_synthetic_benchmark, make_sample,
-                             read_cls_label_file, sample_rng)
-from mmwsss.datasets.synthetic import (SYNTHETIC_BENCHMARK, benchmark_classes, difficulty_params,
-                                       resolve_difficulty)
+from mmwsss.datasets import (
+    generate_pretrain_set,
+    generate_synthetic_benchmark,
+    make_sample,
+    read_cls_label_file,
+    sample_rng,
+)
+from mmwsss.datasets.synthetic import (
+    SYNTHETIC_BENCHMARK,
+    benchmark_classes,
+    difficulty_params,
+    resolve_difficulty,
+)
 
 SMALL = dict(num_train=12, num_val=4, num_object_classes=5, image_size=48, seed=3)
 
@@ -37,7 +46,8 @@ def test_layout(tmp_path):
     assert len(meta['palette']) == 6 and meta['img_suffix'] == '.png'
 
     labels = read_cls_label_file(
-        osp.join(out, 'cls_labels.txt'), meta['num_classes'], allow_empty=False)
+        osp.join(out, 'cls_labels.txt'), meta['num_classes'], allow_empty=False
+    )
     assert sorted(labels) == sorted(train_ids + val_ids)
     img_id = train_ids[0]
     img = Image.open(osp.join(out, 'JPEGImages', img_id + '.png'))
@@ -63,7 +73,8 @@ def test_deterministic(tmp_path):
     match, mismatch, errors = filecmp.cmpfiles(a, b, files, shallow=False)
     assert not mismatch and not errors
     _, mismatch, _ = filecmp.cmpfiles(
-        a, c, [f for f in files if f.startswith('JPEGImages')], shallow=False)
+        a, c, [f for f in files if f.startswith('JPEGImages')], shallow=False
+    )
     assert len(mismatch) == 16  # another seed, other images
 
 
@@ -110,29 +121,56 @@ def test_pretrain_set_is_separate(tmp_path):
 
 def test_cli(tmp_path, capsys):
     path = osp.join(
-        osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters',
-        'make_synthetic_benchmark.py')
+        osp.dirname(__file__),
+        '..',
+        '..',
+        'tools',
+        'dataset_converters',
+        'make_synthetic_benchmark.py',
+    )
     spec = importlib.util.spec_from_file_location('_make_synthetic_benchmark', path)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     out = str(tmp_path / 'cli')
-    assert tool.main([
-        out, '--num-train', '6', '--num-val', '2', '--num-classes', '3', '--image-size', '40',
-        '--difficulty', 'hard', '--seed', '7'
-    ]) == 0
+    assert (
+        tool.main(
+            [
+                out,
+                '--num-train',
+                '6',
+                '--num-val',
+                '2',
+                '--num-classes',
+                '3',
+                '--image-size',
+                '40',
+                '--difficulty',
+                'hard',
+                '--seed',
+                '7',
+            ]
+        )
+        == 0
+    )
     assert 'wrote 6 train + 2 val images' in capsys.readouterr().out
     with open(osp.join(out, 'meta.json')) as f:
         meta = json.load(f)
     assert meta['num_object_classes'] == 3 and meta['difficulty'] == 0.8 and meta['seed'] == 7
-    assert meta['cooccurrence'] == 'voc' and meta['max_objects'] == 4  # the preset's, not overridden
-    assert tool.main(
-        [str(tmp_path / 'cli_pre'), '--pretrain', '--num-train', '4', '--num-val', '0']) == 0
+    assert (
+        meta['cooccurrence'] == 'voc' and meta['max_objects'] == 4
+    )  # the preset's, not overridden
+    assert (
+        tool.main([str(tmp_path / 'cli_pre'), '--pretrain', '--num-train', '4', '--num-val', '0'])
+        == 0
+    )
     with open(osp.join(tmp_path, 'cli_pre', 'meta.json')) as f:
         assert json.load(f)['seed'] == 101  # the demo's pretraining seed
     # no option: exactly the arguments `make demo` writes the benchmark with
     kwargs = tool.generator_kwargs(tool.parse_args(['out']))
     assert kwargs == dict(SYNTHETIC_BENCHMARK, seed=0, write_parts=True)
-    kwargs = tool.generator_kwargs(tool.parse_args(['out', '--params', '{"body_size": [0.2, 0.3]}']))
+    kwargs = tool.generator_kwargs(
+        tool.parse_args(['out', '--params', '{"body_size": [0.2, 0.3]}'])
+    )
     assert kwargs['params'] == {'body_size': [0.2, 0.3]} and kwargs['image_size'] == 192
     with pytest.raises(SystemExit, match='WSSS benchmark only'):
         tool.generator_kwargs(tool.parse_args(['out', '--pretrain', '--cooccurrence', 'voc']))
@@ -163,8 +201,9 @@ def test_elongated_bodies_with_parts_at_an_end():
 def test_voc_cooccurrence_matches_vocs_class_counts():
     counts = np.zeros(5)
     for i in range(400):
-        s = make_sample(sample_rng(2, 'train', i), 4, 48, 'medium', max_objects=4,
-                        cooccurrence='voc')
+        s = make_sample(
+            sample_rng(2, 'train', i), 4, 48, 'medium', max_objects=4, cooccurrence='voc'
+        )
         counts[len(s.labels)] += 1
     share = counts[1:] / counts[1:].sum()
     # VOC 2012 train_aug: 63.7 / 27.3 / 7.3 / 1.6 % of images show 1 / 2 / 3 / 4+ classes (an

@@ -13,7 +13,8 @@ from mmwsss.registry import DATASETS
 def syn_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('syn'))
     generate_synthetic_benchmark(
-        root, num_train=6, num_val=3, num_object_classes=3, image_size=40, seed=1)
+        root, num_train=6, num_val=3, num_object_classes=3, image_size=40, seed=1
+    )
     return root
 
 
@@ -30,14 +31,16 @@ def test_train_split_with_pipeline(syn_root):
                 dict(type='RandomCrop', crop_size=(32, 32)),
                 dict(type='RandomFlip', prob=0.5),
                 dict(type='PackWSSSInputs'),
-            ]))
+            ],
+        )
+    )
     assert len(ds) == 6
     assert ds.metainfo['classes'] == ('background', 'red1', 'green2', 'blue3')
     assert ds.get_data_info(0)['img_path'].endswith(osp.join('JPEGImages', 'train_00000.png'))
     out = ds[0]
     sample = out['data_samples']
     assert out['inputs'].shape == (3, 32, 32)
-    assert sample.gt_cls_label.shape == (3, ) and sample.gt_cls_label.sum() >= 1
+    assert sample.gt_cls_label.shape == (3,) and sample.gt_cls_label.sum() >= 1
     assert sample.gt_saliency.data.shape == (1, 32, 32)
 
 
@@ -53,8 +56,10 @@ def test_val_split_loads_ground_truth(syn_root):
                 dict(type='LoadImageFromFile'),
                 dict(type='LoadAnnotations'),
                 dict(type='LoadImageLevelLabels'),
-                dict(type='PackWSSSInputs')
-            ]))
+                dict(type='PackWSSSInputs'),
+            ],
+        )
+    )
     assert len(ds) == 3
     for i in range(3):
         sample = ds[i]['data_samples']
@@ -68,7 +73,9 @@ def test_metainfo_mismatch_and_missing_meta(syn_root, tmp_path):
             dict(
                 type='SyntheticWSSSDataset',
                 data_root=syn_root,
-                metainfo=dict(classes=('background', 'x'))))
+                metainfo=dict(classes=('background', 'x')),
+            )
+        )
     with pytest.raises(FileNotFoundError, match='meta file .*meta.json does not exist'):
         DATASETS.build(dict(type='SyntheticWSSSDataset', data_root=str(tmp_path)))
     with open(osp.join(syn_root, 'meta.json')) as f:
@@ -76,10 +83,19 @@ def test_metainfo_mismatch_and_missing_meta(syn_root, tmp_path):
 
 
 def test_part_masks_are_found_from_the_meta_file(syn_root, tmp_path):
-    ds = DATASETS.build(dict(
-        type='SyntheticWSSSDataset', data_root=syn_root, ann_file='ImageSets/Segmentation/val.txt',
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-                  dict(type='LoadPartMask'), dict(type='PackWSSSInputs')]))
+    ds = DATASETS.build(
+        dict(
+            type='SyntheticWSSSDataset',
+            data_root=syn_root,
+            ann_file='ImageSets/Segmentation/val.txt',
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='LoadAnnotations'),
+                dict(type='LoadPartMask'),
+                dict(type='PackWSSSInputs'),
+            ],
+        )
+    )
     info = ds.get_data_info(0)
     assert info['part_path'].endswith(osp.join('PartMask', info['img_id'] + '.png'))
     sample = ds[0]['data_samples']
@@ -87,8 +103,9 @@ def test_part_masks_are_found_from_the_meta_file(syn_root, tmp_path):
     assert part.any() and bool(((part == 0) | (part == gt)).all())  # parts lie on their objects
     # a set written without parts (the pretraining set) gets no part_path
     other = str(tmp_path / 'noparts')
-    generate_synthetic_benchmark(other, num_train=2, num_val=0, num_object_classes=3,
-                                 image_size=40, write_parts=False)
+    generate_synthetic_benchmark(
+        other, num_train=2, num_val=0, num_object_classes=3, image_size=40, write_parts=False
+    )
     plain = DATASETS.build(dict(type='SyntheticWSSSDataset', data_root=other))
     assert 'part_path' not in plain.get_data_info(0)
 
@@ -99,11 +116,18 @@ def test_loc_map_path_names_an_earlier_stages_maps(syn_root, tmp_path):
     import numpy as np
 
     from mmwsss.datasets.stage_files import map_path, save_maps
-    cfg = dict(type='SyntheticWSSSDataset', data_root=syn_root,
-               data_prefix=dict(img_path='JPEGImages', loc_map_path=str(tmp_path)),
-               cls_label_file=None,
-               pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadLocalizationMaps'),
-                         dict(type='PackWSSSInputs')])
+
+    cfg = dict(
+        type='SyntheticWSSSDataset',
+        data_root=syn_root,
+        data_prefix=dict(img_path='JPEGImages', loc_map_path=str(tmp_path)),
+        cls_label_file=None,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadLocalizationMaps'),
+            dict(type='PackWSSSInputs'),
+        ],
+    )
     with pytest.raises(FileNotFoundError, match=r'train_00000\.npz does not exist'):
         DATASETS.build(cfg)
     for i in range(6):

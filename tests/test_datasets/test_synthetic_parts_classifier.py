@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The benchmark's defining property: the small part alone tells the classes apart."""
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -28,13 +29,20 @@ def test_parts_alone_classify_well_above_chance():
     x_train, y_train = part_only_set('train', 240)
     x_val, y_val = part_only_set('val', 80)
     net = nn.Sequential(
-        nn.AvgPool2d(2), nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveMaxPool2d(1), nn.Flatten(),
-        nn.Linear(16, NUM_CLASSES))
+        nn.AvgPool2d(2),
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveMaxPool2d(1),
+        nn.Flatten(),
+        nn.Linear(16, NUM_CLASSES),
+    )
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     gen = torch.Generator().manual_seed(0)
     for _ in range(100):
-        idx = torch.randint(0, len(x_train), (32, ), generator=gen)
+        idx = torch.randint(0, len(x_train), (32,), generator=gen)
         loss = F.cross_entropy(net(x_train[idx]), y_train[idx])
         opt.zero_grad()
         loss.backward()

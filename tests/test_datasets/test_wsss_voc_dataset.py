@@ -30,7 +30,9 @@ def voc(root, **kwargs):
         ann_file='ImageSets/Segmentation/train.txt',
         cls_label_file='cls_labels.txt',
         data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap'))
+            img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap'
+        ),
+    )
     cfg.update(kwargs)
     return WSSSVOCDataset(**cfg)
 
@@ -43,8 +45,11 @@ def test_build_with_train_pipeline(make_voc):
             data_root=root,
             ann_file='ImageSets/Segmentation/train.txt',
             data_prefix=dict(
-                img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap'),
-            pipeline=TRAIN_PIPELINE))
+                img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path='SaliencyMap'
+            ),
+            pipeline=TRAIN_PIPELINE,
+        )
+    )
     assert len(ds) == 2
     assert len(ds.metainfo['classes']) == 21 and ds.metainfo['classes'][0] == 'background'
     info = ds.get_data_info(0)
@@ -61,8 +66,9 @@ def test_build_with_train_pipeline(make_voc):
     expected[[0, 14]] = 1
     assert sample.gt_cls_label.dtype == torch.float32
     assert torch.equal(sample.gt_cls_label, expected)
-    assert sample.gt_saliency.data.shape == (1, 8,
-                                             8) and sample.gt_saliency.data.dtype == torch.uint8
+    assert (
+        sample.gt_saliency.data.shape == (1, 8, 8) and sample.gt_saliency.data.dtype == torch.uint8
+    )
     assert 'gt_sem_seg' not in sample  # training never loads the mask
     assert sample.metainfo['img_id'] == 'a'
 
@@ -76,7 +82,9 @@ def test_test_split_loads_ground_truth(make_voc):
             ann_file='ImageSets/Segmentation/val.txt',
             data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
             test_mode=True,
-            pipeline=TEST_PIPELINE))
+            pipeline=TEST_PIPELINE,
+        )
+    )
     out = ds[0]
     gt = out['data_samples'].gt_sem_seg.data
     assert gt.shape == (1, 8, 8)
@@ -104,7 +112,7 @@ def test_class_subset_remaps_labels(make_voc):
 
 
 def test_missing_image(make_voc):
-    root = make_voc(skip_images=('b', ))
+    root = make_voc(skip_images=('b',))
     with pytest.raises(FileNotFoundError, match=r'train\.txt, line 2.*"b".*b\.jpg does not exist'):
         voc(root)
 
@@ -115,11 +123,14 @@ def test_image_missing_from_label_file(make_voc):
         voc(root)
 
 
-@pytest.mark.parametrize('line, pattern', [
-    ('b 21', r'cls_labels\.txt, line 2: image "b" has class index 21 outside 1\.\.20'),
-    ('b 0', r'line 2: image "b" has class index 0'),
-    ('b dog', r'line 2: image "b" has a class index that is not an integer'),
-])
+@pytest.mark.parametrize(
+    'line, pattern',
+    [
+        ('b 21', r'cls_labels\.txt, line 2: image "b" has class index 21 outside 1\.\.20'),
+        ('b 0', r'line 2: image "b" has class index 0'),
+        ('b dog', r'line 2: image "b" has a class index that is not an integer'),
+    ],
+)
 def test_unknown_class_index(make_voc, line, pattern):
     root = make_voc(labels=f'a 1 15\n{line}\nc 20\n')
     with pytest.raises(ValueError, match=pattern):
@@ -142,14 +153,16 @@ def test_image_without_labels(make_voc):
 
 
 def test_missing_saliency(make_voc):
-    root = make_voc(skip_saliency=('a', ))
+    root = make_voc(skip_saliency=('a',))
     with pytest.raises(
-            FileNotFoundError, match=r'"a".*no saliency map: .*SaliencyMap/a\.png does not exist'):
+        FileNotFoundError, match=r'"a".*no saliency map: .*SaliencyMap/a\.png does not exist'
+    ):
         voc(root)
     # without a sal_path prefix the saliency folder is not needed
     ds = voc(
         root,
-        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path=None))
+        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path=None),
+    )
     assert ds.get_data_info(0)['sal_path'] is None
 
 
@@ -169,6 +182,7 @@ def test_reduce_zero_label_refused(make_voc):
 def test_labels_match_masks(make_voc):
     """The fixture's label file is what its masks hold (the convention of the converters)."""
     from PIL import Image
+
     root = make_voc()
     ds = voc(root, ann_file='ImageSets/Segmentation/val.txt')
     info = ds.get_data_info(0)
@@ -180,11 +194,16 @@ def test_corrupt_image_names_the_file(make_voc):
     root = make_voc()
     with open(osp.join(root, 'JPEGImages', 'b.jpg'), 'wb') as f:
         f.write(b'\xff\xd8 not a JPEG: the copy was cut short')
-    ds = DATASETS.build(dict(type='WSSSVOCDataset', data_root=root,
-                             ann_file='ImageSets/Segmentation/train.txt',
-                             cls_label_file='cls_labels.txt', data_prefix=dict(
-                                 img_path='JPEGImages', sal_path='SaliencyMap'),
-                             pipeline=TRAIN_PIPELINE))
+    ds = DATASETS.build(
+        dict(
+            type='WSSSVOCDataset',
+            data_root=root,
+            ann_file='ImageSets/Segmentation/train.txt',
+            cls_label_file='cls_labels.txt',
+            data_prefix=dict(img_path='JPEGImages', sal_path='SaliencyMap'),
+            pipeline=TRAIN_PIPELINE,
+        )
+    )
     assert ds[0]['inputs'].shape[0] == 3  # the intact image still loads
     with pytest.raises(Exception, match=r'JPEGImages/b\.jpg'):
         ds[1]

@@ -2,6 +2,7 @@
 """Every method's COCO pipeline runs end to end: localization maps -> pseudo labels (the
 background-threshold rule, COCO has no saliency maps) -> MMSeg's DeepLabV3+ on them, scored on
 val2014; each stage reads only earlier stages' outputs, and every stage config builds its model."""
+
 import os
 import os.path as osp
 import re
@@ -20,12 +21,18 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STAGE3 = 'projects/esol/configs/deeplabv3plus_r101-d8_4xb4-80k_coco14-pseudo-512x512.py'
 # pipeline -> (its stages, the stage whose hook writes the pseudo labels stage 3 trains on)
 COCO_PIPELINES = {
-    'projects/esol/configs/pipelines/pipeline_esol_coco14.py':
-    (['stage1', 'expand', 'shrink', 'segmentation'], 'shrink'),
-    'projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_coco14.py':
-    (['support', 'stage1', 'segmentation'], 'stage1'),
-    'projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_coco14.py':
-    (['stage1', 'segmentation'], 'stage1'),
+    'projects/esol/configs/pipelines/pipeline_esol_coco14.py': (
+        ['stage1', 'expand', 'shrink', 'segmentation'],
+        'shrink',
+    ),
+    'projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_coco14.py': (
+        ['support', 'stage1', 'segmentation'],
+        'stage1',
+    ),
+    'projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_coco14.py': (
+        ['stage1', 'segmentation'],
+        'stage1',
+    ),
 }
 _REF = re.compile(r'\{(\w+)\.(work_dir|checkpoint)\}')
 
@@ -36,8 +43,12 @@ def runner_of(tmp_path):
     os.chdir(ROOT)  # stage configs are named relative to the repository root
 
     def make(path):
-        runner = PipelineRunner(Config.fromfile(path), path, work_dir=str(tmp_path / 'run'),
-                                shared_root=str(tmp_path / 'shared'))
+        runner = PipelineRunner(
+            Config.fromfile(path),
+            path,
+            work_dir=str(tmp_path / 'run'),
+            shared_root=str(tmp_path / 'shared'),
+        )
         for stage in runner.stages:  # a fake checkpoint per stage: {stage.checkpoint} resolves
             folder = runner.stage_dir(stage['name'])
             os.makedirs(folder, exist_ok=True)

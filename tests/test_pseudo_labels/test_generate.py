@@ -2,11 +2,9 @@
 import numpy as np
 import pytest
 
-from mmwsss.pseudo_labels import (fuse_with_saliency, fuse_with_threshold,
-                                  generate_pseudo_label)
+from mmwsss.pseudo_labels import fuse_with_saliency, fuse_with_threshold, generate_pseudo_label
 
-MAPS = np.array([[[0.1, 0.5, 0.95, 0.25]], [[0.0, 0.3, 0.95, 0.0]]],
-                dtype=np.float32)
+MAPS = np.array([[[0.1, 0.5, 0.95, 0.25]], [[0.0, 0.3, 0.95, 0.0]]], dtype=np.float32)
 SAL = np.array([[0, 255, 0, 255]], dtype=np.uint8)
 
 
@@ -32,20 +30,22 @@ def test_threshold_mode():
     # best scores 0.1, 0.5, 0.95, 0.25 -> 0, 1, 1, 1; band |best - 0.2| < 0.06
     # catches p3 (0.25)
     assert labels[0].tolist() == [0, 1, 1, 255]
-    np.testing.assert_array_equal(
-        labels, fuse_with_threshold(MAPS, bg_thr=0.2, ignore_margin=0.06))
+    np.testing.assert_array_equal(labels, fuse_with_threshold(MAPS, bg_thr=0.2, ignore_margin=0.06))
     # the config dict is not consumed
     assert cfg == dict(mode='threshold', bg_thr=0.2, ignore_margin=0.06)
 
 
-@pytest.mark.parametrize('cfg, kwargs, message', [
-    (dict(score_thr=0.2), {}, "'mode'"),
-    (dict(mode='crf'), {}, 'unknown mode'),
-    (dict(mode='saliency', bg_thr=0.2), dict(saliency=SAL), 'does not take'),
-    (dict(mode='saliency'), {}, 'needs a saliency map'),
-    (dict(mode='threshold'), {}, 'bg_thr'),
-    (dict(mode='threshold', bg_thr=0.2, maps=MAPS), {}, 'does not take'),
-])
+@pytest.mark.parametrize(
+    'cfg, kwargs, message',
+    [
+        (dict(score_thr=0.2), {}, "'mode'"),
+        (dict(mode='crf'), {}, 'unknown mode'),
+        (dict(mode='saliency', bg_thr=0.2), dict(saliency=SAL), 'does not take'),
+        (dict(mode='saliency'), {}, 'needs a saliency map'),
+        (dict(mode='threshold'), {}, 'bg_thr'),
+        (dict(mode='threshold', bg_thr=0.2, maps=MAPS), {}, 'does not take'),
+    ],
+)
 def test_bad_config_raises(cfg, kwargs, message):
     with pytest.raises(ValueError, match='generate.py') as info:
         generate_pseudo_label(MAPS, cfg, **kwargs)

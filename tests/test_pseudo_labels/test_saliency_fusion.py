@@ -42,8 +42,7 @@ def test_every_branch_of_the_drs_rule():
 
 def test_torch_inputs_and_channel_first_saliency():
     maps, saliency = _inputs()
-    labels = fuse_with_saliency(
-        torch.from_numpy(maps), torch.from_numpy(saliency)[None])
+    labels = fuse_with_saliency(torch.from_numpy(maps), torch.from_numpy(saliency)[None])
     assert isinstance(labels, np.ndarray)
     assert labels[0].tolist() == EXPECTED
 
@@ -63,8 +62,7 @@ def test_thresholds_are_configurable():
     # p3's class 2 (0.2) drops, class 1 stays -> 1. sal_thr 60: p3 (51) is
     # now non-salient -> bg 1 wins -> 0. max_confident_channels 3: p4 is no
     # longer a conflict and non-salient, so bg 1 beats 0.95 -> 0.
-    labels = fuse_with_saliency(
-        maps, saliency, score_thr=0.5, sal_thr=60, max_confident_channels=3)
+    labels = fuse_with_saliency(maps, saliency, score_thr=0.5, sal_thr=60, max_confident_channels=3)
     assert labels[0].tolist() == [0, 255, 2, 0, 0, 1, 0, 1]
     # conflict_thr 0.5 on a salient pixel with two classes above it: bg is 0,
     # so only two confident channels -> no conflict; with three classes it is.
@@ -81,22 +79,29 @@ def test_custom_ignore_index():
 
 
 @pytest.mark.parametrize(
-    'maps, saliency, kwargs, error, message', [
-        (np.zeros((2, 4)), np.zeros((4, 4), np.uint8), {}, ValueError,
-         '(K, H, W)'),
-        (np.zeros((2, 4, 4)), np.zeros((4, 5), np.uint8), {}, ValueError,
-         'size'),
-        (np.zeros((2, 4, 4)), np.zeros((4, 4), np.float32), {}, TypeError,
-         'integer'),
-        (np.zeros((2, 4, 4), np.uint8), np.zeros(
-            (4, 4), np.uint8), {}, TypeError, 'uint8_to_maps'),
-        (np.full((2, 4, 4), np.nan), np.zeros(
-            (4, 4), np.uint8), {}, ValueError, 'NaN'),
-        (np.zeros((2, 4, 4)), np.zeros((4, 4), np.uint8),
-         dict(cls_labels=[3]), ValueError, 'outside'),
-        (np.zeros((2, 4, 4)), np.zeros((4, 4), np.uint8),
-         dict(ignore_index=2), ValueError, 'ignore_index'),
-    ])
+    'maps, saliency, kwargs, error, message',
+    [
+        (np.zeros((2, 4)), np.zeros((4, 4), np.uint8), {}, ValueError, '(K, H, W)'),
+        (np.zeros((2, 4, 4)), np.zeros((4, 5), np.uint8), {}, ValueError, 'size'),
+        (np.zeros((2, 4, 4)), np.zeros((4, 4), np.float32), {}, TypeError, 'integer'),
+        (np.zeros((2, 4, 4), np.uint8), np.zeros((4, 4), np.uint8), {}, TypeError, 'uint8_to_maps'),
+        (np.full((2, 4, 4), np.nan), np.zeros((4, 4), np.uint8), {}, ValueError, 'NaN'),
+        (
+            np.zeros((2, 4, 4)),
+            np.zeros((4, 4), np.uint8),
+            dict(cls_labels=[3]),
+            ValueError,
+            'outside',
+        ),
+        (
+            np.zeros((2, 4, 4)),
+            np.zeros((4, 4), np.uint8),
+            dict(ignore_index=2),
+            ValueError,
+            'ignore_index',
+        ),
+    ],
+)
 def test_bad_input_raises(maps, saliency, kwargs, error, message):
     with pytest.raises(error, match='pseudo_labels') as info:
         fuse_with_saliency(maps, saliency, **kwargs)

@@ -36,8 +36,7 @@ def test_ignore_band():
 
 def test_conflict_rule_optional():
     # channels > 0.35: p1 has two (0.5, 0.4) -> more than one -> ignored.
-    labels = fuse_with_threshold(
-        _maps(), bg_thr=0.3, conflict_thr=0.35, max_confident_channels=1)
+    labels = fuse_with_threshold(_maps(), bg_thr=0.3, conflict_thr=0.35, max_confident_channels=1)
     assert labels[0].tolist() == [0, 255, 0, 2, 1]
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """A test-only hook: SIGKILL the training (its whole process group) at a chosen iteration, once."""
+
 import os
 import os.path as osp
 import signal

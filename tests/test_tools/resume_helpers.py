@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Shared by the resume tests: run tools/train.py (optionally killed), compare training states."""
+
 import glob
 import json
 import os
@@ -25,11 +26,17 @@ VOLATILE_INFO = ('cfg', 'experiment_name', 'last_ckpt', 'eta', 'time', 'mmengine
 def run(cmd: List[str], expect: int = 0, **env: str) -> subprocess.CompletedProcess:
     """Run ``cmd`` in the repository root in its own session (a KillHook kills the whole group)."""
     out = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, start_new_session=True,
-        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join([ROOT, HERE]),
-                 **env))
-    assert out.returncode == expect, (f'exit {out.returncode}, expected {expect}\n' +
-                                      out.stdout[-3000:] + out.stderr[-3000:])
+        cmd,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        start_new_session=True,
+        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join([ROOT, HERE]), **env),
+    )
+    assert out.returncode == expect, (
+        f'exit {out.returncode}, expected {expect}\n' + out.stdout[-3000:] + out.stderr[-3000:]
+    )
     return out
 
 
@@ -38,9 +45,21 @@ def train_cmd(config: str, work_dir: str, nproc: int = 1, port: Optional[int] = 
     if nproc == 1:
         return [sys.executable, osp.join(ROOT, 'tools/train.py'), config, '--work-dir', work_dir]
     torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
-    return [torchrun, '--nproc_per_node', str(nproc), '--master_addr', '127.0.0.1',
-            '--master_port', str(port), osp.join(ROOT, 'tools/train.py'), config, '--work-dir',
-            work_dir, '--launcher', 'pytorch']
+    return [
+        torchrun,
+        '--nproc_per_node',
+        str(nproc),
+        '--master_addr',
+        '127.0.0.1',
+        '--master_port',
+        str(port),
+        osp.join(ROOT, 'tools/train.py'),
+        config,
+        '--work-dir',
+        work_dir,
+        '--launcher',
+        'pytorch',
+    ]
 
 
 def write_configs(tmp_path, name: str, lines: List[str], kill_epoch: int = 2) -> tuple:
@@ -51,15 +70,27 @@ def write_configs(tmp_path, name: str, lines: List[str], kill_epoch: int = 2) ->
     config = tmp_path / f'{name}.py'
     config.write_text('\n'.join(lines) + '\n')
     killed = tmp_path / f'{name}_killed.py'
-    killed.write_text('\n'.join([
-        f"_base_ = ['./{name}.py']",
-        f"custom_hooks = _base_.custom_hooks + [dict(type='KillHook', epoch={kill_epoch})]",
-    ]) + '\n')
+    killed.write_text(
+        '\n'.join(
+            [
+                f"_base_ = ['./{name}.py']",
+                f"custom_hooks = _base_.custom_hooks + [dict(type='KillHook', epoch={kill_epoch})]",
+            ]
+        )
+        + '\n'
+    )
     return str(config), str(killed)
 
 
-def kill_and_resume(config: str, killed: str, work_dir: str, epochs: int, kill_epoch: int = 2,
-                    nproc: int = 1, port: Optional[int] = None) -> str:
+def kill_and_resume(
+    config: str,
+    killed: str,
+    work_dir: str,
+    epochs: int,
+    kill_epoch: int = 2,
+    nproc: int = 1,
+    port: Optional[int] = None,
+) -> str:
     """Train ``killed`` until its KillHook's SIGKILL, then ``config`` with ``--resume``.
 
     Returns:
@@ -124,12 +155,14 @@ def assert_same_training_state(straight_path: str, resumed_path: str) -> None:
             assert_identical(straight[key], resumed[key], key)
     assert straight['state_dict'], 'no weights saved'
     hubs = straight['message_hub'], resumed['message_hub']
-    scalars = [{k: v for k, v in hub['log_scalars'].items() if k not in VOLATILE_SCALARS}
-               for hub in hubs]
+    scalars = [
+        {k: v for k, v in hub['log_scalars'].items() if k not in VOLATILE_SCALARS} for hub in hubs
+    ]
     assert any('loss' in k for k in scalars[0]), list(scalars[0])
     assert_identical(scalars[0], scalars[1], 'message_hub.log_scalars')
-    infos = [{k: v for k, v in hub['runtime_info'].items() if k not in VOLATILE_INFO}
-             for hub in hubs]
+    infos = [
+        {k: v for k, v in hub['runtime_info'].items() if k not in VOLATILE_INFO} for hub in hubs
+    ]
     assert_identical(infos[0], infos[1], 'message_hub.runtime_info')
     for key in ('epoch', 'iter', 'seed', 'dataset_meta'):
         assert_identical(straight['meta'].get(key), resumed['meta'].get(key), f'meta.{key}')

@@ -1,11 +1,12 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Helpers of tools/analysis_tools/benchmark.py (no timing is asserted)."""
+
 import numpy as np
 import pytest
 import torch
 from mmengine.analysis import FlopAnalyzer
-from torch import nn
 from tool_loader import load_tool
+from torch import nn
 
 from mmwsss.models.backbones import DRSVGG
 
@@ -61,8 +62,10 @@ def test_count_conv_flops_by_hand():
     # a function needs the module that holds the layers
     with pytest.raises(TypeError, match='modules'):
         utils.count_conv_flops(lambda x: conv(x), torch.zeros(1, 3, 4, 4))
-    assert utils.count_conv_flops(lambda x: conv(x), torch.zeros(1, 3, 4, 4),
-                                  modules=conv)['layers'] == 1
+    assert (
+        utils.count_conv_flops(lambda x: conv(x), torch.zeros(1, 3, 4, 4), modules=conv)['layers']
+        == 1
+    )
 
 
 def test_count_conv_flops_matches_mmengine():
@@ -76,7 +79,7 @@ def test_count_conv_flops_matches_mmengine():
             x = layer(x)
             if isinstance(layer, nn.Conv2d):
                 bias += x.numel()
-    analyzer = FlopAnalyzer(net, (torch.zeros(1, 3, 32, 32), ))
+    analyzer = FlopAnalyzer(net, (torch.zeros(1, 3, 32, 32),))
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     assert ours['layers'] == 13
     assert ours['total'] - bias == 2 * analyzer.total()

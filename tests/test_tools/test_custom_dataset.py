@@ -2,6 +2,7 @@
 """A custom dataset end to end: folder + CSV -> folder_cls_labels.py -> the config of
 docs/custom_dataset.md -> pipelines, one training step, pseudo labels in threshold mode, scoring,
 browse_dataset.py."""
+
 import csv
 import importlib.util
 import json
@@ -12,7 +13,6 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -44,8 +44,9 @@ def _load(path, name):
 def pets(tmp_path_factory):
     """A user's folder: images/ with their own names, masks/, saliency/, labels.csv (list form)."""
     src = str(tmp_path_factory.mktemp('src'))
-    generate_synthetic_benchmark(src, num_train=8, num_val=0, num_object_classes=3,
-                                 image_size=32, seed=5)
+    generate_synthetic_benchmark(
+        src, num_train=8, num_val=0, num_object_classes=3, image_size=32, seed=5
+    )
     with open(osp.join(src, 'meta.json')) as f:
         names = json.load(f)['classes'][1:]
     with open(osp.join(src, 'cls_labels.txt')) as f:
@@ -57,8 +58,9 @@ def pets(tmp_path_factory):
     for k, (img_id, labels) in enumerate(sorted(truth.items())):
         new = f'photo_{k:03d}'
         shutil.copy(osp.join(src, 'JPEGImages', img_id + '.png'), root / 'images' / f'{new}.png')
-        shutil.copy(osp.join(src, 'SegmentationClass', img_id + '.png'),
-                    root / 'masks' / f'{new}.png')
+        shutil.copy(
+            osp.join(src, 'SegmentationClass', img_id + '.png'), root / 'masks' / f'{new}.png'
+        )
         shutil.copy(osp.join(src, 'SaliencyMap', img_id + '.png'), root / 'saliency' / f'{new}.png')
         rows.append((new + '.png', ';'.join(names[c - 1] for c in labels), labels))
     with open(root / 'labels.csv', 'w', newline='') as f:
@@ -72,8 +74,13 @@ def pets(tmp_path_factory):
 def test_converter_writes_the_dataset(pets, tmp_path):
     root, names, truth = pets
     tool = _load(CONVERTER, 'folder_cls_labels_tool')
-    res = tool.make_folder_dataset(osp.join(root, 'images'), osp.join(root, 'labels.csv'),
-                                   classes=names, val_ratio=0.25, seed=0)
+    res = tool.make_folder_dataset(
+        osp.join(root, 'images'),
+        osp.join(root, 'labels.csv'),
+        classes=names,
+        val_ratio=0.25,
+        seed=0,
+    )
     assert res['classes'] == ['background'] + names and res['num_images'] == 8
     assert len(res['val']) == 2 and len(res['train']) == 6
     assert not set(res['val']) & set(res['train'])
@@ -84,8 +91,13 @@ def test_converter_writes_the_dataset(pets, tmp_path):
         meta = json.load(f)
     assert meta['classes'][0] == 'background' and meta['img_suffix'] == '.png'
     assert len(meta['palette']) == len(meta['classes'])
-    again = tool.make_folder_dataset(osp.join(root, 'images'), osp.join(root, 'labels.csv'),
-                                     classes=names, val_ratio=0.25, seed=0)
+    again = tool.make_folder_dataset(
+        osp.join(root, 'images'),
+        osp.join(root, 'labels.csv'),
+        classes=names,
+        val_ratio=0.25,
+        seed=0,
+    )
     assert again['val'] == res['val']  # the split is a function of the seed
 
     # one-hot form, class order from the header, written elsewhere
@@ -93,10 +105,15 @@ def test_converter_writes_the_dataset(pets, tmp_path):
     with open(one_hot, 'w') as f:
         f.write('image,' + ','.join(reversed(names)) + '\n')
         for img_id, labels in truth.items():
-            f.write(img_id + ',' + ','.join('1' if names.index(n) + 1 in labels else '0'
-                                            for n in reversed(names)) + '\n')
-    res = tool.make_folder_dataset(osp.join(root, 'images'), str(one_hot),
-                                   data_root=str(tmp_path / 'out'))
+            f.write(
+                img_id
+                + ','
+                + ','.join('1' if names.index(n) + 1 in labels else '0' for n in reversed(names))
+                + '\n'
+            )
+    res = tool.make_folder_dataset(
+        osp.join(root, 'images'), str(one_hot), data_root=str(tmp_path / 'out')
+    )
     assert res['classes'] == ['background'] + list(reversed(names))
     with open(tmp_path / 'out' / 'cls_labels.txt') as f:
         first = f.readline().split()
@@ -104,14 +121,20 @@ def test_converter_writes_the_dataset(pets, tmp_path):
     assert [int(t) for t in first[1:]] == expected
 
 
-@pytest.mark.parametrize('content, message', [
-    ('image,labels\nphoto_000.png,cat\nnope.png,cat\n', 'line 3: image "nope.png" is not in'),
-    ('image,labels\nphoto_000.png,cat\nphoto_000,dog\n', 'line 3: image "photo_000" is already'),
-    ('image,labels\nphoto_000.png,\n', 'line 2: image "photo_000.png" has no class'),
-    ('image,labels\nphoto_000.png,background\n', 'line 2: "background" is not'),
-    ('image,a,b\nphoto_000.png,1,2\n', 'line 2: column "b" is \'2\''),
-    ('image\nphoto_000.png\n', 'line 1: the header needs'),
-])
+@pytest.mark.parametrize(
+    'content, message',
+    [
+        ('image,labels\nphoto_000.png,cat\nnope.png,cat\n', 'line 3: image "nope.png" is not in'),
+        (
+            'image,labels\nphoto_000.png,cat\nphoto_000,dog\n',
+            'line 3: image "photo_000" is already',
+        ),
+        ('image,labels\nphoto_000.png,\n', 'line 2: image "photo_000.png" has no class'),
+        ('image,labels\nphoto_000.png,background\n', 'line 2: "background" is not'),
+        ('image,a,b\nphoto_000.png,1,2\n', 'line 2: column "b" is \'2\''),
+        ('image\nphoto_000.png\n', 'line 1: the header needs'),
+    ],
+)
 def test_converter_refuses_bad_csv(pets, tmp_path, content, message):
     root, _, _ = pets
     tool = _load(CONVERTER, 'folder_cls_labels_tool')
@@ -127,16 +150,21 @@ def test_converter_refuses_unknown_class_and_mixed_suffixes(pets, tmp_path):
     bad = tmp_path / 'bad.csv'
     bad.write_text('image,labels\nphoto_000.png,unicorn\n')
     with pytest.raises(tool.ConversionError, match='unknown class "unicorn"'):
-        tool.make_folder_dataset(osp.join(root, 'images'), str(bad), classes=names,
-                                 data_root=str(tmp_path))
+        tool.make_folder_dataset(
+            osp.join(root, 'images'), str(bad), classes=names, data_root=str(tmp_path)
+        )
     images = tmp_path / 'images'
     shutil.copytree(osp.join(root, 'images'), images)
     shutil.copy(images / 'photo_001.png', images / 'photo_009.jpg')
     bad.write_text(f'image,labels\nphoto_000.png,{names[0]}\nphoto_009.jpg,{names[0]}\n')
     with pytest.raises(tool.ConversionError, match='several suffixes'):
         tool.make_folder_dataset(str(images), str(bad), data_root=str(tmp_path))
-    proc = subprocess.run([sys.executable, CONVERTER, str(images), str(tmp_path / 'none.csv')],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, CONVERTER, str(images), str(tmp_path / 'none.csv')],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 1 and 'none.csv does not exist' in proc.stderr
 
 
@@ -144,7 +172,7 @@ def _doc_config(root, tmp_path):
     """The config block of docs/custom_dataset.md, pointed at this dataset."""
     with open(DOC, encoding='utf-8') as f:
         blocks = re.findall(r'```python\n(.*?)```', f.read(), flags=re.S)
-    (text, ) = [b for b in blocks if 'WSSSBaseDataset' in b]
+    (text,) = [b for b in blocks if 'WSSSBaseDataset' in b]
     text = text.replace("'../drs/", "'" + osp.join(ROOT, 'configs', 'drs') + '/')
     text = text.replace("'data/pets'", repr(root))
     text = re.sub(r'num_fg_classes = \d+', 'num_fg_classes = 3', text)
@@ -152,15 +180,22 @@ def _doc_config(root, tmp_path):
     path.write_text(text)
     cfg = Config.fromfile(str(path))
     # a tiny network (the doc's is full size)
-    cfg.merge_from_dict({'model.backbone.widen_factor': 0.0625, 'model.backbone.init_cfg': None,
-                         'model.decode_head.in_channels': 32, 'model.decode_head.channels': 32})
+    cfg.merge_from_dict(
+        {
+            'model.backbone.widen_factor': 0.0625,
+            'model.backbone.init_cfg': None,
+            'model.decode_head.in_channels': 32,
+            'model.decode_head.channels': 32,
+        }
+    )
     return cfg, str(path)
 
 
 def test_pipeline_on_the_custom_set(pets, tmp_path):
     root, names, truth = pets
     _load(CONVERTER, 'folder_cls_labels_tool').make_folder_dataset(
-        osp.join(root, 'images'), osp.join(root, 'labels.csv'), classes=names, val_ratio=0.25)
+        osp.join(root, 'images'), osp.join(root, 'labels.csv'), classes=names, val_ratio=0.25
+    )
     cfg, cfg_path = _doc_config(root, tmp_path)
     init_default_scope('mmseg')
     train = DATASETS.build(cfg.train_dataloader.dataset)
@@ -187,15 +222,26 @@ def test_pipeline_on_the_custom_set(pets, tmp_path):
     hook = cfg.custom_hooks[0]
     assert hook.pseudo_label_cfg['mode'] == 'threshold'
     out = tmp_path / 'pl'
-    runner = Runner(model=model.eval(), work_dir=str(tmp_path / 'work'), default_scope='mmseg',
-                    log_level='WARNING')
-    gen = PseudoLabelLoop(runner, hook.dataset, str(out), scales=(32, ), precision='fp32',
-                          pseudo_label_cfg=hook.pseudo_label_cfg)
+    runner = Runner(
+        model=model.eval(),
+        work_dir=str(tmp_path / 'work'),
+        default_scope='mmseg',
+        log_level='WARNING',
+    )
+    gen = PseudoLabelLoop(
+        runner,
+        hook.dataset,
+        str(out),
+        scales=(32,),
+        precision='fp32',
+        pseudo_label_cfg=hook.pseudo_label_cfg,
+    )
     metrics = gen.run()
     assert len(os.listdir(out / 'labels')) == 6 and len(os.listdir(out / 'maps')) == 6
     assert 0 <= metrics['pseudo_label/mIoU'] <= 100
     res = _load(EVALUATOR, 'eval_tool_custom').evaluate(
-        osp.join(root, 'masks'), str(out / 'maps'), thresholds=[0.25])
+        osp.join(root, 'masks'), str(out / 'maps'), thresholds=[0.25]
+    )
     assert res['classes'] == ['background'] + names  # from data_root/meta.json
     assert res['sweep']['mIoU@0.25'] == pytest.approx(metrics['pseudo_label/mIoU'], abs=1e-6)
 
@@ -210,21 +256,40 @@ def test_pipeline_on_the_custom_set(pets, tmp_path):
     paths = browser.browse(val, num=2, out_dir=str(tmp_path / 'browse'))
     assert len(paths) == 2 and all(osp.getsize(p) > 1000 for p in paths)
     counts = browser.class_counts(train)
-    assert sum(counts.values()) == sum(len(truth[train.get_data_info(i)['img_id']])
-                                       for i in range(len(train)))
-    proc = subprocess.run([sys.executable, BROWSER, cfg_path, '--split', 'val', '--num', '1',
-                           '--out-dir', str(tmp_path / 'b2')], capture_output=True, text=True,
-                          cwd=ROOT)
+    assert sum(counts.values()) == sum(
+        len(truth[train.get_data_info(i)['img_id']]) for i in range(len(train))
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            BROWSER,
+            cfg_path,
+            '--split',
+            'val',
+            '--num',
+            '1',
+            '--out-dir',
+            str(tmp_path / 'b2'),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     assert 'val: 2 images; images per class' in proc.stdout
     assert len(os.listdir(tmp_path / 'b2')) == 1
-    proc = subprocess.run([sys.executable, BROWSER, cfg_path, '--ids', 'nope'],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, BROWSER, cfg_path, '--ids', 'nope'],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 1 and "image ids not in the dataset: ['nope']" in proc.stderr
 
 
 @pytest.mark.parametrize('tool', [CONVERTER, BROWSER])
 def test_help(tool):
-    proc = subprocess.run([sys.executable, tool, '--help'], capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, tool, '--help'], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 0 and 'usage' in proc.stdout

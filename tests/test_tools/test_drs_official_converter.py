@@ -8,6 +8,7 @@ no suppressors) with random tensors, converts them and checks that every tensor 
 and that the converted mmwsss model computes what a forward written from the official layer order
 computes with the official tensors: each key lands in the layer that executes in the same place.
 """
+
 import importlib.util
 import os.path as osp
 import subprocess
@@ -30,16 +31,39 @@ REFINE_CONFIG = osp.join(ROOT, 'configs/drs/drs-refine_vgg16_1xb10-30e_voc12aug-
 
 # the official execution order: (name, out channels, dilation), 'M' a 2x2 pool, 'N' the 3x3 s1 pool
 OFFICIAL_ORDER = [
-    ('layer1_conv1', 64, 1), ('layer1_conv2', 64, 1), 'M',
-    ('layer2_conv1', 128, 1), ('layer2_conv2', 128, 1), 'M',
-    ('layer3_conv1', 256, 1), ('layer3_conv2', 256, 1), ('layer3_conv3', 256, 1), 'M',
-    ('layer4_conv1', 512, 1), ('layer4_conv2', 512, 1), ('layer4_conv3', 512, 1), 'N',
-    ('layer5_conv1', 512, 2), ('layer5_conv2', 512, 2), ('layer5_conv3', 512, 2),
+    ('layer1_conv1', 64, 1),
+    ('layer1_conv2', 64, 1),
+    'M',
+    ('layer2_conv1', 128, 1),
+    ('layer2_conv2', 128, 1),
+    'M',
+    ('layer3_conv1', 256, 1),
+    ('layer3_conv2', 256, 1),
+    ('layer3_conv3', 256, 1),
+    'M',
+    ('layer4_conv1', 512, 1),
+    ('layer4_conv2', 512, 1),
+    ('layer4_conv3', 512, 1),
+    'N',
+    ('layer5_conv1', 512, 2),
+    ('layer5_conv2', 512, 2),
+    ('layer5_conv3', 512, 2),
 ]
-FEATURE_INDEX = dict(layer1_conv1=0, layer1_conv2=2, layer2_conv1=5, layer2_conv2=7,
-                     layer3_conv1=10, layer3_conv2=12, layer3_conv3=14, layer4_conv1=17,
-                     layer4_conv2=19, layer4_conv3=21, layer5_conv1=24, layer5_conv2=26,
-                     layer5_conv3=28)
+FEATURE_INDEX = dict(
+    layer1_conv1=0,
+    layer1_conv2=2,
+    layer2_conv1=5,
+    layer2_conv2=7,
+    layer3_conv1=10,
+    layer3_conv2=12,
+    layer3_conv3=14,
+    layer4_conv1=17,
+    layer4_conv2=19,
+    layer4_conv3=21,
+    layer5_conv1=24,
+    layer5_conv2=26,
+    layer5_conv3=28,
+)
 
 
 def _tool():
@@ -64,8 +88,9 @@ def official_state_dict(learnable: bool, num_classes: int = 20, seed: int = 0) -
             state[f'{key}.weight'] = weight
             state[f'{key}.bias'] = bias
         if learnable:
-            state[f"{name.replace('conv', 'relu')}.fc.0.weight"] = \
+            state[f'{name.replace("conv", "relu")}.fc.0.weight'] = (
                 torch.randn(width, width, generator=gen) * 0.05
+            )
         prev = width
     for k in (1, 2, 3):
         state[f'extra_conv{k}.weight'] = torch.randn(512, 512, 3, 3, generator=gen) * 0.02
@@ -101,8 +126,13 @@ def official_forward(state: dict, x, activation):
             x = F.max_pool2d(x, 3, 1, 1)
         else:
             name, _, dilation = item
-            x = F.conv2d(x, state[f'{name}.weight'], state[f'{name}.bias'], padding=dilation,
-                         dilation=dilation)
+            x = F.conv2d(
+                x,
+                state[f'{name}.weight'],
+                state[f'{name}.bias'],
+                padding=dilation,
+                dilation=dilation,
+            )
             x = activation(x, name)
     for k in (1, 2, 3):
         x = F.conv2d(x, state[f'extra_conv{k}.weight'], state[f'extra_conv{k}.bias'], padding=1)
@@ -146,8 +176,10 @@ def test_learnable_classifier_lands_layer_by_layer():
     assert torch.allclose(ours, ref, rtol=1e-4, atol=1e-5)
     # the suppressors matter: swapping two of them changes the output
     swapped = dict(converted)
-    swapped['backbone.features.1.fc.weight'], swapped['backbone.features.3.fc.weight'] = \
-        converted['backbone.features.3.fc.weight'], converted['backbone.features.1.fc.weight']
+    swapped['backbone.features.1.fc.weight'], swapped['backbone.features.3.fc.weight'] = (
+        converted['backbone.features.3.fc.weight'],
+        converted['backbone.features.1.fc.weight'],
+    )
     model.load_state_dict(swapped)
     with torch.no_grad():
         assert not torch.allclose(model(x, mode='tensor'), ref, rtol=1e-4, atol=1e-5)
@@ -193,7 +225,7 @@ def test_refuses_what_does_not_fit():
     with pytest.raises(ValueError, match='hold different tensors'):
         tool.convert_drs_official(differ)
     extra = dict(good, **{'classifier.weight': torch.zeros(3)})
-    with pytest.raises(ValueError, match="keys do not belong.*classifier.weight"):
+    with pytest.raises(ValueError, match='keys do not belong.*classifier.weight'):
         tool.convert_drs_official(extra)
     with pytest.raises(ValueError, match='use --kind learnable'):
         tool.convert_drs_official(good, kind='refine')
@@ -206,7 +238,8 @@ def test_refuses_what_does_not_fit():
     single = {f'module.{k}': v for k, v in good.items() if not k.startswith('features.')}
     kind, converted = tool.convert_drs_official(single)
     assert kind == 'learnable' and converted['backbone.features.28.bias'].equal(
-        good['layer5_conv3.bias'])
+        good['layer5_conv3.bias']
+    )
 
 
 def test_command_line(tmp_path):
@@ -214,8 +247,17 @@ def test_command_line(tmp_path):
     src = tmp_path / 'Refine_DRS_learnable.pth'
     # the released files also hold the optimizer state, the epoch and a numpy mIoU
     import numpy as np
-    torch.save(dict(model=state, optimizer={'state': {}, 'param_groups': []}, epoch=12, iter=100,
-                    miou=np.float64(0.66)), src)
+
+    torch.save(
+        dict(
+            model=state,
+            optimizer={'state': {}, 'param_groups': []},
+            epoch=12,
+            iter=100,
+            miou=np.float64(0.66),
+        ),
+        src,
+    )
     dst = tmp_path / 'out' / 'refine.pth'
     cmd = [sys.executable, TOOL, str(src), str(dst), '--kind', 'refine', '--config', REFINE_CONFIG]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -228,9 +270,14 @@ def test_command_line(tmp_path):
     cmd[-1] = CLS_CONFIG
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode != 0 and 'do not fit the model of' in proc.stderr
-    proc = subprocess.run([sys.executable, TOOL, str(tmp_path / 'nope.pth'), str(dst)],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, TOOL, str(tmp_path / 'nope.pth'), str(dst)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode != 0 and 'nope.pth does not exist' in proc.stderr
-    proc = subprocess.run([sys.executable, TOOL, '--help'], capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, TOOL, '--help'], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 0 and '--kind' in proc.stdout

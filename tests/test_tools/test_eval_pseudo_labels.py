@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """tools/analysis_tools/eval_pseudo_labels.py: every supported layout gives the same scores, the
 scores are the ones counted by hand, and bad folders are refused by name."""
+
 import importlib.util
 import json
 import os.path as osp
@@ -12,8 +13,8 @@ import pytest
 import torch
 from PIL import Image
 
-from mmwsss.datasets.stage_files import full_palette, save_label_png, save_maps
 from mmwsss.datasets import generate_synthetic_benchmark
+from mmwsss.datasets.stage_files import full_palette, save_label_png, save_maps
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'eval_pseudo_labels.py')
@@ -30,8 +31,9 @@ def _tool():
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('syn'))
-    generate_synthetic_benchmark(root, num_train=4, num_val=2, num_object_classes=4,
-                                 image_size=32, seed=3)
+    generate_synthetic_benchmark(
+        root, num_train=4, num_val=2, num_object_classes=4, image_size=32, seed=3
+    )
     gts = {}
     for line in open(osp.join(root, 'ImageSets/Segmentation/train.txt')):
         img_id = line.strip()
@@ -42,7 +44,7 @@ def data(tmp_path_factory):
 def _maps(gt):
     """Per present class: 0.8 on its GT pixels, 0.3 on a 4x4 background corner patch."""
     classes = [c for c in np.unique(gt) if 0 < c < 255]
-    maps = np.zeros((len(classes), ) + gt.shape, np.float32)
+    maps = np.zeros((len(classes),) + gt.shape, np.float32)
     for i, c in enumerate(classes):
         maps[i][gt == c] = 0.8
         corner = np.zeros(gt.shape, bool)
@@ -60,12 +62,14 @@ def _write(tmp_path, gts, layout):
         if layout == 'npz':
             save_maps(path + '.npz', np.rint(maps * 255).astype(np.uint8), classes)
         elif layout == 'irn':  # keys: foreground indices from 0, a torch tensor as IRN saves it
-            np.save(path + '.npy', {'keys': torch.tensor(classes) - 1, 'cam': torch.zeros(1),
-                                    'high_res': maps})
+            np.save(
+                path + '.npy',
+                {'keys': torch.tensor(classes) - 1, 'cam': torch.zeros(1), 'high_res': maps},
+            )
         elif layout == 'psa':
             np.save(path + '.npy', {int(c) - 1: m for c, m in zip(classes, maps)})
         elif layout in ('fg', 'all'):
-            full = np.zeros((NUM_CLASSES, ) + gt.shape, np.float32)
+            full = np.zeros((NUM_CLASSES,) + gt.shape, np.float32)
             full[classes] = maps
             full[0] = 0.5  # a background channel, dropped
             np.save(path + '.npy', full[1:] if layout == 'fg' else full)
@@ -78,7 +82,7 @@ def _expected(gts, threshold):
     union = np.zeros(NUM_CLASSES)
     for gt in gts.values():
         classes, maps = _maps(gt)
-        full = np.zeros((NUM_CLASSES, ) + gt.shape, np.float32)
+        full = np.zeros((NUM_CLASSES,) + gt.shape, np.float32)
         full[classes] = maps
         best = full[1:].max(axis=0)
         pred = np.where(best > threshold, full[1:].argmax(axis=0) + 1, 0)
@@ -95,8 +99,14 @@ def test_every_layout_gives_the_counted_scores(data, tmp_path, layout):
     tool = _tool()
     pred_dir = _write(tmp_path, gts, layout)
     out = tmp_path / 'out'
-    res = tool.evaluate(root, pred_dir, ids_file=osp.join(root, 'ImageSets/Segmentation/train.txt'),
-                        thresholds=[0.1, 0.5], allow_pickle=True, out_dir=str(out))
+    res = tool.evaluate(
+        root,
+        pred_dir,
+        ids_file=osp.join(root, 'ImageSets/Segmentation/train.txt'),
+        thresholds=[0.1, 0.5],
+        allow_pickle=True,
+        out_dir=str(out),
+    )
     assert res['num_images'] == len(gts)
     sweep = res['sweep']
     # at 0.1 the 0.3 corner patches are labelled, at 0.5 only the objects: perfect
@@ -116,8 +126,7 @@ def test_every_layout_gives_the_counted_scores(data, tmp_path, layout):
     saved = json.loads((out / 'metrics.json').read_text())
     assert saved['sweep']['mIoU@0.10'] == pytest.approx(sweep['mIoU@0.10'])
     # a fixed threshold instead of the best one
-    res = tool.evaluate(root, pred_dir, thresholds=[0.1, 0.5], bg_threshold=0.1,
-                        allow_pickle=True)
+    res = tool.evaluate(root, pred_dir, thresholds=[0.1, 0.5], bg_threshold=0.1, allow_pickle=True)
     assert res['labels']['mIoU'] == pytest.approx(_expected(gts, 0.1), abs=1e-6)
 
 
@@ -168,10 +177,10 @@ def test_crf(data, tmp_path, monkeypatch):
         tool.evaluate(root, pred_dir, crf=True)
 
 
-
 def test_saliency_rule(data, tmp_path):
     """--saliency: the DRS rule on the stored maps and the saliency maps, with and without CRF."""
     from mmwsss.pseudo_labels import fuse_with_saliency
+
     root, gts = data
     tool = _tool()
     pred_dir = _write(tmp_path, gts, 'npz')
@@ -179,8 +188,7 @@ def test_saliency_rule(data, tmp_path):
     assert res['rule'] == 'saliency' and not res['crf']
     expected = np.zeros((NUM_CLASSES, NUM_CLASSES + 1), np.int64)
     for img_id, gt in gts.items():
-        scores = tool.load_scores(osp.join(pred_dir, img_id + '.npz'), 'npz', NUM_CLASSES,
-                                  gt.shape)
+        scores = tool.load_scores(osp.join(pred_dir, img_id + '.npz'), 'npz', NUM_CLASSES, gt.shape)
         saliency = np.array(Image.open(osp.join(root, 'SaliencyMap', img_id + '.png')))
         pred = fuse_with_saliency(scores[1:], saliency, cls_labels=_maps(gt)[0])
         expected += tool.confusion_counts(pred, gt, NUM_CLASSES)
@@ -191,6 +199,7 @@ def test_saliency_rule(data, tmp_path):
     assert with_crf['confusion'] != res['confusion']
     with pytest.raises(tool.InputError, match='--saliency needs the saliency maps: .*nowhere'):
         tool.evaluate(root, pred_dir, saliency=True, sal_dir=str(tmp_path / 'nowhere'))
+
 
 def test_refuses_bad_folders(data, tmp_path):
     root, gts = data
@@ -214,8 +223,9 @@ def test_refuses_bad_folders(data, tmp_path):
     lonely.mkdir()
     np.save(lonely / 'not_an_image.npy', np.zeros((4, 32, 32), np.float32))
     with pytest.raises(tool.InputError, match='GT mask .*not_an_image.png does not exist'):
-        tool.evaluate(root, str(lonely), cls_label_file=None, num_classes=NUM_CLASSES,
-                      thresholds=[0.5])
+        tool.evaluate(
+            root, str(lonely), cls_label_file=None, num_classes=NUM_CLASSES, thresholds=[0.5]
+        )
     no_meta = tmp_path / 'gt_only'
     no_meta.mkdir()
     Image.fromarray(gts[ids[0]]).save(no_meta / f'{ids[0]}.png')
@@ -231,14 +241,23 @@ def test_command_line(data, tmp_path):
     root, gts = data
     pred_dir = _write(tmp_path, gts, 'npz')
     out = tmp_path / 'cli'
-    proc = subprocess.run([sys.executable, TOOL, root, pred_dir, '--thresholds', '0.1', '0.5',
-                           '--out-dir', str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, TOOL, root, pred_dir, '--thresholds', '0.1', '0.5', '--out-dir', str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     assert 'best mIoU 100.00 at threshold 0.50' in proc.stdout
     assert (out / 'confusion_matrix.png').is_file() and (out / 'metrics.json').is_file()
-    proc = subprocess.run([sys.executable, TOOL, root, str(tmp_path / 'nope')],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, TOOL, root, str(tmp_path / 'nope')],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 1 and 'nope is not a folder' in proc.stderr
-    proc = subprocess.run([sys.executable, TOOL, '--help'], capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, TOOL, '--help'], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 0 and '--allow-pickle' in proc.stdout

@@ -20,15 +20,23 @@ def _tool():
 
 
 def _write_config(path, data_root, work_dir, hooks=1):
-    hook = dict(type='PseudoLabelHook', dataset=dataset_cfg(data_root), out_dir='pl',
-                scales=SCALES, batch_size=2, priority='LOW')
-    text = '\n'.join([
-        "default_scope = 'mmseg'",
-        "custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)",
-        f'work_dir = {work_dir!r}',
-        f'model = {tiny_model_cfg()!r}',
-        f'custom_hooks = {[hook] * hooks!r}',
-    ])
+    hook = dict(
+        type='PseudoLabelHook',
+        dataset=dataset_cfg(data_root),
+        out_dir='pl',
+        scales=SCALES,
+        batch_size=2,
+        priority='LOW',
+    )
+    text = '\n'.join(
+        [
+            "default_scope = 'mmseg'",
+            "custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)",
+            f'work_dir = {work_dir!r}',
+            f'model = {tiny_model_cfg()!r}',
+            f'custom_hooks = {[hook] * hooks!r}',
+        ]
+    )
     with open(path, 'w') as f:
         f.write(text + '\n')
     return str(path)
@@ -49,16 +57,30 @@ def test_tool_writes_what_the_loop_writes(data_root, model, make_runner, tmp_pat
     metrics = _tool().main([cfg, ckpt])
 
     out = tmp_path / 'work' / 'pl'  # the hook's relative out_dir, in the config's work dir
-    PseudoLabelLoop(make_runner(model), dataset_cfg(data_root), str(tmp_path / 'direct'),
-                    scales=SCALES, batch_size=2).run()
+    PseudoLabelLoop(
+        make_runner(model),
+        dataset_cfg(data_root),
+        str(tmp_path / 'direct'),
+        scales=SCALES,
+        batch_size=2,
+    ).run()
     for sub in ('maps', 'labels'):
         assert _tree(out / sub) == _tree(tmp_path / 'direct' / sub)
     assert metrics['pseudo_label/mIoU'] > 0 and (out / 'metrics.json').is_file()
 
     # --out-dir and --cfg-options change the settings
-    _tool().main([cfg, ckpt, '--out-dir', str(tmp_path / 'thr'), '--cfg-options',
-                  'custom_hooks.0.pseudo_label_cfg.mode=threshold',
-                  'custom_hooks.0.pseudo_label_cfg.bg_thr=0.5', 'custom_hooks.0.save_maps=False'])
+    _tool().main(
+        [
+            cfg,
+            ckpt,
+            '--out-dir',
+            str(tmp_path / 'thr'),
+            '--cfg-options',
+            'custom_hooks.0.pseudo_label_cfg.mode=threshold',
+            'custom_hooks.0.pseudo_label_cfg.bg_thr=0.5',
+            'custom_hooks.0.save_maps=False',
+        ]
+    )
     assert not (tmp_path / 'thr' / 'maps').exists()
     assert len(os.listdir(tmp_path / 'thr' / 'labels')) == len(os.listdir(out / 'labels'))
 
@@ -66,8 +88,9 @@ def test_tool_writes_what_the_loop_writes(data_root, model, make_runner, tmp_pat
 def test_tool_refuses_a_checkpoint_of_another_model(data_root, mmseg_scope, tmp_path):
     cfg = _write_config(tmp_path / 'cfg.py', data_root, str(tmp_path / 'work'))
     ckpt = _save_checkpoint(build_tiny_model(num_classes=7), tmp_path / 'wrong.pth')
-    with pytest.raises(SystemExit,
-                       match=r'wrong\.pth does not fit .*cfg\.py.*decode_head\.conv_cls'):
+    with pytest.raises(
+        SystemExit, match=r'wrong\.pth does not fit .*cfg\.py.*decode_head\.conv_cls'
+    ):
         _tool().main([cfg, ckpt])
     assert not os.listdir(tmp_path / 'work' / 'pl' / 'maps')
 

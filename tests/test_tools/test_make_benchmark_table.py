@@ -13,12 +13,28 @@ tool = load_tool('make_benchmark_table.py')
 def _stage(name, kind, split, miou=None, params=1000, time_s=10.0, **metrics):
     if miou is not None:
         metrics['mIoU'] = miou
-    return dict(format_version=1, stage=name, kind=kind, split=split, metrics=metrics,
-                params=params, train_time_s=time_s, checkpoint=None)
+    return dict(
+        format_version=1,
+        stage=name,
+        kind=kind,
+        split=split,
+        metrics=metrics,
+        params=params,
+        train_time_s=time_s,
+        checkpoint=None,
+    )
 
 
-def _write_pipeline(folder, method, seed, values, supervised=None, config='configs/drs/p.py',
-                    pipeline=None, dataset='synthetic'):
+def _write_pipeline(
+    folder,
+    method,
+    seed,
+    values,
+    supervised=None,
+    config='configs/drs/p.py',
+    pipeline=None,
+    dataset='synthetic',
+):
     """values: localization, refined, pseudo-label, final mIoU."""
     os.makedirs(folder, exist_ok=True)
     stages = [
@@ -34,9 +50,16 @@ def _write_pipeline(folder, method, seed, values, supervised=None, config='confi
         os.makedirs(osp.join(folder, s['stage']), exist_ok=True)
         with open(osp.join(folder, s['stage'], 'results.json'), 'w') as f:
             json.dump(s, f)
-    obj = dict(format_version=1, pipeline=pipeline or f'pipeline_{method.split()[0].lower()}',
-               method=method, backbone='DRS-VGG16 x0.25', dataset=dataset, seed=seed,
-               config=config, stages=stages)
+    obj = dict(
+        format_version=1,
+        pipeline=pipeline or f'pipeline_{method.split()[0].lower()}',
+        method=method,
+        backbone='DRS-VGG16 x0.25',
+        dataset=dataset,
+        seed=seed,
+        config=config,
+        stages=stages,
+    )
     path = osp.join(folder, 'pipeline_results.json')
     with open(path, 'w') as f:
         json.dump(obj, f)
@@ -66,8 +89,12 @@ def _write(path, text):
 def test_find_result_files_skips_stages_of_pipelines(work_dirs, tmp_path):
     files, problems = tool.find_result_files([str(work_dirs), str(tmp_path / 'absent')])
     names = sorted(osp.relpath(f, work_dirs) for f in files)
-    assert names == ['cam_s0/pipeline_results.json', 'drs_s0/pipeline_results.json',
-                     'drs_s1/pipeline_results.json', 'lone/results.json']
+    assert names == [
+        'cam_s0/pipeline_results.json',
+        'drs_s0/pipeline_results.json',
+        'drs_s1/pipeline_results.json',
+        'lone/results.json',
+    ]
     assert len(problems) == 1 and 'absent' in problems[0]
     # a stage dir searched on its own is a lone stage; a file path is taken as is
     stage_dir = str(work_dirs / 'drs_s0' / 'cam')
@@ -79,8 +106,9 @@ def test_find_result_files_skips_stages_of_pipelines(work_dirs, tmp_path):
 def test_load_pipeline_and_lone_stage(work_dirs):
     run = tool.load_result_file(str(work_dirs / 'drs_s1' / 'pipeline_results.json'))
     assert (run.method, run.seed, run.dataset) == ('DRS (learnable)', 1, 'synthetic')
-    assert [run.miou(c) for c in ('localization', 'refined', 'pseudo_label', 'final',
-                                   'supervised')] == [52, 57, 62, 64, 72]
+    assert [
+        run.miou(c) for c in ('localization', 'refined', 'pseudo_label', 'final', 'supervised')
+    ] == [52, 57, 62, 64, 72]
     assert run.params == 2_500_000  # the localization-map model
     assert run.train_time_s == 200.0  # pretraining and the upper bound are not counted
     lone = tool.load_result_file(str(work_dirs / 'lone' / 'results.json'))
@@ -88,30 +116,46 @@ def test_load_pipeline_and_lone_stage(work_dirs):
     assert lone.miou('final') is None and lone.backbone is None
 
 
-@pytest.mark.parametrize('content, problem', [
-    ('', 'is empty'),
-    ('{"format_version": 1, "stages": [', 'is not valid JSON'),
-    ('[1, 2]', 'holds a JSON list'),
-    ('{"stages": []}', 'has no format_version'),
-    ('{"format_version": 2, "stages": []}', 'format_version 2 is not supported'),
-    ('{"format_version": 1, "stages": {}}', '"stages" is missing or not a list'),
-    ('{"format_version": 1, "stages": []}', '"stages" is empty'),
-    ('{"format_version": 1, "stages": [3]}', 'stages[0] is a JSON int'),
-    ('{"format_version": 1, "stages": [{"kind": "cams", "metrics": {}}]}', "kind is 'cams'"),
-    ('{"format_version": 1, "stages": [{"kind": "refined"}]}', 'has no "metrics" object'),
-    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": "high"}}]}',
-     "metrics.mIoU is 'high'"),
-    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": NaN}}]}',
-     'expected a finite number'),
-    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": 130}}]}',
-     'percentage in [0, 100]'),
-    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {}, "params": true}]}',
-     'params is True'),
-    ('{"format_version": 1, "stages": [{"kind": "refined", "metrics": {}, '
-     '"train_time_s": -1}]}', 'train_time_s is -1'),
-    ('{"format_version": 1, "seed": "zero", "stages": [{"kind": "refined", "metrics": {}}]}',
-     "seed is 'zero'"),
-])
+@pytest.mark.parametrize(
+    'content, problem',
+    [
+        ('', 'is empty'),
+        ('{"format_version": 1, "stages": [', 'is not valid JSON'),
+        ('[1, 2]', 'holds a JSON list'),
+        ('{"stages": []}', 'has no format_version'),
+        ('{"format_version": 2, "stages": []}', 'format_version 2 is not supported'),
+        ('{"format_version": 1, "stages": {}}', '"stages" is missing or not a list'),
+        ('{"format_version": 1, "stages": []}', '"stages" is empty'),
+        ('{"format_version": 1, "stages": [3]}', 'stages[0] is a JSON int'),
+        ('{"format_version": 1, "stages": [{"kind": "cams", "metrics": {}}]}', "kind is 'cams'"),
+        ('{"format_version": 1, "stages": [{"kind": "refined"}]}', 'has no "metrics" object'),
+        (
+            '{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": "high"}}]}',
+            "metrics.mIoU is 'high'",
+        ),
+        (
+            '{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": NaN}}]}',
+            'expected a finite number',
+        ),
+        (
+            '{"format_version": 1, "stages": [{"kind": "refined", "metrics": {"mIoU": 130}}]}',
+            'percentage in [0, 100]',
+        ),
+        (
+            '{"format_version": 1, "stages": [{"kind": "refined", "metrics": {}, "params": true}]}',
+            'params is True',
+        ),
+        (
+            '{"format_version": 1, "stages": [{"kind": "refined", "metrics": {}, '
+            '"train_time_s": -1}]}',
+            'train_time_s is -1',
+        ),
+        (
+            '{"format_version": 1, "seed": "zero", "stages": [{"kind": "refined", "metrics": {}}]}',
+            "seed is 'zero'",
+        ),
+    ],
+)
 def test_malformed_files_name_file_and_problem(tmp_path, content, problem):
     path = _write(str(tmp_path / 'run' / 'pipeline_results.json'), content)
     with pytest.raises(tool.ResultFileError) as info:
@@ -150,7 +194,7 @@ def test_aggregate_seeds_upper_bound_and_order(work_dirs):
     drs, cam, lone = rows
     assert drs.seeds == [0, 1]
     assert drs.metrics['final'].mean == 62.0
-    assert drs.metrics['final'].std == pytest.approx(2 ** 1.5)  # sample std of 60, 64
+    assert drs.metrics['final'].std == pytest.approx(2**1.5)  # sample std of 60, 64
     assert drs.ratio == pytest.approx(62 / 71)
     assert not drs.upper_bound_from_dataset
     # CAM has no supervised stage: the dataset's upper bound, flagged as such
@@ -168,8 +212,12 @@ def test_seed_noise_note_when_spread_exceeds_gap(work_dirs):
     rows = tool.aggregate_runs(runs)
     notes = tool.seed_noise_notes(rows)
     # final: DRS 62 (seeds 60, 64: spread 4) vs CAM 61.5: gap 0.5 < 4
-    assert any(n.startswith('Final mIoU (val): the seeds of DRS (learnable)')
-               and 'disagree by 4.00' in n and 'CAM (DRS-VGG16 x0.25) (0.50)' in n for n in notes)
+    assert any(
+        n.startswith('Final mIoU (val): the seeds of DRS (learnable)')
+        and 'disagree by 4.00' in n
+        and 'CAM (DRS-VGG16 x0.25) (0.50)' in n
+        for n in notes
+    )
     assert rows[0].flagged.get('final') and rows[1].flagged.get('final')
     # localization: 51 vs 40, gap 11 > spread 2: no note
     assert not any(n.startswith('Loc. map') for n in notes)
@@ -204,16 +252,26 @@ def test_no_seed_noise_note_between_rows_of_one_shared_stage(tmp_path):
 
 
 def test_render_markdown(work_dirs):
-    runs, _ = tool.collect_results([str(work_dirs / 'drs_s0'), str(work_dirs / 'drs_s1'),
-                                    str(work_dirs / 'cam_s0')])
+    runs, _ = tool.collect_results(
+        [str(work_dirs / 'drs_s0'), str(work_dirs / 'drs_s1'), str(work_dirs / 'cam_s0')]
+    )
     rows = tool.aggregate_runs(runs)
     table = tool.render_markdown(rows)
     lines = table.splitlines()
     header = [c.strip() for c in lines[0].strip('|').split('|')]
-    assert header == ['Method', 'Backbone', 'Seeds', 'Loc. map mIoU (train)',
-                      'Refined map mIoU (train)', 'Pseudo-label mIoU (train)',
-                      'Final mIoU (val)', 'Supervised mIoU (val)', 'WSSS / supervised',
-                      'Params (M)', 'Train time']
+    assert header == [
+        'Method',
+        'Backbone',
+        'Seeds',
+        'Loc. map mIoU (train)',
+        'Refined map mIoU (train)',
+        'Pseudo-label mIoU (train)',
+        'Final mIoU (val)',
+        'Supervised mIoU (val)',
+        'WSSS / supervised',
+        'Params (M)',
+        'Train time',
+    ]
     drs = [c.strip() for c in lines[2].strip('|').split('|')]
     assert drs[:3] == ['DRS (learnable)', 'DRS-VGG16 x0.25', '0, 1']
     assert drs[3] == '51.00 ± 1.41'
@@ -230,21 +288,49 @@ def test_render_markdown(work_dirs):
 def _write_staged_run(folder, seed, recall):
     stages = [
         _stage('pretrain', 'pretrain', 'val', 90.0),
-        _stage('stage1', 'localization', 'train', 40.0 + seed, **{
-            'sweep/best_threshold': 0.3 + 0.05 * seed, 'sweep/best_mRecall': recall,
-            'sweep/best_mPrecision': 50.0, 'sweep/best_fgRecall': 70.0,
-            'sweep/best_partRecall': 90.0, 'sweep/best_bodyRecall': 30.0 + seed,
-            'multi-label/mAP': 99.0}),
+        _stage(
+            'stage1',
+            'localization',
+            'train',
+            40.0 + seed,
+            **{
+                'sweep/best_threshold': 0.3 + 0.05 * seed,
+                'sweep/best_mRecall': recall,
+                'sweep/best_mPrecision': 50.0,
+                'sweep/best_fgRecall': 70.0,
+                'sweep/best_partRecall': 90.0,
+                'sweep/best_bodyRecall': 30.0 + seed,
+                'multi-label/mAP': 99.0,
+            },
+        ),
         _stage('expand', 'localization', 'train', 42.0, **{'sweep/best_mRecall': recall + 5}),
-        _stage('expand', 'pseudo_label', 'train', 55.0, **{
-            'pseudo_label/mRecall': 61.0, 'pseudo_label/mPrecision': 62.0,
-            'pseudo_label/bodyRecall': 48.0, 'loc_map/best_mRecall': 1.0}),
+        _stage(
+            'expand',
+            'pseudo_label',
+            'train',
+            55.0,
+            **{
+                'pseudo_label/mRecall': 61.0,
+                'pseudo_label/mPrecision': 62.0,
+                'pseudo_label/bodyRecall': 48.0,
+                'loc_map/best_mRecall': 1.0,
+            },
+        ),
         _stage('sup', 'supervised', 'val', 70.0),
     ]
     os.makedirs(folder, exist_ok=True)
     with open(osp.join(folder, 'pipeline_results.json'), 'w') as f:
-        json.dump(dict(format_version=1, method='ESOL', backbone='VGG', dataset='synthetic',
-                       seed=seed, stages=stages), f)
+        json.dump(
+            dict(
+                format_version=1,
+                method='ESOL',
+                backbone='VGG',
+                dataset='synthetic',
+                seed=seed,
+                stages=stages,
+            ),
+            f,
+        )
 
 
 def test_stage_details_one_line_per_record_over_seeds(tmp_path):
@@ -255,16 +341,41 @@ def test_stage_details_one_line_per_record_over_seeds(tmp_path):
     table = tool.render_stage_details(tool.aggregate_runs(runs))
     lines = table.splitlines()
     header = [c.strip() for c in lines[0].strip('|').split('|')]
-    assert header == ['Method', 'Stage', 'Output', 'Split', 'Seeds', 'mIoU', 'Best bg threshold',
-                      'Recall (class mean)', 'Precision (class mean)', 'Fg recall',
-                      'Fg precision', 'Part recall', 'Body recall', 'Classifier mAP']
+    assert header == [
+        'Method',
+        'Stage',
+        'Output',
+        'Split',
+        'Seeds',
+        'mIoU',
+        'Best bg threshold',
+        'Recall (class mean)',
+        'Precision (class mean)',
+        'Fg recall',
+        'Fg precision',
+        'Part recall',
+        'Body recall',
+        'Classifier mAP',
+    ]
     rows = [[c.strip() for c in line.strip('|').split('|')] for line in lines[2:5]]
     # pretraining and the upper bound are left out; pipeline order is kept
-    assert [r[1:3] for r in rows] == [['stage1', 'localization maps'],
-                                      ['expand', 'localization maps'], ['expand', 'pseudo labels']]
-    assert rows[0][4:] == ['0, 1', '40.50 ± 0.71', '0.30, 0.35', '52.00 ± 2.83', '50.00 ± 0.00',
-                           '70.00 ± 0.00', '—', '90.00 ± 0.00', '30.50 ± 0.71',
-                           '99.00 ± 0.00']
+    assert [r[1:3] for r in rows] == [
+        ['stage1', 'localization maps'],
+        ['expand', 'localization maps'],
+        ['expand', 'pseudo labels'],
+    ]
+    assert rows[0][4:] == [
+        '0, 1',
+        '40.50 ± 0.71',
+        '0.30, 0.35',
+        '52.00 ± 2.83',
+        '50.00 ± 0.00',
+        '70.00 ± 0.00',
+        '—',
+        '90.00 ± 0.00',
+        '30.50 ± 0.71',
+        '99.00 ± 0.00',
+    ]
     assert rows[1][7] == '57.00 ± 2.83'
     # the pseudo-label record reads its own metric, not the hook's map scores (loc_map/*)
     assert rows[2][5:9] == ['55.00 ± 0.00', '—', '61.00 ± 0.00', '62.00 ± 0.00']
@@ -274,16 +385,20 @@ def test_stage_details_one_line_per_record_over_seeds(tmp_path):
 
 def test_stage_details_keep_two_records_of_one_name_apart(tmp_path):
     # result files of older runs named a shared stage after the pipeline that trained it
-    stages = [_stage('stage1', 'localization', 'train', 40.0),
-              _stage('stage1', 'localization', 'train', 45.0)]
+    stages = [
+        _stage('stage1', 'localization', 'train', 40.0),
+        _stage('stage1', 'localization', 'train', 45.0),
+    ]
     os.makedirs(tmp_path / 'a')
     with open(tmp_path / 'a' / 'pipeline_results.json', 'w') as f:
         json.dump(dict(format_version=1, method='M', seed=0, stages=stages), f)
     runs, _ = tool.collect_results([str(tmp_path)])
     lines = tool.render_stage_details(tool.aggregate_runs(runs)).splitlines()
     cells = [[c.strip() for c in line.strip('|').split('|')] for line in lines[2:4]]
-    assert [(c[1], c[4], c[5]) for c in cells] == [('stage1', '0', '40.00'),
-                                                  ('stage1 (2)', '0', '45.00')]
+    assert [(c[1], c[4], c[5]) for c in cells] == [
+        ('stage1', '0', '40.00'),
+        ('stage1 (2)', '0', '45.00'),
+    ]
 
 
 def test_pipe_in_names_is_escaped(tmp_path):
@@ -298,8 +413,7 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     os.makedirs('configs/drs')
     _write('configs/drs/README.md', 'readme')
     # a pipeline whose config lives elsewhere stays out of this folder's metafile
-    _write_pipeline(str(work_dirs / 'other'), 'Other', 0, [1, 2, 3, 4],
-                    config='configs/other/p.py')
+    _write_pipeline(str(work_dirs / 'other'), 'Other', 0, [1, 2, 3, 4], config='configs/other/p.py')
     runs, _ = tool.collect_results([str(work_dirs)])
     rows = tool.aggregate_runs(runs)
     meta = tool.build_metafile(rows, 'configs/drs')
@@ -314,14 +428,26 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     assert meta['Collections'][0]['README'] == 'configs/drs/README.md'
 
     existing = {
-        'Collections': [{'Name': 'DRS', 'Paper': {'Title': 'DRS'},
-                         'Metadata': {'Training Data': ['Pascal VOC 2012 + Aug']}},
-                        {'Name': 'ESOL'}],
+        'Collections': [
+            {
+                'Name': 'DRS',
+                'Paper': {'Title': 'DRS'},
+                'Metadata': {'Training Data': ['Pascal VOC 2012 + Aug']},
+            },
+            {'Name': 'ESOL'},
+        ],
         'Models': [
             {'Name': 'voc_model', 'In Collection': 'DRS', 'Results': {'Metrics': {'mIoU': 71.2}}},
-            {'Name': 'pipeline_drs', 'Weights': 'https://x/y.pth', 'Metadata': {'Batch Size': 10},
-             'Results': {'Task': 'Semantic Segmentation', 'Dataset': 'VOC',
-                         'Metrics': {'mIoU': 70.0}}},
+            {
+                'Name': 'pipeline_drs',
+                'Weights': 'https://x/y.pth',
+                'Metadata': {'Batch Size': 10},
+                'Results': {
+                    'Task': 'Semantic Segmentation',
+                    'Dataset': 'VOC',
+                    'Metrics': {'mIoU': 70.0},
+                },
+            },
         ],
         'Import': ['x'],
     }
@@ -334,8 +460,10 @@ def test_metafile_round_trip_and_merge(work_dirs, tmp_path, monkeypatch):
     assert merged['Import'] == ['x']
     assert [c['Name'] for c in merged['Collections']] == ['DRS', 'ESOL']
     assert merged['Collections'][0]['Paper'] == {'Title': 'DRS'}
-    assert merged['Collections'][0]['Metadata']['Training Data'] == ['Pascal VOC 2012 + Aug',
-                                                                     'synthetic']
+    assert merged['Collections'][0]['Metadata']['Training Data'] == [
+        'Pascal VOC 2012 + Aug',
+        'synthetic',
+    ]
     models = {m['Name']: m for m in merged['Models']}
     assert list(models) == ['voc_model', 'pipeline_drs', 'pipeline_cam']
     assert models['voc_model'] == existing['Models'][0]
@@ -358,11 +486,17 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
     beside it; models take Paper, Code and Framework from their collection."""
     monkeypatch.chdir(tmp_path)
     os.makedirs('configs/drs')
-    stage_cfgs = dict(cam='configs/drs/cam.py', refine='configs/drs/refine.py',
-                      seg='configs/drs/seg.py')
+    stage_cfgs = dict(
+        cam='configs/drs/cam.py', refine='configs/drs/refine.py', seg='configs/drs/seg.py'
+    )
     for seed in (0, 1):
-        path = _write_pipeline(str(tmp_path / 'runs' / f's{seed}'), 'DRS', seed, [1, 2, 3, 4],
-                               config='configs/drs/pipelines/pipeline_drs.py')
+        path = _write_pipeline(
+            str(tmp_path / 'runs' / f's{seed}'),
+            'DRS',
+            seed,
+            [1, 2, 3, 4],
+            config='configs/drs/pipelines/pipeline_drs.py',
+        )
         with open(path) as f:
             obj = json.load(f)
         for stage in obj['stages']:
@@ -383,19 +517,32 @@ def test_metafile_config_is_the_runnable_stage_config(tmp_path, monkeypatch):
         run.stages = [s for s in run.stages if s.kind != 'localization']
     assert rows[0].stage_config == 'configs/drs/seg.py'
 
-    existing = {'Collections': [{'Name': 'DRS', 'Paper': {'Title': 'T', 'URL': 'u'},
-                                 'Code': 'mmwsss/x.py', 'Frameworks': ['PyTorch']}]}
+    existing = {
+        'Collections': [
+            {
+                'Name': 'DRS',
+                'Paper': {'Title': 'T', 'URL': 'u'},
+                'Code': 'mmwsss/x.py',
+                'Frameworks': ['PyTorch'],
+            }
+        ]
+    }
     merged = tool.merge_metafile(existing, tool.build_metafile(rows, 'configs/drs'))
     model = merged['Models'][0]
     assert (model['Paper'], model['Code'], model['Framework']) == (
-        {'Title': 'T', 'URL': 'u'}, 'mmwsss/x.py', 'PyTorch')
+        {'Title': 'T', 'URL': 'u'},
+        'mmwsss/x.py',
+        'PyTorch',
+    )
     assert model['Config'] == 'configs/drs/seg.py'
 
 
 def test_default_collection_names_the_method_folder():
     assert tool.default_collection('configs/drs') == 'DRS'
     assert tool.default_collection('projects/esol/configs') == 'ESOL'
-    assert tool.default_collection('projects/destruction_learning/configs/') == 'DESTRUCTION_LEARNING'
+    assert (
+        tool.default_collection('projects/destruction_learning/configs/') == 'DESTRUCTION_LEARNING'
+    )
     assert tool.default_collection('other/configs') == 'CONFIGS'
 
 
@@ -425,14 +572,18 @@ def test_metafile_errors(work_dirs, tmp_path):
 
 # ------------------------------------------------------------------------------ README
 def test_readme_marker_replacement(tmp_path):
-    readme = _write(str(tmp_path / 'README.md'),
-                    f'# T\n\nintro\n{tool.TABLE_START}\nold table\n{tool.TABLE_END}\n\n## After\n')
+    readme = _write(
+        str(tmp_path / 'README.md'),
+        f'# T\n\nintro\n{tool.TABLE_START}\nold table\n{tool.TABLE_END}\n\n## After\n',
+    )
     os.chmod(readme, 0o644)
     assert tool.update_readme(readme, '| a |\n| --- |\n')
     assert os.stat(readme).st_mode & 0o777 == 0o644
     with open(readme) as f:
         text = f.read()
-    assert text == f'# T\n\nintro\n{tool.TABLE_START}\n| a |\n| --- |\n{tool.TABLE_END}\n\n## After\n'
+    assert (
+        text == f'# T\n\nintro\n{tool.TABLE_START}\n| a |\n| --- |\n{tool.TABLE_END}\n\n## After\n'
+    )
     assert not tool.update_readme(readme, '| a |\n| --- |\n')  # unchanged
     with pytest.raises(ValueError, match='exactly one'):
         tool.replace_between_markers('no markers', 't', 'X.md')
@@ -444,13 +595,23 @@ def test_readme_marker_replacement(tmp_path):
 
 # ------------------------------------------------------------------------------ the tool
 
+
 def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     os.makedirs('configs/drs')
     _write(str(work_dirs / 'broken' / 'pipeline_results.json'), '{"format_version": 1}')
     readme = _write('configs/drs/README.md', f'x\n{tool.TABLE_START}\n{tool.TABLE_END}\n')
-    rc = tool.main([str(work_dirs), '--metafile-dir', 'configs/drs', '--update-readme', readme,
-                    '--out', 'table.md'])
+    rc = tool.main(
+        [
+            str(work_dirs),
+            '--metafile-dir',
+            'configs/drs',
+            '--update-readme',
+            readme,
+            '--out',
+            'table.md',
+        ]
+    )
     out, err = capsys.readouterr()
     assert rc == 0
     assert out.startswith('| Method | Backbone |') and 'DRS (learnable)' in out
@@ -461,14 +622,18 @@ def test_tool_end_to_end(work_dirs, tmp_path, monkeypatch, capsys):
     with open(readme) as f:
         assert out.strip() in f.read()
     # --stages: printed after the leaderboard, and into the README's second pair of markers
-    _write(readme, f'x\n{tool.TABLE_START}\n{tool.TABLE_END}\n{tool.STAGES_START}\n{tool.STAGES_END}\n')
+    _write(
+        readme, f'x\n{tool.TABLE_START}\n{tool.TABLE_END}\n{tool.STAGES_START}\n{tool.STAGES_END}\n'
+    )
     assert tool.main([str(work_dirs), '--update-readme', readme, '--stages']) == 0
     out, _ = capsys.readouterr()
     leaderboard, stages = out.split('\n\n| Method | Stage |')
     with open(readme) as f:
         text = f.read()
     assert leaderboard.strip() in text and '| Method | Stage |' + stages.rstrip() in text
-    assert text.index(tool.TABLE_END) < text.index('| Method | Stage |') < text.index(tool.STAGES_END)
+    assert (
+        text.index(tool.TABLE_END) < text.index('| Method | Stage |') < text.index(tool.STAGES_END)
+    )
     assert osp.isfile('configs/drs/metafile.yml')
     # a README without markers: error message, exit status 2, the table is still printed
     _write('plain.md', 'nothing')
@@ -498,8 +663,16 @@ def test_stage_with_two_records_counts_its_time_once_and_params_of_last_map_mode
         _stage('refine', 'pseudo_label', 'train', 55, params=90, time_s=30.0),  # same training
         _stage('seg', 'segmentation', 'val', 58, params=500, time_s=100.0),
     ]
-    obj = dict(format_version=1, pipeline='p', method='M', backbone='b', dataset='d', seed=0,
-               config='c.py', stages=stages)
+    obj = dict(
+        format_version=1,
+        pipeline='p',
+        method='M',
+        backbone='b',
+        dataset='d',
+        seed=0,
+        config='c.py',
+        stages=stages,
+    )
     path = folder / 'pipeline_results.json'
     path.write_text(json.dumps(obj))
     run = tool.load_result_file(str(path))
@@ -510,11 +683,23 @@ def test_stage_with_two_records_counts_its_time_once_and_params_of_last_map_mode
 
 def _precision_run(folder, method, seed, precision, final):
     os.makedirs(folder, exist_ok=True)
-    stages = [_stage('stage1', 'localization', 'train', 40.0 + seed),
-              _stage('seg', 'segmentation', 'val', final)]
+    stages = [
+        _stage('stage1', 'localization', 'train', 40.0 + seed),
+        _stage('seg', 'segmentation', 'val', final),
+    ]
     with open(osp.join(folder, 'pipeline_results.json'), 'w') as f:
-        json.dump(dict(format_version=1, method=method, backbone='VGG', dataset='synthetic',
-                       seed=seed, precision=precision, stages=stages), f)
+        json.dump(
+            dict(
+                format_version=1,
+                method=method,
+                backbone='VGG',
+                dataset='synthetic',
+                seed=seed,
+                precision=precision,
+                stages=stages,
+            ),
+            f,
+        )
 
 
 def test_rows_at_two_precisions_are_told_apart_and_compared(tmp_path):
@@ -525,7 +710,10 @@ def test_rows_at_two_precisions_are_told_apart_and_compared(tmp_path):
     runs, _ = tool.collect_results([str(tmp_path)])
     rows = tool.aggregate_runs(runs)
     assert sorted((r.method, r.precision, r.show_precision) for r in rows) == [
-        ('CAM', 'bf16', False), ('DRS', 'bf16', True), ('DRS', 'fp32', True)]
+        ('CAM', 'bf16', False),
+        ('DRS', 'bf16', True),
+        ('DRS', 'fp32', True),
+    ]
     table = tool.render_markdown(rows)
     assert '| DRS [fp32] |' in table and '| DRS [bf16] |' in table and '| CAM |' in table
     notes = tool.precision_notes(rows)
@@ -548,13 +736,29 @@ def test_a_precision_gap_beyond_seed_noise_is_said(tmp_path):
 # ------------------------------------------------------------------------------ one run
 def test_one_row_per_record_and_missing_values_as_dashes():
     summary = dict(
-        method='DRS', pipeline='configs/drs/p.py', dataset='synthetic', seed=0, stages=[
-            dict(stage='pretrain', kind='pretrain', split='val', metrics=dict(mIoU=77.0),
-                 params=1234567, train_time_s=60.4),
-            dict(stage='stage1', kind='localization', split='train', metrics=dict(mIoU=40.61),
-                 params=None),
+        method='DRS',
+        pipeline='configs/drs/p.py',
+        dataset='synthetic',
+        seed=0,
+        stages=[
+            dict(
+                stage='pretrain',
+                kind='pretrain',
+                split='val',
+                metrics=dict(mIoU=77.0),
+                params=1234567,
+                train_time_s=60.4,
+            ),
+            dict(
+                stage='stage1',
+                kind='localization',
+                split='train',
+                metrics=dict(mIoU=40.61),
+                params=None,
+            ),
             dict(stage='refine', kind='pseudo_label', split='train', metrics={}),
-        ])
+        ],
+    )
     lines = tool.format_stage_table(summary).splitlines()
     assert lines[0] == 'DRS (configs/drs/p.py, synthetic, seed 0)'
     rows = lines[4:]

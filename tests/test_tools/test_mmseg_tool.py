@@ -4,6 +4,7 @@ confusion_matrix, analyze_logs) run on mmwsss's stage configs, shrunk to tiny wi
 
 The tools run in this process through ``run_tool`` (as ``mim run`` would: the wheel's script, its
 own ``main``), one of them as a subprocess, as a user types it."""
+
 import json
 import os
 import os.path as osp
@@ -56,33 +57,56 @@ def stage1(tmp_path_factory):
     images), its data, a checkpoint of its model and the json log of a two-epoch training."""
     root = tmp_path_factory.mktemp('mmseg_tool')
     data_root = str(root / 'syn')
-    generate_synthetic_benchmark(data_root, num_train=4, num_val=NUM_VAL,
-                                 num_object_classes=NUM_FG, image_size=32, seed=0)
+    generate_synthetic_benchmark(
+        data_root, num_train=4, num_val=NUM_VAL, num_object_classes=NUM_FG, image_size=32, seed=0
+    )
     config = str(root / 'tiny_stage1.py')
-    loader = ("dict(batch_size=2, num_workers=0, persistent_workers=False, "
-              f"dataset=dict(data_root={data_root!r}, ann_file='ImageSets/Segmentation/{{}}.txt'))")
+    loader = (
+        'dict(batch_size=2, num_workers=0, persistent_workers=False, '
+        f"dataset=dict(data_root={data_root!r}, ann_file='ImageSets/Segmentation/{{}}.txt'))"
+    )
     with open(config, 'w') as f:
-        f.write('\n'.join([
-            f'_base_ = [{osp.join(ROOT, STAGE1)!r}]',
-            "model = dict(backbone=dict(widen_factor=0.0625, init_cfg=None), "
-            "decode_head=dict(in_channels=32, channels=16))",
-            f"train_dataloader = {loader.format('train')}",
-            f"val_dataloader = {loader.format('val')}",
-            'test_dataloader = val_dataloader',
-            'train_cfg = dict(max_epochs=2, val_interval=2)',
-            'param_scheduler = []', 'custom_hooks = []',
-            'default_hooks = dict(logger=dict(interval=1))', '']))
+        f.write(
+            '\n'.join(
+                [
+                    f'_base_ = [{osp.join(ROOT, STAGE1)!r}]',
+                    'model = dict(backbone=dict(widen_factor=0.0625, init_cfg=None), '
+                    'decode_head=dict(in_channels=32, channels=16))',
+                    f'train_dataloader = {loader.format("train")}',
+                    f'val_dataloader = {loader.format("val")}',
+                    'test_dataloader = val_dataloader',
+                    'train_cfg = dict(max_epochs=2, val_interval=2)',
+                    'param_scheduler = []',
+                    'custom_hooks = []',
+                    'default_hooks = dict(logger=dict(interval=1))',
+                    '',
+                ]
+            )
+        )
     work = str(root / 'train')
     out = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools/train.py'), config, '--work-dir', work],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    logs = [osp.join(dirpath, f) for dirpath, _, files in os.walk(work) for f in files
-            if f.endswith('.json') and f != 'scalars.json']
+    logs = [
+        osp.join(dirpath, f)
+        for dirpath, _, files in os.walk(work)
+        for f in files
+        if f.endswith('.json') and f != 'scalars.json'
+    ]
     assert len(logs) == 1, logs
-    return dict(root=root, data_root=data_root, config=config,
-                checkpoint=osp.join(work, 'epoch_2.pth'), log=logs[0])
+    return dict(
+        root=root,
+        data_root=data_root,
+        config=config,
+        checkpoint=osp.join(work, 'epoch_2.pth'),
+        log=logs[0],
+    )
 
 
 def test_help_and_list(capsys):
@@ -90,8 +114,14 @@ def test_help_and_list(capsys):
     assert 'usage: python tools/mmseg_tool.py' in capsys.readouterr().out
     tool.main(['--list'])
     listed = capsys.readouterr().out.split()
-    for name in ('analysis_tools/get_flops', 'analysis_tools/benchmark', 'misc/print_config',
-                 'analysis_tools/confusion_matrix', 'analysis_tools/analyze_logs', 'test'):
+    for name in (
+        'analysis_tools/get_flops',
+        'analysis_tools/benchmark',
+        'misc/print_config',
+        'analysis_tools/confusion_matrix',
+        'analysis_tools/analyze_logs',
+        'test',
+    ):
         assert name in listed
         with pytest.raises(SystemExit) as info:
             run(osp.basename(name), '--help')
@@ -111,8 +141,9 @@ def test_get_flops_on_every_kind_of_stage_config(config, capsys):
     # the numbers are the model's: its parameters (get_flops drops an auxiliary head), counted here
     init_default_scope('mmseg')
     model = MODELS.build(Config.fromfile(osp.join(ROOT, config)).model)
-    params = sum(p.numel() for n, p in model.named_parameters()
-                 if not n.startswith('auxiliary_head.'))
+    params = sum(
+        p.numel() for n, p in model.named_parameters() if not n.startswith('auxiliary_head.')
+    )
     shown = float(flops[1].split()[-1].rstrip('MK')) * (1e6 if flops[1].endswith('M') else 1e3)
     assert abs(shown - params) <= 0.01 * params, (flops, params)
 
@@ -120,18 +151,30 @@ def test_get_flops_on_every_kind_of_stage_config(config, capsys):
 def test_get_flops_as_a_user_types_it():
     out = subprocess.run(
         [sys.executable, 'tools/mmseg_tool.py', 'get_flops', STAGE1, '--shape', '64', '48'],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert 'Input shape: (64, 48)' in out.stdout and 'Flops: ' in out.stdout
 
 
 def test_benchmark(stage1, capsys):
     work = stage1['root'] / 'fps'
-    out = run('benchmark', stage1['config'], stage1['checkpoint'], '--work-dir', work,
-              '--log-interval', 100, capsys=capsys)
+    out = run(
+        'benchmark',
+        stage1['config'],
+        stage1['checkpoint'],
+        '--work-dir',
+        work,
+        '--log-interval',
+        100,
+        capsys=capsys,
+    )
     assert 'Done image [100/ 200]' in out and 'Overall fps:' in out, out
-    (result, ) = [osp.join(work, f) for f in os.listdir(work) if f.startswith('fps_')]
+    (result,) = [osp.join(work, f) for f in os.listdir(work) if f.startswith('fps_')]
     with open(result) as f:
         fps = json.load(f)
     assert fps['average_fps'] > 0 and fps['config'] == stage1['config']
@@ -148,10 +191,24 @@ def test_print_config(stage1, capsys, tmp_path, monkeypatch):
 def test_confusion_matrix_of_test_predictions(stage1, capsys):
     pred = str(stage1['root'] / 'pred')
     out = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/test.py'), stage1['config'], stage1['checkpoint'],
-         '--work-dir', str(stage1['root'] / 'test'), '--out', pred, '--precision', 'fp32'],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+        [
+            sys.executable,
+            osp.join(ROOT, 'tools/test.py'),
+            stage1['config'],
+            stage1['checkpoint'],
+            '--work-dir',
+            str(stage1['root'] / 'test'),
+            '--out',
+            pred,
+            '--precision',
+            'fp32',
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert len(os.listdir(pred)) == NUM_VAL
     save_dir = stage1['root'] / 'cm'
@@ -176,6 +233,7 @@ def test_confusion_matrix_of_test_predictions(stage1, capsys):
 def load_tool_with_fix(key):
     """The wheel's script ``key`` as a module, with tools/mmseg_tool.py's fix applied."""
     import importlib.util
+
     path = osp.join(tool.mmseg_tools_dir(), key + '.py')
     spec = importlib.util.spec_from_file_location('fixed_' + key.replace('/', '_'), path)
     module = importlib.util.module_from_spec(spec)
@@ -201,6 +259,7 @@ def test_confusion_matrix_counts_more_than_15_classes():
         def __getitem__(self, idx):
             from mmengine.structures import PixelData
             from mmseg.structures import SegDataSample
+
             sample = SegDataSample()
             sample.gt_sem_seg = PixelData(data=torch.from_numpy(self.gts[idx])[None])
             return dict(data_samples=sample)
@@ -208,13 +267,27 @@ def test_confusion_matrix_counts_more_than_15_classes():
     gt = np.array([[20, 20], [0, 255]], dtype=np.uint8)
     pred = np.array([[20, 19], [0, 3]], dtype=np.uint8)
     matrix = load_tool_with_fix('analysis_tools/confusion_matrix').calculate_confusion_matrix(
-        VOCLike([gt]), [pred])
+        VOCLike([gt]), [pred]
+    )
     assert matrix[20, 20] == 1 and matrix[20, 19] == 1 and matrix[0, 0] == 1 and matrix.sum() == 3
 
 
 def test_analyze_logs_of_a_training_run(stage1, capsys, tmp_path):
     curve = tmp_path / 'loss.png'
-    out = run('analyze_logs', stage1['log'], '--keys', 'loss', 'mIoU', '--legend', 'loss', 'mIoU',
-              '--backend', 'Agg', '--out', curve, capsys=capsys)
+    out = run(
+        'analyze_logs',
+        stage1['log'],
+        '--keys',
+        'loss',
+        'mIoU',
+        '--legend',
+        'loss',
+        'mIoU',
+        '--backend',
+        'Agg',
+        '--out',
+        curve,
+        capsys=capsys,
+    )
     assert 'metric is loss' in out and 'metric is mIoU' in out and f'save curve to: {curve}' in out
     assert curve.stat().st_size > 0

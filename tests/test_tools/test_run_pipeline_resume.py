@@ -7,6 +7,7 @@ PseudoLabelHook and test); the refinement is killed in the middle of its epoch 3
 ``epoch_2.pth``. The only field allowed to differ is ``train_time_s`` (wall-clock time, which
 includes the killed attempt); checkpoint paths differ only by the work dir.
 """
+
 import json
 import os.path as osp
 import sys
@@ -50,35 +51,60 @@ def _normalised(path: str, work_dir: str) -> dict:
 
 def test_pipeline_killed_in_a_training_stage_and_rerun_gives_the_same_results(tmp_path):
     data_root = str(tmp_path / 'syn')
-    generate_synthetic_benchmark(data_root, num_train=8, num_val=2, num_object_classes=4,
-                                 image_size=32, seed=0)
+    generate_synthetic_benchmark(
+        data_root, num_train=8, num_val=2, num_object_classes=4, image_size=32, seed=0
+    )
     marker = tmp_path / 'killed_once'
     # the refinement stage with a KillHook that fires once (it leaves the marker behind)
     refine = tmp_path / 'refine_killed_once.py'
-    refine.write_text('\n'.join([
-        f'_base_ = [{REFINE!r}]',
-        "custom_imports = dict(imports=['mmwsss', 'kill_hook'], allow_failed_imports=False)",
-        f"custom_hooks = _base_.custom_hooks + [dict(type='KillHook', epoch=2, "
-        f'marker={str(marker)!r})]',
-    ]) + '\n')
+    refine.write_text(
+        '\n'.join(
+            [
+                f'_base_ = [{REFINE!r}]',
+                "custom_imports = dict(imports=['mmwsss', 'kill_hook'], allow_failed_imports=False)",
+                f"custom_hooks = _base_.custom_hooks + [dict(type='KillHook', epoch=2, "
+                f'marker={str(marker)!r})]',
+            ]
+        )
+        + '\n'
+    )
     refine_options = dict(_tiny(data_root, 4))
     refine_options['train_dataloader.dataset.data_prefix.loc_map_path'] = '{stage1.maps_dir}'
     spec = dict(
-        method='DRS (learnable)', backbone='tiny', dataset='synthetic-tiny', seed=3,
+        method='DRS (learnable)',
+        backbone='tiny',
+        dataset='synthetic-tiny',
+        seed=3,
         stages=[
-            dict(name='stage1', kind='localization', config=STAGE1,
-                 cfg_options=_tiny(data_root, 2), metric='sweep/best_mIoU'),
-            dict(name='refine', kind='refined', config=str(refine), cfg_options=refine_options,
-                 metric='sweep/best_mIoU',
-                 extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
-        ])
+            dict(
+                name='stage1',
+                kind='localization',
+                config=STAGE1,
+                cfg_options=_tiny(data_root, 2),
+                metric='sweep/best_mIoU',
+            ),
+            dict(
+                name='refine',
+                kind='refined',
+                config=str(refine),
+                cfg_options=refine_options,
+                metric='sweep/best_mIoU',
+                extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+            ),
+        ],
+    )
     pipeline = tmp_path / 'pipeline_tiny.py'
     pipeline.write_text(f'pipeline = {spec!r}\n')
     Config.fromfile(str(pipeline))  # a valid pipeline config
 
     def pipeline_cmd(work_dir: str) -> list:
-        return [sys.executable, osp.join(ROOT, 'tools/run_pipeline.py'), str(pipeline),
-                '--work-dir', work_dir]
+        return [
+            sys.executable,
+            osp.join(ROOT, 'tools/run_pipeline.py'),
+            str(pipeline),
+            '--work-dir',
+            work_dir,
+        ]
 
     killed = str(tmp_path / 'killed')
     run(pipeline_cmd(killed), expect=KILLED)
@@ -98,5 +124,8 @@ def test_pipeline_killed_in_a_training_stage_and_rerun_gives_the_same_results(tm
     resumed_results = _normalised(osp.join(killed, 'pipeline_results.json'), killed)
     straight_results = _normalised(osp.join(straight, 'pipeline_results.json'), straight)
     assert [r['kind'] for r in straight_results['stages']] == [
-        'localization', 'refined', 'pseudo_label']
+        'localization',
+        'refined',
+        'pseudo_label',
+    ]
     assert resumed_results == straight_results

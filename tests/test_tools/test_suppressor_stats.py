@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Suppressor statistics on hand-made inputs, and tools/analysis_tools/suppressor_stats.py on a tiny set."""
+
 import os.path as osp
 import re
 
@@ -22,7 +23,7 @@ def test_fixed_suppressor_clip_share_delta_and_dead_maps():
     model = nn.Sequential(DRS(delta=0.5))
     # channel 0: relu -> [0, 1, 2, 4], max 4, cap 2: one of four positions clipped;
     # channel 1: all negative -> a dead map
-    x = torch.tensor([[[[-1., 1., 2., 4.]], [[-1., -2., -3., -4.]]]])
+    x = torch.tensor([[[[-1.0, 1.0, 2.0, 4.0]], [[-1.0, -2.0, -3.0, -4.0]]]])
     stats = collect_suppressor_stats(model, [x, x])
     assert len(stats) == 1
     s = stats[0]
@@ -37,12 +38,12 @@ def test_fixed_suppressor_clip_share_delta_and_dead_maps():
 def test_learnable_suppressor_delta_follows_its_weights():
     layer = DRS(learnable=True, channels=2)
     with torch.no_grad():
-        layer.fc.weight.copy_(torch.tensor([[0., 0.], [0., 10.]]))
-    x = torch.tensor([[[[1., 3.]], [[2., 2.]]]])  # avg: (2, 2) -> delta: (0.5, sigmoid(20))
+        layer.fc.weight.copy_(torch.tensor([[0.0, 0.0], [0.0, 10.0]]))
+    x = torch.tensor([[[[1.0, 3.0]], [[2.0, 2.0]]]])  # avg: (2, 2) -> delta: (0.5, sigmoid(20))
     s = collect_suppressor_stats(nn.Sequential(layer), [x])[0]
     assert s.learnable
     assert s.delta_min == pytest.approx(0.5)
-    assert s.delta_max == pytest.approx(torch.sigmoid(torch.tensor(20.)).item())
+    assert s.delta_max == pytest.approx(torch.sigmoid(torch.tensor(20.0)).item())
     assert s.clipped == pytest.approx(1 / 4)  # only the 3 of channel 0 exceeds 0.5 * 3
 
 
@@ -56,10 +57,10 @@ def test_errors_name_the_problem():
 
 def test_cam_peaks_of_labelled_classes_only():
     cams = torch.full((2, 3, 2, 2), -1.0)
-    cams[0, 0, 1, 1] = 2.0   # image 0, class 0 (labelled): lights up at one pixel
-    cams[0, 1] = 5.0         # image 0, class 1 (not labelled): ignored
+    cams[0, 0, 1, 1] = 2.0  # image 0, class 0 (labelled): lights up at one pixel
+    cams[0, 1] = 5.0  # image 0, class 1 (not labelled): ignored
     cams[1, 2, 0, 0] = -0.5  # image 1, class 2 (labelled): negative everywhere, peak -0.5
-    labels = torch.tensor([[1., 0., 0.], [0., 0., 1.]])
+    labels = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     s = cam_peak_stats([(cams[:1], labels[:1]), (cams[1:], labels[1:])])
     assert (s.pairs, s.positive) == (2, 1)
     assert (s.peak_min, s.peak_median, s.peak_max) == (-0.5, 0.75, 2.0)
@@ -72,19 +73,34 @@ def test_cam_peaks_of_labelled_classes_only():
 
 def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
     data_root = str(tmp_path / 'syn')
-    generate_synthetic_benchmark(data_root, num_train=3, num_val=0, num_object_classes=4,
-                                 image_size=32, seed=0)
+    generate_synthetic_benchmark(
+        data_root, num_train=3, num_val=0, num_object_classes=4, image_size=32, seed=0
+    )
     config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
     out = tmp_path / 'stats.md'
-    rc = tool.main([
-        config, '--num', '3', '--batch-size', '2', '--out', str(out), '--cfg-options',
-        'model.backbone.widen_factor=0.0625', 'model.backbone.init_cfg=None',
-        'model.decode_head.in_channels=32', 'model.decode_head.channels=16',
-        f'train_dataloader.dataset.data_root={data_root}'
-    ])
+    rc = tool.main(
+        [
+            config,
+            '--num',
+            '3',
+            '--batch-size',
+            '2',
+            '--out',
+            str(out),
+            '--cfg-options',
+            'model.backbone.widen_factor=0.0625',
+            'model.backbone.init_cfg=None',
+            'model.decode_head.in_channels=32',
+            'model.decode_head.channels=16',
+            f'train_dataloader.dataset.data_root={data_root}',
+        ]
+    )
     assert rc == 0
-    rows = [line for line in out.read_text().splitlines() if line.startswith('| backbone.')
-            or line.startswith('| decode_head.')]
+    rows = [
+        line
+        for line in out.read_text().splitlines()
+        if line.startswith('| backbone.') or line.startswith('| decode_head.')
+    ]
     assert len(rows) == 13 + 3  # every conv of VGG16 and the head's three convs
     printed = capsys.readouterr().out
     assert '3 train images' in printed

@@ -1,13 +1,14 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """tools/analysis_tools/visualize_cams.py: grids of a model's maps, labels and GT."""
+
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
+from generation_helpers import tiny_model_cfg
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from generation_helpers import tiny_model_cfg
 from PIL import Image
 from tool_loader import load_tool
 
@@ -31,25 +32,40 @@ def _model_cfg() -> dict:
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp('vis')
     data_root = str(root / 'data')
-    generate_synthetic_benchmark(data_root, num_train=3, num_val=2, num_object_classes=NUM_FG,
-                                 image_size=SIZE, seed=0)
+    generate_synthetic_benchmark(
+        data_root, num_train=3, num_val=2, num_object_classes=NUM_FG, image_size=SIZE, seed=0
+    )
     test_pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='LoadImageLevelLabels'),
         dict(type='LoadAnnotations'),
         dict(type='PackWSSSInputs'),
     ]
-    dataset = dict(type='SyntheticWSSSDataset', data_root=data_root,
-                   ann_file='ImageSets/Segmentation/val.txt', pipeline=test_pipeline)
-    train_dataset = dict(type='RepeatDataset', times=2, dataset=dict(
-        type='SyntheticWSSSDataset', data_root=data_root,
-        ann_file='ImageSets/Segmentation/train.txt', pipeline=[dict(type='LoadImageFromFile')]))
-    cfg = Config(dict(
-        default_scope='mmseg',
-        custom_imports=dict(imports=['mmwsss'], allow_failed_imports=False),
-        model=_model_cfg(),
-        train_dataloader=dict(batch_size=1, dataset=train_dataset),
-        test_dataloader=dict(batch_size=1, dataset=dataset)))
+    dataset = dict(
+        type='SyntheticWSSSDataset',
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/val.txt',
+        pipeline=test_pipeline,
+    )
+    train_dataset = dict(
+        type='RepeatDataset',
+        times=2,
+        dataset=dict(
+            type='SyntheticWSSSDataset',
+            data_root=data_root,
+            ann_file='ImageSets/Segmentation/train.txt',
+            pipeline=[dict(type='LoadImageFromFile')],
+        ),
+    )
+    cfg = Config(
+        dict(
+            default_scope='mmseg',
+            custom_imports=dict(imports=['mmwsss'], allow_failed_imports=False),
+            model=_model_cfg(),
+            train_dataloader=dict(batch_size=1, dataset=train_dataset),
+            test_dataloader=dict(batch_size=1, dataset=dataset),
+        )
+    )
     cfg_file = str(root / 'cfg.py')
     cfg.dump(cfg_file)
     torch.manual_seed(0)
@@ -62,8 +78,20 @@ def setup(tmp_path_factory):
 
 def test_tool_writes_grid_of_expected_size(setup, tmp_path):
     out = str(tmp_path / 'sub' / 'grid.png')
-    rc = tool.main([setup['cfg_file'], setup['ckpt'], '--out', out, '--num', '2', '--cell-size',
-                    '48', '--device', 'cpu'])
+    rc = tool.main(
+        [
+            setup['cfg_file'],
+            setup['ckpt'],
+            '--out',
+            out,
+            '--num',
+            '2',
+            '--cell-size',
+            '48',
+            '--device',
+            'cpu',
+        ]
+    )
     assert rc == 0
     assert osp.isfile(out)
     with Image.open(out) as img:
@@ -72,7 +100,7 @@ def test_tool_writes_grid_of_expected_size(setup, tmp_path):
         assert img.size == (width, height)
         pixels = np.array(img)
     # the cells are drawn (not left white)
-    assert pixels[height // 2:, :width // 4].std() > 5
+    assert pixels[height // 2 :, : width // 4].std() > 5
 
 
 def test_per_class_grid_with_pseudo_labels_on_train_split(setup, tmp_path):
@@ -88,10 +116,11 @@ def test_per_class_grid_with_pseudo_labels_on_train_split(setup, tmp_path):
         label[:8] = 255
         label[8:16] = 1
         Image.fromarray(label, mode='L').save(label_dir / f'{img_id}.png')
-    grid = tool.make_cam_grid(model, dataset, img_ids=ids, pseudo_label_dir=str(label_dir),
-                              per_class=True, cell_size=32)
+    grid = tool.make_cam_grid(
+        model, dataset, img_ids=ids, pseudo_label_dir=str(label_dir), per_class=True, cell_size=32
+    )
     n_classes = max(len(dataset.get_data_info(i)['cls_labels']) for i in (2, 0))
-    assert grid.shape == grid_size(2, 3 + max(1, n_classes), 32) + (3, )
+    assert grid.shape == grid_size(2, 3 + max(1, n_classes), 32) + (3,)
     with pytest.raises(KeyError, match='nope'):
         tool.make_cam_grid(model, dataset, img_ids=['nope'])
     with pytest.raises(FileNotFoundError, match='pseudo label'):
@@ -116,9 +145,12 @@ class _PlainSegmentor(torch.nn.Module):
 def test_plain_segmentor_without_gt(setup):
     cfg = Config.fromfile(setup['cfg_file'])
     cfg.test_dataloader.dataset.pipeline = [
-        dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]
-    cfg.test_dataloader.dataset.data_prefix = dict(img_path='JPEGImages', seg_map_path=None,
-                                                   sal_path=None)
+        dict(type='LoadImageFromFile'),
+        dict(type='PackWSSSInputs'),
+    ]
+    cfg.test_dataloader.dataset.data_prefix = dict(
+        img_path='JPEGImages', seg_map_path=None, sal_path=None
+    )
     cfg.model.test_cfg.label_source = 'pred'  # no image-level labels in this pipeline
     dataset = init_dataset(cfg, 'test')
     model = _PlainSegmentor(init_model(cfg, setup['ckpt'])).eval()
@@ -130,8 +162,8 @@ def test_plain_segmentor_without_gt(setup):
     assert row.maps.shape == (len(row.map_classes), SIZE, SIZE)
     assert 0 <= row.maps.min() and row.maps.max() <= 1
     grid = tool.make_cam_grid(model, dataset, num=1, cell_size=24)
-    assert grid.shape == grid_size(1, 4, 24) + (3, )
+    assert grid.shape == grid_size(1, 4, 24) + (3,)
     # the GT cell is blank (white, apart from its text)
     x0 = 2 + 3 * (24 + 2)
     y0 = 2 + 12 + 2
-    assert (grid[y0:y0 + 5, x0:x0 + 24] == 255).all()
+    assert (grid[y0 : y0 + 5, x0 : x0 + 24] == 255).all()

@@ -17,12 +17,18 @@ def _mmengine_like_checkpoint() -> dict:
         hub.update_scalar('train/loss', np.float64(1.0 / (i + 1)))
     hub.update_info('iter', 3)
     return dict(
-        meta=dict(epoch=1, iter=3, seed=np.int64(7), best=np.float32(0.5),
-                  dataset_meta=dict(classes=('background', 'a'), palette=[[0, 0, 0], [1, 2, 3]])),
+        meta=dict(
+            epoch=1,
+            iter=3,
+            seed=np.int64(7),
+            best=np.float32(0.5),
+            dataset_meta=dict(classes=('background', 'a'), palette=[[0, 0, 0], [1, 2, 3]]),
+        ),
         state_dict={'w': torch.ones(2)},
         message_hub=hub.state_dict(),
         optimizer={'state': {}, 'param_groups': [{'lr': 0.1, 'params': [0]}]},
-        arr=np.arange(4, dtype=np.uint8))
+        arr=np.arange(4, dtype=np.uint8),
+    )
 
 
 def test_plain_weights_only_load_refuses_mmengine_checkpoint(tmp_path):
@@ -48,7 +54,6 @@ def test_loader_reads_mmengine_checkpoint(tmp_path):
 
 
 class _Evil:
-
     def __reduce__(self):
         return (print, ('pwned',))
 
@@ -64,7 +69,7 @@ def test_loader_names_truncated_and_missing_files(tmp_path):
     path = tmp_path / 'half.pth'
     torch.save(_mmengine_like_checkpoint(), path)
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
     with pytest.raises(RuntimeError, match='half.pth'):
         load_local_checkpoint(str(path))
     with pytest.raises(FileNotFoundError, match='nope.pth'):
@@ -72,9 +77,9 @@ def test_loader_names_truncated_and_missing_files(tmp_path):
 
 
 class _SneakyGetattr:
-
     def __reduce__(self):
         from mmengine.logging.history_buffer import HistoryBuffer
+
         return (getattr, (HistoryBuffer, '__init__'))
 
 

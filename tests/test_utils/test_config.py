@@ -5,8 +5,12 @@ from mmwsss.utils import adapt_cfg_to_machine, revert_sync_bn_cfg
 
 
 def test_revert_sync_bn_cfg_replaces_nested():
-    cfg = dict(model=dict(backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True)),
-                          heads=[dict(norm_cfg=dict(type='SyncBN')), dict(norm_cfg=dict(type='GN'))]))
+    cfg = dict(
+        model=dict(
+            backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True)),
+            heads=[dict(norm_cfg=dict(type='SyncBN')), dict(norm_cfg=dict(type='GN'))],
+        )
+    )
     assert revert_sync_bn_cfg(cfg) == 2
     assert cfg['model']['backbone']['norm_cfg'] == dict(type='BN', requires_grad=True)
     assert cfg['model']['heads'][1]['norm_cfg']['type'] == 'GN'

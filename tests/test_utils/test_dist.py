@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """SLURM start-up without SLURM: the variables srun sets become torch.distributed's."""
+
 import os
 import subprocess
 import sys
@@ -12,21 +13,30 @@ from mmwsss.utils.dist import first_slurm_host, slurm_env
 SLURM = dict(SLURM_PROCID='3', SLURM_NTASKS='8', SLURM_LOCALID='1', SLURM_NODELIST='gpu[12-13]')
 
 
-@pytest.mark.parametrize('nodelist, host', [
-    ('node07', 'node07'), ('node[03-05,9]', 'node03'), ('gpu[1-2],cpu4', 'gpu1'),
-    ('a-b.c,d', 'a-b.c'), ('n[007]', 'n007')])
+@pytest.mark.parametrize(
+    'nodelist, host',
+    [
+        ('node07', 'node07'),
+        ('node[03-05,9]', 'node03'),
+        ('gpu[1-2],cpu4', 'gpu1'),
+        ('a-b.c,d', 'a-b.c'),
+        ('n[007]', 'n007'),
+    ],
+)
 def test_first_host_of_a_node_list(nodelist, host):
     assert first_slurm_host(nodelist) == host
 
 
 def test_slurm_variables_become_torch_ones(monkeypatch):
     monkeypatch.setattr(dist_utils.shutil, 'which', lambda name: None)  # no scontrol here
-    assert slurm_env(SLURM) == dict(RANK='3', WORLD_SIZE='8', LOCAL_RANK='1', MASTER_ADDR='gpu12',
-                                    MASTER_PORT='29500')
+    assert slurm_env(SLURM) == dict(
+        RANK='3', WORLD_SIZE='8', LOCAL_RANK='1', MASTER_ADDR='gpu12', MASTER_PORT='29500'
+    )
     env = dict(SLURM, MASTER_ADDR='10.0.0.1', MASTER_PORT='1234')
     del env['SLURM_LOCALID']
-    assert slurm_env(env) == dict(RANK='3', WORLD_SIZE='8', LOCAL_RANK='3',
-                                  MASTER_ADDR='10.0.0.1', MASTER_PORT='1234')
+    assert slurm_env(env) == dict(
+        RANK='3', WORLD_SIZE='8', LOCAL_RANK='3', MASTER_ADDR='10.0.0.1', MASTER_PORT='1234'
+    )
     with pytest.raises(RuntimeError, match=r"needs \['SLURM_NODELIST'\].*srun"):
         slurm_env(dict(SLURM_PROCID='0', SLURM_NTASKS='1'))
     with pytest.raises(RuntimeError, match='not below SLURM_NTASKS=2'):
@@ -48,24 +58,43 @@ def test_scontrol_names_the_master_where_slurm_has_it(monkeypatch):
 
 def test_slurm_launcher_creates_a_gloo_group_on_cpu(tmp_path):
     """One process as srun starts it: init_process_group_if_needed('slurm') makes the group."""
-    code = ('import os, torch.distributed as dist\n'
-            'from mmwsss.utils import init_process_group_if_needed\n'
-            "init_process_group_if_needed('slurm')\n"
-            "print(dist.get_backend(), dist.get_rank(), dist.get_world_size(), "
-            "os.environ['LOCAL_RANK'], os.environ['MASTER_ADDR'])\n")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('SLURM_', 'MASTER_')) and k not in ('RANK', 'WORLD_SIZE')}
-    env.update(SLURM_PROCID='0', SLURM_NTASKS='1', SLURM_LOCALID='0',
-               SLURM_NODELIST='localhost', MASTER_PORT=str(_free_port()), CUDA_VISIBLE_DEVICES='',
-               PATH='/usr/bin:/bin', OMP_NUM_THREADS='1')
-    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
-                         timeout=120, cwd=_root())
+    code = (
+        'import os, torch.distributed as dist\n'
+        'from mmwsss.utils import init_process_group_if_needed\n'
+        "init_process_group_if_needed('slurm')\n"
+        'print(dist.get_backend(), dist.get_rank(), dist.get_world_size(), '
+        "os.environ['LOCAL_RANK'], os.environ['MASTER_ADDR'])\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(('SLURM_', 'MASTER_')) and k not in ('RANK', 'WORLD_SIZE')
+    }
+    env.update(
+        SLURM_PROCID='0',
+        SLURM_NTASKS='1',
+        SLURM_LOCALID='0',
+        SLURM_NODELIST='localhost',
+        MASTER_PORT=str(_free_port()),
+        CUDA_VISIBLE_DEVICES='',
+        PATH='/usr/bin:/bin',
+        OMP_NUM_THREADS='1',
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=_root(),
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ['gloo', '0', '1', '0', 'localhost']
 
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]

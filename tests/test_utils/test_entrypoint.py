@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The arguments the entry points share and the config they make."""
+
 import argparse
 import os
 import os.path as osp

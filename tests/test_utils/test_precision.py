@@ -4,9 +4,16 @@ import torch
 from mmengine.config import Config
 
 import mmwsss.utils.precision as precision
-from mmwsss.utils.precision import (autocast_context, channels_last_model, cpu_description,
-                                    describe_precision, resolve_channels_last, resolve_precision,
-                                    set_amp_optim_wrapper, set_eval_precision)
+from mmwsss.utils.precision import (
+    autocast_context,
+    channels_last_model,
+    cpu_description,
+    describe_precision,
+    resolve_channels_last,
+    resolve_precision,
+    set_amp_optim_wrapper,
+    set_eval_precision,
+)
 
 
 @pytest.fixture
@@ -79,9 +86,15 @@ def test_autocast_context_runs_convolutions_in_bf16():
 
 
 def _cfg(**optim_wrapper):
-    return Config(dict(
-        optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1), **optim_wrapper),
-        val_cfg=dict(type='ValLoop'), test_cfg=dict(type='TestLoop')))
+    return Config(
+        dict(
+            optim_wrapper=dict(
+                type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1), **optim_wrapper
+            ),
+            val_cfg=dict(type='ValLoop'),
+            test_cfg=dict(type='TestLoop'),
+        )
+    )
 
 
 def test_set_amp_optim_wrapper_on_the_cpu(monkeypatch):

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The grid of localization maps: rows from predictions, the drawing."""
+
 import numpy as np
 import pytest
 import torch
@@ -17,7 +18,7 @@ def _prediction(with_labels: bool) -> SegDataSample:
     sample.seg_logits = PixelData(data=logits)
     sample.pred_sem_seg = PixelData(data=logits.argmax(0, keepdim=True))
     if with_labels:
-        sample.gt_cls_label = torch.tensor([0., 1.])
+        sample.gt_cls_label = torch.tensor([0.0, 1.0])
     return sample
 
 
@@ -40,10 +41,12 @@ def test_render_grid_paints_palette_and_ignore():
     label[:10] = 1
     label[10:] = 255
     row = CamGridRow('a', image, np.ones((1, 20, 10), np.float32), [1], label, 'prediction', None)
-    grid = render_grid([row], ['background', 'thing'], [[0, 0, 0], [200, 0, 0]], cell_size=40,
-                       alpha=1.0)
-    assert grid.shape == grid_size(1, 4, 40) + (3, )
+    grid = render_grid(
+        [row], ['background', 'thing'], [[0, 0, 0], [200, 0, 0]], cell_size=40, alpha=1.0
+    )
+    assert grid.shape == grid_size(1, 4, 40) + (3,)
     from mmwsss.visualization.cam_grid import GAP, IGNORE_COLOUR, _title_height
+
     y0 = GAP + _title_height(40) + GAP
     x0 = GAP + 2 * (40 + GAP)  # label column; the 20x10 image is letterboxed to 40x20
     assert tuple(grid[y0 + 5, x0 + 20]) == (200, 0, 0)

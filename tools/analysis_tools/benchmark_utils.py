@@ -4,6 +4,7 @@ peak memory, markdown tables).
 
 Nothing here asserts a speed: the functions measure or format, the benchmark script prints.
 """
+
 import math
 import resource
 import statistics
@@ -17,10 +18,22 @@ from mmengine.hooks import Hook
 from torch import Tensor, nn
 
 __all__ = [
-    'summarize_times', 'relative_overhead', 'paired_overhead', 'scaled_test_scales',
-    'count_conv_flops', 'matmul_gflops', 'peak_rss_mib', 'reset_peak_rss', 'markdown_table',
-    'IterationClock', 'RunnerIterClock', 'InterleavedStepClock', 'format_si', 'paired_speedup',
-    'rotated', 'OutputAgreement'
+    'summarize_times',
+    'relative_overhead',
+    'paired_overhead',
+    'scaled_test_scales',
+    'count_conv_flops',
+    'matmul_gflops',
+    'peak_rss_mib',
+    'reset_peak_rss',
+    'markdown_table',
+    'IterationClock',
+    'RunnerIterClock',
+    'InterleavedStepClock',
+    'format_si',
+    'paired_speedup',
+    'rotated',
+    'OutputAgreement',
 ]
 
 #: The official DRS generation scales, for a square 320 input.
@@ -46,15 +59,23 @@ def summarize_times(times: Sequence[float], warmup: int = 0) -> Dict[str, float]
         raise ValueError(f'summarize_times: warmup must be >= 0, got {warmup}.')
     kept = [float(t) for t in times[warmup:]]
     if not kept:
-        raise ValueError(f'summarize_times: {len(times)} durations and warmup {warmup} leave '
-                         'nothing to summarise; measure more iterations.')
+        raise ValueError(
+            f'summarize_times: {len(times)} durations and warmup {warmup} leave '
+            'nothing to summarise; measure more iterations.'
+        )
     if len(kept) >= 2:
         quartiles = statistics.quantiles(kept, n=4, method='inclusive')
         iqr = quartiles[2] - quartiles[0]
     else:
         iqr = 0.0
-    return dict(median=statistics.median(kept), mean=statistics.fmean(kept), min=min(kept),
-                max=max(kept), n=float(len(kept)), iqr=iqr)
+    return dict(
+        median=statistics.median(kept),
+        mean=statistics.fmean(kept),
+        min=min(kept),
+        max=max(kept),
+        n=float(len(kept)),
+        iqr=iqr,
+    )
 
 
 def relative_overhead(measured: float, reference: float) -> float:
@@ -81,13 +102,17 @@ def paired_overhead(measured: Sequence[float], reference: Sequence[float]) -> Di
         ValueError: If the lengths differ, nothing is given, or a reference is not positive.
     """
     if len(measured) != len(reference) or not measured:
-        raise ValueError(f'paired_overhead: need two non-empty sequences of the same length, got '
-                         f'{len(measured)} and {len(reference)}.')
+        raise ValueError(
+            f'paired_overhead: need two non-empty sequences of the same length, got '
+            f'{len(measured)} and {len(reference)}.'
+        )
     if min(reference) <= 0:
         raise ValueError('paired_overhead: reference durations must be > 0.')
-    return dict(ratio=statistics.median(m / r - 1.0 for m, r in zip(measured, reference)),
-                difference=statistics.median(m - r for m, r in zip(measured, reference)),
-                n=float(len(measured)))
+    return dict(
+        ratio=statistics.median(m / r - 1.0 for m, r in zip(measured, reference)),
+        difference=statistics.median(m - r for m, r in zip(measured, reference)),
+        n=float(len(measured)),
+    )
 
 
 def paired_speedup(reference: Sequence[float], measured: Sequence[float]) -> float:
@@ -98,8 +123,10 @@ def paired_speedup(reference: Sequence[float], measured: Sequence[float]) -> flo
         ValueError: As :func:`paired_overhead` (lengths differ, nothing given, a duration <= 0).
     """
     if len(measured) != len(reference) or not measured:
-        raise ValueError(f'paired_speedup: need two non-empty sequences of the same length, got '
-                         f'{len(reference)} and {len(measured)}.')
+        raise ValueError(
+            f'paired_speedup: need two non-empty sequences of the same length, got '
+            f'{len(reference)} and {len(measured)}.'
+        )
     if min(measured) <= 0 or min(reference) <= 0:
         raise ValueError('paired_speedup: durations must be > 0.')
     return statistics.median(r / m for r, m in zip(reference, measured))
@@ -116,10 +143,12 @@ def rotated(items: Sequence, shift: int) -> list:
     return items[shift:] + items[:shift]
 
 
-def scaled_test_scales(size: int,
-                       official: Sequence[int] = OFFICIAL_SCALES,
-                       official_input: int = OFFICIAL_INPUT,
-                       multiple: int = 8) -> Tuple[int, ...]:
+def scaled_test_scales(
+    size: int,
+    official: Sequence[int] = OFFICIAL_SCALES,
+    official_input: int = OFFICIAL_INPUT,
+    multiple: int = 8,
+) -> Tuple[int, ...]:
     """The official generation scales (256, 320, 384 for a 320 input) scaled to another input.
 
     Args:
@@ -133,8 +162,9 @@ def scaled_test_scales(size: int,
         tuple[int, ...]: Square sides, e.g. (104, 128, 152) for ``size=128``.
     """
     if size < 1 or multiple < 1:
-        raise ValueError(f'scaled_test_scales: size and multiple must be >= 1, got {size} and '
-                         f'{multiple}.')
+        raise ValueError(
+            f'scaled_test_scales: size and multiple must be >= 1, got {size} and {multiple}.'
+        )
     out = []
     for scale in official:
         side = scale * size / official_input
@@ -142,9 +172,11 @@ def scaled_test_scales(size: int,
     return tuple(out)
 
 
-def count_conv_flops(module: Union[nn.Module, Callable[[Tensor], object]],
-                     inputs: Tensor,
-                     modules: Optional[nn.Module] = None) -> Dict[str, int]:
+def count_conv_flops(
+    module: Union[nn.Module, Callable[[Tensor], object]],
+    inputs: Tensor,
+    modules: Optional[nn.Module] = None,
+) -> Dict[str, int]:
     """Count the floating-point operations of the convolutions and linear layers of one forward.
 
     Analytic count from forward hooks: a ``Conv2d`` costs ``2 * out.numel() * (C_in / groups) *
@@ -165,8 +197,10 @@ def count_conv_flops(module: Union[nn.Module, Callable[[Tensor], object]],
     """
     root = modules if modules is not None else module
     if not isinstance(root, nn.Module):
-        raise TypeError('count_conv_flops: give the nn.Module holding the layers as `modules` '
-                        'when `module` is a function.')
+        raise TypeError(
+            'count_conv_flops: give the nn.Module holding the layers as `modules` '
+            'when `module` is a function.'
+        )
     counts = dict(conv=0, linear=0, layers=0)
 
     def conv_hook(layer: nn.Conv2d, args, out: Tensor) -> None:
@@ -199,8 +233,13 @@ def count_conv_flops(module: Union[nn.Module, Callable[[Tensor], object]],
             handle.remove()
     total = counts['conv'] + counts['linear']
     batch = int(inputs.shape[0]) if inputs.dim() > 0 else 1
-    return dict(total=total, per_sample=total // max(batch, 1), conv=counts['conv'],
-                linear=counts['linear'], layers=counts['layers'])
+    return dict(
+        total=total,
+        per_sample=total // max(batch, 1),
+        conv=counts['conv'],
+        linear=counts['linear'],
+        layers=counts['layers'],
+    )
 
 
 def _synchronize(device: torch.device) -> None:
@@ -208,11 +247,13 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def matmul_gflops(n: int = 2048,
-                  repeats: int = 5,
-                  warmup: int = 2,
-                  device: Union[str, torch.device] = 'cpu',
-                  dtype: torch.dtype = torch.float32) -> Dict[str, float]:
+def matmul_gflops(
+    n: int = 2048,
+    repeats: int = 5,
+    warmup: int = 2,
+    device: Union[str, torch.device] = 'cpu',
+    dtype: torch.dtype = torch.float32,
+) -> Dict[str, float]:
     """Dense matrix-multiply speed: the median over ``repeats`` of ``2 n^3 / t`` for ``torch.mm``.
 
     Args:
@@ -226,8 +267,9 @@ def matmul_gflops(n: int = 2048,
         dict[str, float]: ``gflops`` (median), ``best_gflops``, ``seconds`` (median), ``n``.
     """
     if n < 1 or repeats < 1 or warmup < 0:
-        raise ValueError(f'matmul_gflops: need n >= 1, repeats >= 1, warmup >= 0; got {n}, '
-                         f'{repeats}, {warmup}.')
+        raise ValueError(
+            f'matmul_gflops: need n >= 1, repeats >= 1, warmup >= 0; got {n}, {repeats}, {warmup}.'
+        )
     device = torch.device(device)
     gen = torch.Generator().manual_seed(0)
     a = torch.randn(n, n, generator=gen, dtype=dtype).to(device)
@@ -243,8 +285,12 @@ def matmul_gflops(n: int = 2048,
         times.append(time.perf_counter() - start)
     flops = 2.0 * n**3
     median = statistics.median(times)
-    return dict(gflops=flops / median / 1e9, best_gflops=flops / min(times) / 1e9,
-                seconds=median, n=float(n))
+    return dict(
+        gflops=flops / median / 1e9,
+        best_gflops=flops / min(times) / 1e9,
+        seconds=median,
+        n=float(n),
+    )
 
 
 def _proc_status_kib(field: str) -> Optional[int]:
@@ -272,12 +318,18 @@ def peak_rss_mib() -> Dict[str, float]:
     # getrusage: Linux reports KiB, macOS bytes.
     unit = 1.0 if sys.platform == 'darwin' else 1024.0
     hwm = _proc_status_kib('VmHWM')
-    own = hwm * 1024.0 if hwm is not None else (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit)
+    own = (
+        hwm * 1024.0
+        if hwm is not None
+        else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit)
+    )
     rss = _proc_status_kib('VmRSS')
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit
-    return dict(self=own / 2**20, current=rss / 1024.0 if rss is not None else float('nan'),
-                children=kids / 2**20)
+    return dict(
+        self=own / 2**20,
+        current=rss / 1024.0 if rss is not None else float('nan'),
+        children=kids / 2**20,
+    )
 
 
 def reset_peak_rss() -> bool:
@@ -320,15 +372,19 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     Raises:
         ValueError: If a row's length differs from the header's.
     """
+
     def cell(value: object) -> str:
         return str(value).replace('|', '\\|').replace('\n', ' ')
 
-    lines = ['| ' + ' | '.join(cell(h) for h in headers) + ' |',
-             '| ' + ' | '.join('---' for _ in headers) + ' |']
+    lines = [
+        '| ' + ' | '.join(cell(h) for h in headers) + ' |',
+        '| ' + ' | '.join('---' for _ in headers) + ' |',
+    ]
     for i, row in enumerate(rows):
         if len(row) != len(headers):
-            raise ValueError(f'markdown_table: row {i} has {len(row)} cells, the header '
-                             f'{len(headers)}.')
+            raise ValueError(
+                f'markdown_table: row {i} has {len(row)} cells, the header {len(headers)}.'
+            )
         lines.append('| ' + ' | '.join(cell(v) for v in row) + ' |')
     return '\n'.join(lines)
 
@@ -413,9 +469,9 @@ class InterleavedStepClock(Hook):
 
     priority = 'LOWEST'
 
-    def __init__(self,
-                 step: Callable[[], object],
-                 device: Union[str, torch.device] = 'cpu') -> None:
+    def __init__(
+        self, step: Callable[[], object], device: Union[str, torch.device] = 'cpu'
+    ) -> None:
         if not callable(step):
             raise TypeError(f'InterleavedStepClock: step must be callable, got {step!r}.')
         self.step = step
@@ -468,11 +524,14 @@ class OutputAgreement:
         """
         maps_a, maps_b = np.asarray(maps_a), np.asarray(maps_b)
         if maps_a.shape != maps_b.shape:
-            raise ValueError(f'OutputAgreement: map shapes differ, {maps_a.shape} and '
-                             f'{maps_b.shape}; were they made from the same image?')
+            raise ValueError(
+                f'OutputAgreement: map shapes differ, {maps_a.shape} and '
+                f'{maps_b.shape}; were they made from the same image?'
+            )
         if maps_a.dtype != np.uint8 or maps_b.dtype != np.uint8:
-            raise ValueError(f'OutputAgreement: stored maps are uint8, got {maps_a.dtype} and '
-                             f'{maps_b.dtype}.')
+            raise ValueError(
+                f'OutputAgreement: stored maps are uint8, got {maps_a.dtype} and {maps_b.dtype}.'
+            )
         diff = np.abs(maps_a.astype(np.int16) - maps_b.astype(np.int16)).ravel()
         self.histogram += np.bincount(diff, minlength=256)
         self.images += 1
@@ -485,8 +544,9 @@ class OutputAgreement:
         """
         label_a, label_b = np.asarray(label_a), np.asarray(label_b)
         if label_a.shape != label_b.shape:
-            raise ValueError(f'OutputAgreement: label shapes differ, {label_a.shape} and '
-                             f'{label_b.shape}.')
+            raise ValueError(
+                f'OutputAgreement: label shapes differ, {label_a.shape} and {label_b.shape}.'
+            )
         self.equal_labels += int((label_a == label_b).sum())
         self.label_pixels += label_a.size
 
@@ -518,7 +578,9 @@ class OutputAgreement:
             q999_map_diff=float(self.quantile(0.999)),
             map_equal=float(self.histogram[0] / total) if total else float('nan'),
             map_values=float(total),
-            label_agreement=(self.equal_labels / self.label_pixels
-                             if self.label_pixels else float('nan')),
+            label_agreement=(
+                self.equal_labels / self.label_pixels if self.label_pixels else float('nan')
+            ),
             label_pixels=float(self.label_pixels),
-            images=float(self.images))
+            images=float(self.images),
+        )

@@ -14,6 +14,7 @@ random resize, flip and crop), so one can check that saliency and masks move wit
 prints how many images each class has. Unlike MMSeg's ``browse_dataset.py``, it shows what WSSS
 trains on: the image-level labels, not a mask.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -38,6 +39,7 @@ def _read_gray(path: Optional[str], what: str) -> Optional[np.ndarray]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'{_FILE}: {what} {path} does not exist.')
     from PIL import Image
+
     with Image.open(path) as img:
         return np.array(img if img.mode in ('P', 'L') else img.convert('L'))
 
@@ -51,8 +53,7 @@ def colour_labels(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.nda
     return lut[label.astype(np.uint8)]
 
 
-def collect(dataset, index: int, augmented: bool,
-            pseudo_label_dir: Optional[str]) -> dict:
+def collect(dataset, index: int, augmented: bool, pseudo_label_dir: Optional[str]) -> dict:
     """Panels of one image: ``image`` (H, W, 3) RGB, ``classes``, ``saliency``, ``mask``,
     ``pseudo`` (each (H, W) or None) and ``img_id``."""
     info = dataset.get_data_info(index)
@@ -70,33 +71,47 @@ def collect(dataset, index: int, augmented: bool,
             out['classes'] = list(info.get('cls_labels', []))
         return out
     import mmcv
+
     image = mmcv.imread(info['img_path'], channel_order='rgb')
     if image is None:
         raise FileNotFoundError(f'{_FILE}: image {info["img_path"]} cannot be read.')
     seg = info.get('seg_map_path')
-    out = dict(image=image, img_id=img_id, classes=list(info.get('cls_labels', [])),
-               saliency=_read_gray(info.get('sal_path'), 'saliency map'),
-               mask=_read_gray(seg, 'mask') if seg and osp.isfile(seg) else None, pseudo=None)
+    out = dict(
+        image=image,
+        img_id=img_id,
+        classes=list(info.get('cls_labels', [])),
+        saliency=_read_gray(info.get('sal_path'), 'saliency map'),
+        mask=_read_gray(seg, 'mask') if seg and osp.isfile(seg) else None,
+        pseudo=None,
+    )
     if pseudo_label_dir:
         out['pseudo'] = _read_gray(label_path(pseudo_label_dir, img_id), 'pseudo label')
     for key in ('saliency', 'mask', 'pseudo'):
         if out[key] is not None and out[key].shape != image.shape[:2]:
-            raise ValueError(f'{_FILE}: the {key} of {img_id} is {out[key].shape[1]}x'
-                             f'{out[key].shape[0]} (WxH), the image {image.shape[1]}x'
-                             f'{image.shape[0]}.')
+            raise ValueError(
+                f'{_FILE}: the {key} of {img_id} is {out[key].shape[1]}x'
+                f'{out[key].shape[0]} (WxH), the image {image.shape[1]}x'
+                f'{image.shape[0]}.'
+            )
     return out
 
 
-def draw(panels: dict, class_names: Sequence[str], palette: Sequence[Sequence[int]],
-         path: str) -> None:
+def draw(
+    panels: dict, class_names: Sequence[str], palette: Sequence[Sequence[int]], path: str
+) -> None:
     """Save one row: image, saliency, mask, pseudo label."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
     names = [class_names[c] if 0 <= c < len(class_names) else str(c) for c in panels['classes']]
-    titles = [f'{panels["img_id"]}: {", ".join(names) or "no label"}', 'saliency', 'mask',
-              'pseudo label']
+    titles = [
+        f'{panels["img_id"]}: {", ".join(names) or "no label"}',
+        'saliency',
+        'mask',
+        'pseudo label',
+    ]
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
     for ax, title, key in zip(axes, titles, ('image', 'saliency', 'mask', 'pseudo')):
         ax.set_title(title, fontsize=9)
@@ -111,8 +126,9 @@ def draw(panels: dict, class_names: Sequence[str], palette: Sequence[Sequence[in
         else:
             ax.imshow(colour_labels(value, palette), interpolation='nearest')
             present = [int(c) for c in np.unique(value) if c != IGNORE]
-            ax.set_xlabel(', '.join(class_names[c] if c < len(class_names) else str(c)
-                                    for c in present))
+            ax.set_xlabel(
+                ', '.join(class_names[c] if c < len(class_names) else str(c) for c in present)
+            )
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=80)
@@ -127,9 +143,14 @@ def class_counts(dataset) -> Counter:
     return counts
 
 
-def browse(dataset, ids: Optional[Sequence[str]] = None, num: int = 8,
-           pseudo_label_dir: Optional[str] = None, augmented: bool = False,
-           out_dir: str = 'work_dirs/browse_dataset') -> List[str]:
+def browse(
+    dataset,
+    ids: Optional[Sequence[str]] = None,
+    num: int = 8,
+    pseudo_label_dir: Optional[str] = None,
+    augmented: bool = False,
+    out_dir: str = 'work_dirs/browse_dataset',
+) -> List[str]:
     """Write the pictures of a dataset; returns their paths."""
     meta = dataset.metainfo
     class_names = [str(c) for c in meta.get('classes', ())]
@@ -156,35 +177,45 @@ def browse(dataset, ids: Optional[Sequence[str]] = None, num: int = 8,
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Pictures of a WSSS dataset: image with its image-level labels, saliency, '
-        'mask and pseudo label')
+        'mask and pseudo label'
+    )
     add_common_args(parser, runner=False)
-    parser.add_argument('--split', choices=['train', 'val', 'test'], default='train',
-                        help='which dataloader (default train)')
+    parser.add_argument(
+        '--split',
+        choices=['train', 'val', 'test'],
+        default='train',
+        help='which dataloader (default train)',
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--ids', nargs='+', help='image ids to show')
     group.add_argument('--num', type=int, default=8, help='the first N images (default 8)')
     parser.add_argument('--pseudo-label-dir', help='show <DIR>/<id>.png as the pseudo label')
-    parser.add_argument('--augmented', action='store_true',
-                        help="run the split's pipeline (augmentation) instead of reading files")
+    parser.add_argument(
+        '--augmented',
+        action='store_true',
+        help="run the split's pipeline (augmentation) instead of reading files",
+    )
     parser.add_argument('--out-dir', help='default work_dirs/browse_dataset/<config name>')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    out_dir = args.out_dir or osp.join('work_dirs', 'browse_dataset',
-                                       osp.splitext(osp.basename(args.config))[0])
+    out_dir = args.out_dir or osp.join(
+        'work_dirs', 'browse_dataset', osp.splitext(osp.basename(args.config))[0]
+    )
     try:
         dataset = init_dataset(setup_cfg(args, for_runner=False), args.split)
-        paths = browse(dataset, args.ids, args.num, args.pseudo_label_dir, args.augmented,
-                       out_dir)
+        paths = browse(dataset, args.ids, args.num, args.pseudo_label_dir, args.augmented, out_dir)
     except (ValueError, KeyError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     names = [str(c) for c in dataset.metainfo.get('classes', ())]
     counts = class_counts(dataset)
-    print(f'{args.split}: {len(dataset)} images; images per class: ' + ', '.join(
-        f'{names[c] if c < len(names) else c} {n}' for c, n in sorted(counts.items())))
+    print(
+        f'{args.split}: {len(dataset)} images; images per class: '
+        + ', '.join(f'{names[c] if c < len(names) else c} {n}' for c, n in sorted(counts.items()))
+    )
     print(f'wrote {len(paths)} pictures to {out_dir}')
     return 0
 

@@ -37,13 +37,13 @@ recall with unlabelled pixels counted, ignore ratio, per class). For label PNGs 
 part. It writes ``metrics.json`` and ``confusion_matrix.png`` (rows: GT classes, normalised to
 100 %; columns: predicted classes and "unlabelled") to ``--out-dir``.
 """
+
 import argparse
 import json
 import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
-
 
 import numpy as np
 
@@ -68,12 +68,13 @@ def find_gt_dir(gt_root: str) -> str:
             return osp.join(gt_root, sub)
     if any(name.endswith('.png') for name in os.listdir(gt_root)):
         return gt_root
-    raise InputError(f'{_FILE}: GT_ROOT {gt_root} has no GT masks: neither <id>.png files nor a '
-                     f'{" or ".join(GT_SUBDIRS)} folder.')
+    raise InputError(
+        f'{_FILE}: GT_ROOT {gt_root} has no GT masks: neither <id>.png files nor a '
+        f'{" or ".join(GT_SUBDIRS)} folder.'
+    )
 
 
-def read_classes(gt_root: str, dataset: Optional[str],
-                 num_classes: Optional[int]) -> List[str]:
+def read_classes(gt_root: str, dataset: Optional[str], num_classes: Optional[int]) -> List[str]:
     """Class names (background first), from ``--dataset``, ``--num-classes`` or a meta.json."""
     if dataset is not None:
         if dataset == 'voc':
@@ -81,8 +82,10 @@ def read_classes(gt_root: str, dataset: Optional[str],
         else:
             from mmwsss.datasets.coco import COCO_CLASSES as classes
         if num_classes is not None and num_classes != len(classes):
-            raise InputError(f'{_FILE}: --dataset {dataset} has {len(classes)} classes, '
-                             f'--num-classes says {num_classes}.')
+            raise InputError(
+                f'{_FILE}: --dataset {dataset} has {len(classes)} classes, '
+                f'--num-classes says {num_classes}.'
+            )
         return list(classes)
     if num_classes is not None:
         if num_classes < 2:
@@ -99,8 +102,10 @@ def read_classes(gt_root: str, dataset: Optional[str],
             if not isinstance(classes, list) or len(classes) < 2:
                 raise InputError(f'{_FILE}: {meta} has no "classes" list.')
             return [str(c) for c in classes]
-    raise InputError(f'{_FILE}: cannot tell the classes of {gt_root}: no meta.json; pass '
-                     '--dataset voc|coco or --num-classes C (background included).')
+    raise InputError(
+        f'{_FILE}: cannot tell the classes of {gt_root}: no meta.json; pass '
+        '--dataset voc|coco or --num-classes C (background included).'
+    )
 
 
 def list_predictions(pred_dir: str, ids_file: Optional[str] = None) -> Tuple[str, Dict[str, str]]:
@@ -116,8 +121,9 @@ def list_predictions(pred_dir: str, ids_file: Optional[str] = None) -> Tuple[str
     if not found:
         raise InputError(f'{_FILE}: DIR {pred_dir} has no .npz, .npy or .png files.')
     if len(found) > 1:
-        raise InputError(f'{_FILE}: DIR {pred_dir} mixes {", ".join(found)} files; keep one '
-                         'layout per folder.')
+        raise InputError(
+            f'{_FILE}: DIR {pred_dir} mixes {", ".join(found)} files; keep one layout per folder.'
+        )
     fmt = found[0]
     files = by_format[fmt]
     if ids_file is not None:
@@ -127,8 +133,10 @@ def list_predictions(pred_dir: str, ids_file: Optional[str] = None) -> Tuple[str
             ids = [line.split()[0] for line in f if line.strip() and not line.startswith('#')]
         missing = [i for i in ids if i not in files]
         if missing:
-            raise InputError(f'{_FILE}: DIR {pred_dir} has no {fmt} file for {len(missing)} '
-                             f'image(s) of {ids_file}, e.g. {missing[:3]}.')
+            raise InputError(
+                f'{_FILE}: DIR {pred_dir} has no {fmt} file for {len(missing)} '
+                f'image(s) of {ids_file}, e.g. {missing[:3]}.'
+            )
         files = {i: files[i] for i in ids}
     return fmt, files
 
@@ -138,6 +146,7 @@ def read_cls_labels(path: Optional[str], num_classes: int) -> Optional[Dict[str,
     if path is None:
         return None
     from mmwsss.datasets.cls_label_file import read_cls_label_file
+
     try:
         return read_cls_label_file(path, num_classes=num_classes)
     except (FileNotFoundError, ValueError) as e:
@@ -145,7 +154,7 @@ def read_cls_labels(path: Optional[str], num_classes: int) -> Optional[Dict[str,
 
 
 def _full(num_classes: int, size: Tuple[int, int]) -> np.ndarray:
-    return np.zeros((num_classes, ) + tuple(size), np.float32)
+    return np.zeros((num_classes,) + tuple(size), np.float32)
 
 
 def _place(scores: np.ndarray, classes: Sequence[int], maps: np.ndarray, path: str) -> None:
@@ -153,14 +162,20 @@ def _place(scores: np.ndarray, classes: Sequence[int], maps: np.ndarray, path: s
     for cls, plane in zip(classes, maps):
         cls = int(cls)
         if not 1 <= cls < num_classes:
-            raise InputError(f'{_FILE}: {path} has a map of class {cls}, outside 1..'
-                             f'{num_classes - 1}.')
+            raise InputError(
+                f'{_FILE}: {path} has a map of class {cls}, outside 1..{num_classes - 1}.'
+            )
         scores[cls] = plane
 
 
-def load_scores(path: str, fmt: str, num_classes: int, size: Tuple[int, int],
-                allow_pickle: bool = False,
-                cls_labels: Optional[Sequence[int]] = None) -> np.ndarray:
+def load_scores(
+    path: str,
+    fmt: str,
+    num_classes: int,
+    size: Tuple[int, int],
+    allow_pickle: bool = False,
+    cls_labels: Optional[Sequence[int]] = None,
+) -> np.ndarray:
     """One image's maps as float32 (C, H, W): channel 0 zero, channel c the map of class c.
 
     Args:
@@ -176,13 +191,14 @@ def load_scores(path: str, fmt: str, num_classes: int, size: Tuple[int, int],
     """
     if fmt == 'npz':
         from mmwsss.datasets.stage_files import load_maps
+
         try:
             maps, labels = load_maps(path)
         except ValueError as e:
             raise InputError(str(e)) from None
         _check_size(maps.shape[1:], size, path)
         scores = _full(num_classes, size)
-        _place(scores, labels, maps.astype(np.float32) / 255., path)
+        _place(scores, labels, maps.astype(np.float32) / 255.0, path)
         return scores
     try:
         data = np.load(path, allow_pickle=False)
@@ -190,27 +206,34 @@ def load_scores(path: str, fmt: str, num_classes: int, size: Tuple[int, int],
         if 'allow_pickle' not in str(e):
             raise InputError(f'{_FILE}: {path} is not a .npy array: {e}') from None
         if not allow_pickle:
-            raise InputError(f'{_FILE}: {path} holds a pickled object (an IRN/PSA-style dict); '
-                             'reading it runs pickle: pass --allow-pickle if you trust the '
-                             'folder.') from None
+            raise InputError(
+                f'{_FILE}: {path} holds a pickled object (an IRN/PSA-style dict); '
+                'reading it runs pickle: pass --allow-pickle if you trust the '
+                'folder.'
+            ) from None
         data = np.load(path, allow_pickle=True)
     if data.dtype == object:
         obj = data.item() if data.shape == () else data
         if not isinstance(obj, dict):
-            raise InputError(f'{_FILE}: {path} holds a pickled {type(obj).__name__}, not a '
-                             'dict of maps.')
+            raise InputError(
+                f'{_FILE}: {path} holds a pickled {type(obj).__name__}, not a dict of maps.'
+            )
         return _scores_from_dict(obj, path, num_classes, size)
     if data.ndim != 3 or not np.issubdtype(data.dtype, np.floating):
-        raise InputError(f'{_FILE}: {path} holds a {data.dtype} array of shape {data.shape}; '
-                         f'expected float maps (C - 1, H, W) or (C, H, W) with C = {num_classes}.')
+        raise InputError(
+            f'{_FILE}: {path} holds a {data.dtype} array of shape {data.shape}; '
+            f'expected float maps (C - 1, H, W) or (C, H, W) with C = {num_classes}.'
+        )
     _check_size(data.shape[1:], size, path)
     if data.shape[0] == num_classes - 1:
         fg = data
     elif data.shape[0] == num_classes:
         fg = data[1:]
     else:
-        raise InputError(f'{_FILE}: {path} has {data.shape[0]} channels; expected '
-                         f'{num_classes - 1} (foreground) or {num_classes} (background first).')
+        raise InputError(
+            f'{_FILE}: {path} has {data.shape[0]} channels; expected '
+            f'{num_classes - 1} (foreground) or {num_classes} (background first).'
+        )
     scores = _full(num_classes, size)
     scores[1:] = fg
     if cls_labels is not None:
@@ -220,8 +243,7 @@ def load_scores(path: str, fmt: str, num_classes: int, size: Tuple[int, int],
     return scores
 
 
-def _scores_from_dict(obj: dict, path: str, num_classes: int,
-                      size: Tuple[int, int]) -> np.ndarray:
+def _scores_from_dict(obj: dict, path: str, num_classes: int, size: Tuple[int, int]) -> np.ndarray:
     scores = _full(num_classes, size)
     if 'high_res' in obj:  # IRN: keys counted from 0 over the foreground classes
         if 'keys' not in obj:
@@ -229,8 +251,9 @@ def _scores_from_dict(obj: dict, path: str, num_classes: int,
         maps = np.asarray(obj['high_res'], dtype=np.float32)
         keys = np.asarray(obj['keys']).reshape(-1).astype(np.int64)
         if maps.ndim != 3 or maps.shape[0] != keys.shape[0]:
-            raise InputError(f'{_FILE}: {path}: high_res {maps.shape} does not match '
-                             f'{keys.shape[0]} keys.')
+            raise InputError(
+                f'{_FILE}: {path}: high_res {maps.shape} does not match {keys.shape[0]} keys.'
+            )
         _check_size(maps.shape[1:], size, path)
         _place(scores, keys + 1, maps, path)
         return scores
@@ -238,24 +261,31 @@ def _scores_from_dict(obj: dict, path: str, num_classes: int,
         for key, plane in obj.items():
             plane = np.asarray(plane, dtype=np.float32)
             if plane.ndim != 2:
-                raise InputError(f'{_FILE}: {path}: the map of key {key} has shape '
-                                 f'{plane.shape}; expected (H, W).')
+                raise InputError(
+                    f'{_FILE}: {path}: the map of key {key} has shape '
+                    f'{plane.shape}; expected (H, W).'
+                )
             _check_size(plane.shape, size, path)
             _place(scores, [int(key) + 1], plane[None], path)
         return scores
-    raise InputError(f'{_FILE}: {path} holds a dict with keys {list(obj)[:4]}; supported: IRN\'s '
-                     '{"keys", "high_res", ...} and PSA\'s {foreground index: map}.')
+    raise InputError(
+        f"{_FILE}: {path} holds a dict with keys {list(obj)[:4]}; supported: IRN's "
+        '{"keys", "high_res", ...} and PSA\'s {foreground index: map}.'
+    )
 
 
 def _check_size(got: Sequence[int], size: Tuple[int, int], path: str) -> None:
     if tuple(got) != tuple(size):
-        raise InputError(f'{_FILE}: {path} is {got[1]}x{got[0]} (WxH) but its GT mask is '
-                         f'{size[1]}x{size[0]}; maps must be at the GT size.')
+        raise InputError(
+            f'{_FILE}: {path} is {got[1]}x{got[0]} (WxH) but its GT mask is '
+            f'{size[1]}x{size[0]}; maps must be at the GT size.'
+        )
 
 
 def load_png(path: str, what: str) -> np.ndarray:
     """A label PNG (class indices) as uint8 (H, W)."""
     from mmwsss.datasets.stage_files import load_label_png
+
     try:
         return load_label_png(path)
     except FileNotFoundError:
@@ -269,25 +299,31 @@ def find_image(img_dir: str, img_id: str) -> str:
         path = osp.join(img_dir, img_id + suffix)
         if osp.isfile(path):
             return path
-    raise InputError(f'{_FILE}: --crf needs the image of {img_id}, but {img_dir} has no '
-                     f'{img_id}{{{",".join(IMG_SUFFIXES)}}}.')
+    raise InputError(
+        f'{_FILE}: --crf needs the image of {img_id}, but {img_dir} has no '
+        f'{img_id}{{{",".join(IMG_SUFFIXES)}}}.'
+    )
 
 
 # --------------------------------------------------------------------------- scoring
-def labels_from_scores(scores: np.ndarray, bg_threshold: float, image: Optional[np.ndarray] = None,
-                       crf=None) -> np.ndarray:
+def labels_from_scores(
+    scores: np.ndarray, bg_threshold: float, image: Optional[np.ndarray] = None, crf=None
+) -> np.ndarray:
     """Label map of the threshold rule (the best class where it scores above the threshold), the
     pseudo-label rule of ``pseudo_label_cfg=dict(mode='threshold', bg_thr=..., crf=...)``: with
     ``crf`` the arg-max of the dense-CRF posterior of [threshold, maps of the image's classes]."""
     from mmwsss.pseudo_labels import fuse_with_threshold
+
     return fuse_with_threshold(scores[1:], bg_threshold, image=image, crf=crf)
 
 
-def labels_from_saliency(scores: np.ndarray, saliency: np.ndarray,
-                         image: Optional[np.ndarray] = None, crf=None) -> np.ndarray:
+def labels_from_saliency(
+    scores: np.ndarray, saliency: np.ndarray, image: Optional[np.ndarray] = None, crf=None
+) -> np.ndarray:
     """Label map of the DRS saliency rule with its defaults (``pseudo_label_cfg=dict(
     mode='saliency', crf=...)``); the image's classes are those with a map above 0."""
     from mmwsss.pseudo_labels import fuse_with_saliency
+
     present = [c for c in range(1, scores.shape[0]) if scores[c].max() > 0]
     return fuse_with_saliency(scores[1:], saliency, cls_labels=present, image=image, crf=crf)
 
@@ -295,15 +331,20 @@ def labels_from_saliency(scores: np.ndarray, saliency: np.ndarray,
 def load_saliency(sal_dir: str, img_id: str, size: Tuple[int, int]) -> np.ndarray:
     """The saliency map ``<sal_dir>/<img_id>.png`` as mmwsss's LoadSaliencyMap reads it."""
     from mmwsss.datasets.transforms import LoadSaliencyMap
+
     path = osp.join(sal_dir, img_id + '.png')
     if not osp.isfile(path):
-        raise InputError(f'{_FILE}: --saliency needs the saliency map of {img_id}: {path} does not '
-                         'exist.')
-    saliency = LoadSaliencyMap().transform(dict(sal_path=path, img_path=path,
-                                                seg_fields=[]))['gt_saliency']
+        raise InputError(
+            f'{_FILE}: --saliency needs the saliency map of {img_id}: {path} does not exist.'
+        )
+    saliency = LoadSaliencyMap().transform(dict(sal_path=path, img_path=path, seg_fields=[]))[
+        'gt_saliency'
+    ]
     if saliency.shape != tuple(size):
-        raise InputError(f'{_FILE}: saliency map {path} is {saliency.shape[1]}x{saliency.shape[0]} '
-                         f'(WxH) but its GT mask is {size[1]}x{size[0]}.')
+        raise InputError(
+            f'{_FILE}: saliency map {path} is {saliency.shape[1]}x{saliency.shape[0]} '
+            f'(WxH) but its GT mask is {size[1]}x{size[0]}.'
+        )
     return saliency
 
 
@@ -315,21 +356,22 @@ def confusion_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int) -> np.n
     if p.size and p.max() > num_classes:
         raise InputError(f'{_FILE}: labels outside 0..{num_classes - 1} and {IGNORE}.')
     g = gt[valid].astype(np.int64)
-    return np.bincount(g * (num_classes + 1) + p,
-                       minlength=num_classes * (num_classes + 1)).reshape(num_classes,
-                                                                          num_classes + 1)
+    return np.bincount(
+        g * (num_classes + 1) + p, minlength=num_classes * (num_classes + 1)
+    ).reshape(num_classes, num_classes + 1)
 
 
 def plot_confusion(counts: np.ndarray, classes: Sequence[str], path: str, title: str) -> None:
     """Save the row-normalised confusion matrix as a PNG."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
     rows = counts.sum(axis=1, keepdims=True)
-    pct = np.divide(counts * 100., rows, out=np.zeros(counts.shape), where=rows > 0)
+    pct = np.divide(counts * 100.0, rows, out=np.zeros(counts.shape), where=rows > 0)
     num = len(classes)
-    side = max(4., 0.45 * (num + 1) + 2)
+    side = max(4.0, 0.45 * (num + 1) + 2)
     fig, ax = plt.subplots(figsize=(side + 1, side))
     im = ax.imshow(pct, cmap='Blues', vmin=0, vmax=100)
     ax.set_xticks(range(num + 1), list(classes) + ['unlabelled'], rotation=90)
@@ -341,8 +383,15 @@ def plot_confusion(counts: np.ndarray, classes: Sequence[str], path: str, title:
         for i in range(num):
             for j in range(num + 1):
                 if counts[i, j]:
-                    ax.text(j, i, f'{pct[i, j]:.0f}', ha='center', va='center', fontsize=7,
-                            color='white' if pct[i, j] > 50 else 'black')
+                    ax.text(
+                        j,
+                        i,
+                        f'{pct[i, j]:.0f}',
+                        ha='center',
+                        va='center',
+                        fontsize=7,
+                        color='white' if pct[i, j] > 50 else 'black',
+                    )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label='% of the GT class')
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
@@ -352,24 +401,27 @@ def plot_confusion(counts: np.ndarray, classes: Sequence[str], path: str, title:
 
 def _tensor(array: np.ndarray):
     import torch
+
     return dict(data=torch.from_numpy(np.ascontiguousarray(array)))
 
 
-def evaluate(gt_root: str,
-             pred_dir: str,
-             dataset: Optional[str] = None,
-             num_classes: Optional[int] = None,
-             ids_file: Optional[str] = None,
-             thresholds: Optional[Sequence[float]] = None,
-             bg_threshold: Optional[float] = None,
-             crf: bool = False,
-             saliency: bool = False,
-             sal_dir: Optional[str] = None,
-             img_dir: Optional[str] = None,
-             part_dir: Optional[str] = None,
-             cls_label_file: Optional[str] = None,
-             allow_pickle: bool = False,
-             out_dir: Optional[str] = None) -> dict:
+def evaluate(
+    gt_root: str,
+    pred_dir: str,
+    dataset: Optional[str] = None,
+    num_classes: Optional[int] = None,
+    ids_file: Optional[str] = None,
+    thresholds: Optional[Sequence[float]] = None,
+    bg_threshold: Optional[float] = None,
+    crf: bool = False,
+    saliency: bool = False,
+    sal_dir: Optional[str] = None,
+    img_dir: Optional[str] = None,
+    part_dir: Optional[str] = None,
+    cls_label_file: Optional[str] = None,
+    allow_pickle: bool = False,
+    out_dir: Optional[str] = None,
+) -> dict:
     """Score ``pred_dir`` against the GT of ``gt_root`` (see the module docstring).
 
     Returns:
@@ -377,8 +429,7 @@ def evaluate(gt_root: str,
         ``bg_threshold`` (maps only), ``labels`` (PseudoLabelMetric's keys), ``crf``, ``rule``
         ('threshold', 'saliency' or 'labels') and the written files.
     """
-    from mmwsss.evaluation.metrics import (CAMThresholdSweepMetric,
-                                           PseudoLabelMetric)
+    from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, PseudoLabelMetric
 
     gt_dir = find_gt_dir(gt_root)
     classes = read_classes(gt_root, dataset, num_classes)
@@ -387,13 +438,16 @@ def evaluate(gt_root: str,
     if crf and fmt == 'png':
         raise InputError(f'{_FILE}: --crf needs maps (scores); DIR {pred_dir} holds label PNGs.')
     if saliency and fmt == 'png':
-        raise InputError(f'{_FILE}: --saliency needs maps (scores); DIR {pred_dir} holds label '
-                         'PNGs.')
+        raise InputError(
+            f'{_FILE}: --saliency needs maps (scores); DIR {pred_dir} holds label PNGs.'
+        )
     if saliency:
         sal_dir = sal_dir or osp.join(gt_root, 'SaliencyMap')
         if not osp.isdir(sal_dir):
-            raise InputError(f'{_FILE}: --saliency needs the saliency maps: {sal_dir} is not a '
-                             'folder (give --sal-dir).')
+            raise InputError(
+                f'{_FILE}: --saliency needs the saliency maps: {sal_dir} is not a '
+                'folder (give --sal-dir).'
+            )
     if part_dir is None and osp.isdir(osp.join(gt_root, 'PartMask')):
         part_dir = osp.join(gt_root, 'PartMask')
     if cls_label_file is None and fmt == 'npy' and osp.isfile(osp.join(gt_root, 'cls_labels.txt')):
@@ -402,14 +456,16 @@ def evaluate(gt_root: str,
     dense_crf = None
     if crf:
         from mmwsss.pseudo_labels import build_label_crf
+
         try:
             dense_crf = build_label_crf(True)  # the official DRS settings
         except ImportError as e:
             raise InputError(f'{_FILE}: --crf: {e}') from None
         img_dir = img_dir or osp.join(gt_root, 'JPEGImages')
         if not osp.isdir(img_dir):
-            raise InputError(f'{_FILE}: --crf needs the images: {img_dir} is not a folder '
-                             '(give --img-dir).')
+            raise InputError(
+                f'{_FILE}: --crf needs the images: {img_dir} is not a folder (give --img-dir).'
+            )
     meta = dict(classes=tuple(classes))
 
     def gt_of(img_id: str) -> Tuple[np.ndarray, Optional[np.ndarray]]:
@@ -418,8 +474,9 @@ def evaluate(gt_root: str,
         if part_dir is not None:
             part = load_png(osp.join(part_dir, img_id + '.png'), 'part mask')
             if part.shape != gt.shape:
-                raise InputError(f'{_FILE}: part mask of {img_id} is {part.shape}, its GT '
-                                 f'{gt.shape}.')
+                raise InputError(
+                    f'{_FILE}: part mask of {img_id} is {part.shape}, its GT {gt.shape}.'
+                )
         return gt, part
 
     def scores_of(img_id: str, size: Tuple[int, int]) -> np.ndarray:
@@ -456,42 +513,54 @@ def evaluate(gt_root: str,
         if fmt == 'png':
             pred = load_png(files[img_id], 'label map')
             if pred.shape != gt.shape:
-                raise InputError(f'{_FILE}: {files[img_id]} is {pred.shape[1]}x{pred.shape[0]} '
-                                 f'(WxH) but its GT mask is {gt.shape[1]}x{gt.shape[0]}.')
+                raise InputError(
+                    f'{_FILE}: {files[img_id]} is {pred.shape[1]}x{pred.shape[0]} '
+                    f'(WxH) but its GT mask is {gt.shape[1]}x{gt.shape[0]}.'
+                )
         else:
             scores = scores_of(img_id, gt.shape)
             if dense_crf is not None:
                 import mmcv
+
                 image = mmcv.imread(find_image(img_dir, img_id), channel_order='rgb')
                 if image.shape[:2] != gt.shape:
-                    raise InputError(f'{_FILE}: image of {img_id} is {image.shape[:2]}, its GT '
-                                     f'{gt.shape}.')
+                    raise InputError(
+                        f'{_FILE}: image of {img_id} is {image.shape[:2]}, its GT {gt.shape}.'
+                    )
             else:
                 image = None
             if saliency:
-                pred = labels_from_saliency(scores, load_saliency(sal_dir, img_id, gt.shape),
-                                            image, dense_crf)
+                pred = labels_from_saliency(
+                    scores, load_saliency(sal_dir, img_id, gt.shape), image, dense_crf
+                )
             else:
                 pred = labels_from_scores(scores, bg_threshold, image, dense_crf)
         bad = (pred != IGNORE) & (pred >= num)
         if bad.any():
-            raise InputError(f'{_FILE}: {files[img_id]} has label {int(pred[bad][0])}, outside '
-                             f'0..{num - 1} and {IGNORE}.')
+            raise InputError(
+                f'{_FILE}: {files[img_id]} has label {int(pred[bad][0])}, outside '
+                f'0..{num - 1} and {IGNORE}.'
+            )
         confusion += confusion_counts(pred, gt, num)
-        label_metric.process({}, [sample(gt, part, pred_sem_seg=_tensor(pred[None].astype(
-            np.int64)))])
+        label_metric.process(
+            {}, [sample(gt, part, pred_sem_seg=_tensor(pred[None].astype(np.int64)))]
+        )
     result['labels'] = label_metric.compute_metrics(label_metric.results)
     result['crf'] = bool(crf)
     result['rule'] = 'labels' if fmt == 'png' else ('saliency' if saliency else 'threshold')
     result['confusion'] = confusion.tolist()
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
-        what = 'label maps' if fmt == 'png' else \
-            ('maps + saliency' if saliency else f'maps at threshold {bg_threshold:.2f}') + \
-            (' + CRF' if crf else '')
+        what = (
+            'label maps'
+            if fmt == 'png'
+            else ('maps + saliency' if saliency else f'maps at threshold {bg_threshold:.2f}')
+            + (' + CRF' if crf else '')
+        )
         picture = osp.join(out_dir, 'confusion_matrix.png')
-        plot_confusion(confusion, classes, picture,
-                       f'{osp.basename(osp.normpath(pred_dir))}: {what}')
+        plot_confusion(
+            confusion, classes, picture, f'{osp.basename(osp.normpath(pred_dir))}: {what}'
+        )
         result['confusion_matrix_png'] = picture
         with open(osp.join(out_dir, 'metrics.json'), 'w', encoding='utf-8') as f:
             json.dump(result, f, indent=1)
@@ -504,67 +573,120 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Score a folder of localization maps (npz / npy: mmwsss, IRN, PSA, arrays) '
         'or label PNGs against GT masks: threshold sweep, precision/recall with unlabelled '
-        'pixels counted, per class, optional dense CRF, and a confusion-matrix picture.')
-    parser.add_argument('gt_root', help='folder of GT PNGs, or a dataset root with '
-                        'SegmentationClassAug/ or SegmentationClass/')
+        'pixels counted, per class, optional dense CRF, and a confusion-matrix picture.'
+    )
+    parser.add_argument(
+        'gt_root',
+        help='folder of GT PNGs, or a dataset root with '
+        'SegmentationClassAug/ or SegmentationClass/',
+    )
     parser.add_argument('pred_dir', help='folder of <id>.npz / <id>.npy maps or <id>.png labels')
-    parser.add_argument('--dataset', choices=['voc', 'coco'],
-                        help='class names of VOC / COCO (default: GT_ROOT/meta.json)')
+    parser.add_argument(
+        '--dataset',
+        choices=['voc', 'coco'],
+        help='class names of VOC / COCO (default: GT_ROOT/meta.json)',
+    )
     parser.add_argument('--num-classes', type=int, help='C, background included')
-    parser.add_argument('--ids', help='image list (first token of each line); default: every '
-                        'file of DIR')
-    parser.add_argument('--thresholds', type=float, nargs='+',
-                        help='background thresholds of the sweep (default 0.00 .. 0.95)')
-    parser.add_argument('--bg-threshold', type=float,
-                        help='threshold that turns maps into labels (default: the best one of '
-                        'the sweep)')
-    parser.add_argument('--crf', action='store_true',
-                        help='labels through the dense CRF (official DRS settings; pydensecrf2)')
-    parser.add_argument('--saliency', action='store_true',
-                        help="labels by the DRS saliency rule (pseudo_label_cfg mode 'saliency') "
-                        'instead of the background threshold')
-    parser.add_argument('--sal-dir', help='saliency maps for --saliency (default '
-                        'GT_ROOT/SaliencyMap)')
+    parser.add_argument(
+        '--ids', help='image list (first token of each line); default: every file of DIR'
+    )
+    parser.add_argument(
+        '--thresholds',
+        type=float,
+        nargs='+',
+        help='background thresholds of the sweep (default 0.00 .. 0.95)',
+    )
+    parser.add_argument(
+        '--bg-threshold',
+        type=float,
+        help='threshold that turns maps into labels (default: the best one of the sweep)',
+    )
+    parser.add_argument(
+        '--crf',
+        action='store_true',
+        help='labels through the dense CRF (official DRS settings; pydensecrf2)',
+    )
+    parser.add_argument(
+        '--saliency',
+        action='store_true',
+        help="labels by the DRS saliency rule (pseudo_label_cfg mode 'saliency') "
+        'instead of the background threshold',
+    )
+    parser.add_argument(
+        '--sal-dir', help='saliency maps for --saliency (default GT_ROOT/SaliencyMap)'
+    )
     parser.add_argument('--img-dir', help='images for --crf (default GT_ROOT/JPEGImages)')
-    parser.add_argument('--part-dir', help='part masks for part/body recall (default '
-                        'GT_ROOT/PartMask if it exists)')
-    parser.add_argument('--cls-labels', help='image-level label file masking plain .npy arrays '
-                        '(default GT_ROOT/cls_labels.txt if it exists)')
-    parser.add_argument('--allow-pickle', action='store_true',
-                        help='read dict .npy files (IRN / PSA layouts), which are pickles')
-    parser.add_argument('--out-dir', help='where metrics.json and confusion_matrix.png go '
-                        '(default work_dirs/eval_pseudo_labels/<basename of DIR>)')
+    parser.add_argument(
+        '--part-dir', help='part masks for part/body recall (default GT_ROOT/PartMask if it exists)'
+    )
+    parser.add_argument(
+        '--cls-labels',
+        help='image-level label file masking plain .npy arrays '
+        '(default GT_ROOT/cls_labels.txt if it exists)',
+    )
+    parser.add_argument(
+        '--allow-pickle',
+        action='store_true',
+        help='read dict .npy files (IRN / PSA layouts), which are pickles',
+    )
+    parser.add_argument(
+        '--out-dir',
+        help='where metrics.json and confusion_matrix.png go '
+        '(default work_dirs/eval_pseudo_labels/<basename of DIR>)',
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    out_dir = args.out_dir or osp.join('work_dirs', 'eval_pseudo_labels',
-                                       osp.basename(osp.normpath(args.pred_dir)))
+    out_dir = args.out_dir or osp.join(
+        'work_dirs', 'eval_pseudo_labels', osp.basename(osp.normpath(args.pred_dir))
+    )
     try:
-        result = evaluate(args.gt_root, args.pred_dir, dataset=args.dataset,
-                          num_classes=args.num_classes, ids_file=args.ids,
-                          thresholds=args.thresholds, bg_threshold=args.bg_threshold,
-                          crf=args.crf, saliency=args.saliency, sal_dir=args.sal_dir,
-                          img_dir=args.img_dir, part_dir=args.part_dir,
-                          cls_label_file=args.cls_labels, allow_pickle=args.allow_pickle,
-                          out_dir=out_dir)
+        result = evaluate(
+            args.gt_root,
+            args.pred_dir,
+            dataset=args.dataset,
+            num_classes=args.num_classes,
+            ids_file=args.ids,
+            thresholds=args.thresholds,
+            bg_threshold=args.bg_threshold,
+            crf=args.crf,
+            saliency=args.saliency,
+            sal_dir=args.sal_dir,
+            img_dir=args.img_dir,
+            part_dir=args.part_dir,
+            cls_label_file=args.cls_labels,
+            allow_pickle=args.allow_pickle,
+            out_dir=out_dir,
+        )
     except InputError as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     lines = [f'{result["num_images"]} images ({result["format"]}) of {args.pred_dir}']
     if 'sweep' in result:
         s = result['sweep']
-        lines.append(f'maps: best mIoU {s["best_mIoU"]:.2f} at threshold '
-                     f'{s["best_threshold"]:.2f} (precision {s["best_mPrecision"]:.2f}, recall '
-                     f'{s["best_mRecall"]:.2f})')
+        lines.append(
+            f'maps: best mIoU {s["best_mIoU"]:.2f} at threshold '
+            f'{s["best_threshold"]:.2f} (precision {s["best_mPrecision"]:.2f}, recall '
+            f'{s["best_mRecall"]:.2f})'
+        )
     lab = result['labels']
-    source = 'labels' if result['format'] == 'png' else \
-        ('labels by the saliency rule' if result['rule'] == 'saliency' else
-         f'labels at {result["bg_threshold"]:.2f}') + (' + CRF' if result['crf'] else '')
-    lines.append(f'{source}: mIoU {lab["mIoU"]:.2f} (strict {lab["mIoU_strict"]:.2f}), precision '
-                 f'{lab["mPrecision"]:.2f}, recall {lab["mRecall"]:.2f}, unlabelled '
-                 f'{lab["ignore_ratio"]:.2f} %')
+    source = (
+        'labels'
+        if result['format'] == 'png'
+        else (
+            'labels by the saliency rule'
+            if result['rule'] == 'saliency'
+            else f'labels at {result["bg_threshold"]:.2f}'
+        )
+        + (' + CRF' if result['crf'] else '')
+    )
+    lines.append(
+        f'{source}: mIoU {lab["mIoU"]:.2f} (strict {lab["mIoU_strict"]:.2f}), precision '
+        f'{lab["mPrecision"]:.2f}, recall {lab["mRecall"]:.2f}, unlabelled '
+        f'{lab["ignore_ratio"]:.2f} %'
+    )
     lines.append(f'wrote {result["metrics_json"]} and {result["confusion_matrix_png"]}')
     print('\n'.join(lines))
     return 0

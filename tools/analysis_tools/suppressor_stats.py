@@ -11,6 +11,7 @@ the mean / min / max of the ratio ``delta`` over (image, channel) pairs, the sha
 images' labelled classes, how many raw class maps rise above zero anywhere (a map that does not is
 empty after the localization maps' ReLU, however well the classifier ranks the image).
 """
+
 import argparse
 import statistics
 import sys
@@ -38,6 +39,7 @@ class SuppressorStats:
         dead (float): Share of (image, channel) maps that are zero everywhere after the ReLU.
         count (int): Images seen.
     """
+
     name: str
     channels: int
     learnable: bool
@@ -77,15 +79,22 @@ class _Accumulator:
         if not self.maps:
             raise RuntimeError(f'suppressor {self.name} saw no input: is it on the forward path?')
         return SuppressorStats(
-            name=self.name, channels=self.channels, learnable=self.module.learnable,
-            delta_mean=self.delta_sum / self.maps, delta_min=self.delta_min,
-            delta_max=self.delta_max, clipped=self.clipped_sum / self.positions,
-            dead=self.dead_sum / self.maps, count=self.images)
+            name=self.name,
+            channels=self.channels,
+            learnable=self.module.learnable,
+            delta_mean=self.delta_sum / self.maps,
+            delta_min=self.delta_min,
+            delta_max=self.delta_max,
+            clipped=self.clipped_sum / self.positions,
+            dead=self.dead_sum / self.maps,
+            count=self.images,
+        )
 
 
 @torch.no_grad()
-def collect_suppressor_stats(model: nn.Module, batches: Iterable,
-                             forward: Optional[Callable[[Any], object]] = None) -> List[SuppressorStats]:
+def collect_suppressor_stats(
+    model: nn.Module, batches: Iterable, forward: Optional[Callable[[Any], object]] = None
+) -> List[SuppressorStats]:
     """Run ``model`` over batches and gather the statistics of every :class:`DRS` in it.
 
     Args:
@@ -127,8 +136,10 @@ def format_suppressor_stats(stats: List[SuppressorStats]) -> str:
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ]
     for s in stats:
-        lines.append(f'| {s.name} | {s.channels} | {s.delta_mean:.3f} | {s.delta_min:.3f} | '
-                     f'{s.delta_max:.3f} | {100 * s.clipped:.1f} | {100 * s.dead:.1f} |')
+        lines.append(
+            f'| {s.name} | {s.channels} | {s.delta_mean:.3f} | {s.delta_min:.3f} | '
+            f'{s.delta_max:.3f} | {100 * s.clipped:.1f} | {100 * s.dead:.1f} |'
+        )
     return '\n'.join(lines)
 
 
@@ -142,6 +153,7 @@ class CAMPeakStats:
         positive (int): Pairs whose map is above zero somewhere.
         peak_min / peak_median / peak_max (float): Of the per-pair peaks.
     """
+
     pairs: int
     positive: int
     peak_min: float
@@ -165,35 +177,52 @@ def cam_peak_stats(batches: Iterable[Tuple[Tensor, Tensor]]) -> CAMPeakStats:
     peaks = []
     for cams, labels in batches:
         if cams.dim() != 4 or labels.shape != cams.shape[:2]:
-            raise ValueError(f'maps {tuple(cams.shape)} and labels {tuple(labels.shape)} do not '
-                             'match: expected (B, C, h, w) and (B, C)')
+            raise ValueError(
+                f'maps {tuple(cams.shape)} and labels {tuple(labels.shape)} do not '
+                'match: expected (B, C, h, w) and (B, C)'
+            )
         per_class = cams.flatten(2).amax(dim=2)  # (B, C)
         peaks += per_class[labels.bool()].tolist()
     if not peaks:
         raise ValueError('no labelled (image, class) pair among the images')
     return CAMPeakStats(
-        pairs=len(peaks), positive=sum(p > 0 for p in peaks), peak_min=min(peaks),
-        peak_median=statistics.median(peaks), peak_max=max(peaks))
+        pairs=len(peaks),
+        positive=sum(p > 0 for p in peaks),
+        peak_min=min(peaks),
+        peak_median=statistics.median(peaks),
+        peak_max=max(peaks),
+    )
 
 
 def format_cam_peak_stats(stats: CAMPeakStats) -> str:
     """One line: how many labelled maps can light up, and the spread of their peaks."""
-    return (f'raw maps of the labelled classes: {stats.positive}/{stats.pairs} above zero somewhere; '
-            f'peak min {stats.peak_min:.3f}, median {stats.peak_median:.3f}, '
-            f'max {stats.peak_max:.3f}')
+    return (
+        f'raw maps of the labelled classes: {stats.positive}/{stats.pairs} above zero somewhere; '
+        f'peak min {stats.peak_min:.3f}, median {stats.peak_median:.3f}, '
+        f'max {stats.peak_max:.3f}'
+    )
 
 
 # ------------------------------------------------------------------------------ the tool
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Per-layer statistics of the DRS suppressors')
     add_common_args(parser, 'config of a model with DRS layers', runner=False)
-    parser.add_argument('checkpoint', nargs='?',
-                        help='checkpoint; without one, the model as training starts')
+    parser.add_argument(
+        'checkpoint', nargs='?', help='checkpoint; without one, the model as training starts'
+    )
     parser.add_argument('--num', type=int, default=40, help='images to run (default 40)')
-    parser.add_argument('--split', choices=['train', 'val', 'test'], default='train',
-                        help='dataset of <split>_dataloader, read with the test pipeline')
-    parser.add_argument('--batch-size', type=int, default=8,
-                        help='images per forward pass (1 where the test pipeline keeps the sizes)')
+    parser.add_argument(
+        '--split',
+        choices=['train', 'val', 'test'],
+        default='train',
+        help='dataset of <split>_dataloader, read with the test pipeline',
+    )
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=8,
+        help='images per forward pass (1 where the test pipeline keeps the sizes)',
+    )
     parser.add_argument('--out', help='also write the table to this file')
     return parser.parse_args(argv)
 
@@ -202,8 +231,10 @@ def _labels(samples: list, split: str):
     """The multi-hot image-level labels (B, C) of a batch's data samples."""
     missing = [s.img_path for s in samples if 'gt_cls_label' not in s]
     if missing:
-        raise ValueError(f'{missing[0]}: no image-level label in the {split} test pipeline '
-                         '(LoadImageLevelLabels + PackWSSSInputs)')
+        raise ValueError(
+            f'{missing[0]}: no image-level label in the {split} test pipeline '
+            '(LoadImageLevelLabels + PackWSSSInputs)'
+        )
     return torch.stack([s.gt_cls_label for s in samples])
 
 
@@ -242,8 +273,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         def forward(batch):
             inputs, samples = batch
             cams = model._forward(inputs)
-            peaks_per_batch.append((cams.amax(dim=(2, 3), keepdim=True),
-                                    _labels(samples, args.split)))
+            peaks_per_batch.append(
+                (cams.amax(dim=(2, 3), keepdim=True), _labels(samples, args.split))
+            )
 
         with torch.no_grad():
             stats = collect_suppressor_stats(model, batches(), forward=forward)

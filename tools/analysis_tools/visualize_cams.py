@@ -9,6 +9,7 @@ Works with any checkpoint of a map model (CAMClassifier, the refinement model) a
 segmentor (its softmax scores are the maps). ``--split train`` reads the training images with the
 config's test pipeline.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -39,8 +40,10 @@ def select_indices(dataset, img_ids: Optional[Sequence[str]] = None, num: int = 
         index = {image_id(dataset.get_data_info(i)['img_path']): i for i in range(len(dataset))}
         missing = [i for i in img_ids if i not in index]
         if missing:
-            raise KeyError(f'{_FILE}: image ids not in the dataset: {missing[:10]}'
-                           f'{" ..." if len(missing) > 10 else ""}')
+            raise KeyError(
+                f'{_FILE}: image ids not in the dataset: {missing[:10]}'
+                f'{" ..." if len(missing) > 10 else ""}'
+            )
         return [index[i] for i in img_ids]
     if num < 1:
         raise ValueError(f'{_FILE}: num must be >= 1, got {num}')
@@ -55,16 +58,17 @@ def _read_label_png(path: str, size: Sequence[int], what: str) -> np.ndarray:
     if label.ndim != 2:
         raise ValueError(f'{_FILE}: {what} {path} is not a single-channel (palette or grey) PNG')
     if label.shape != tuple(size):
-        raise ValueError(f'{_FILE}: {what} {path} is {label.shape[1]}x{label.shape[0]}, the image '
-                         f'{size[1]}x{size[0]}')
+        raise ValueError(
+            f'{_FILE}: {what} {path} is {label.shape[1]}x{label.shape[0]}, the image '
+            f'{size[1]}x{size[0]}'
+        )
     return label.astype(np.int64)
 
 
 @torch.no_grad()
-def collect_row(model: torch.nn.Module,
-                dataset,
-                index: int,
-                pseudo_label_dir: Optional[str] = None) -> CamGridRow:
+def collect_row(
+    model: torch.nn.Module, dataset, index: int, pseudo_label_dir: Optional[str] = None
+) -> CamGridRow:
     """The grid row of one image of the dataset, from the model's prediction.
 
     A map model's maps are its ``seg_logits[1:]`` (masked by the image's labels), any other
@@ -86,26 +90,30 @@ def collect_row(model: torch.nn.Module,
     image = np.array(Image.open(info['img_path']).convert('RGB'))
     data = model.data_preprocessor(pseudo_collate([dataset[index]]), False)
     sample = model.predict(data['inputs'], data['data_samples'])[0]
-    row = row_from_prediction(sample, image, img_id, hasattr(model, 'localization_maps'),
-                              info.get('cls_labels'))
+    row = row_from_prediction(
+        sample, image, img_id, hasattr(model, 'localization_maps'), info.get('cls_labels')
+    )
     if pseudo_label_dir is not None:
         row.label = _read_label_png(
-            label_path(pseudo_label_dir, img_id), image.shape[:2], 'pseudo label')
+            label_path(pseudo_label_dir, img_id), image.shape[:2], 'pseudo label'
+        )
         row.label_title = 'pseudo label'
     if row.gt is None and info.get('seg_map_path') and osp.isfile(info['seg_map_path']):
         row.gt = _read_label_png(info['seg_map_path'], image.shape[:2], 'ground-truth mask')
     return row
 
 
-def make_cam_grid(model: torch.nn.Module,
-                  dataset,
-                  out_file: Optional[str] = None,
-                  img_ids: Optional[Sequence[str]] = None,
-                  num: int = 4,
-                  pseudo_label_dir: Optional[str] = None,
-                  per_class: bool = False,
-                  cell_size: int = 128,
-                  with_labels: bool = False) -> np.ndarray:
+def make_cam_grid(
+    model: torch.nn.Module,
+    dataset,
+    out_file: Optional[str] = None,
+    img_ids: Optional[Sequence[str]] = None,
+    num: int = 4,
+    pseudo_label_dir: Optional[str] = None,
+    per_class: bool = False,
+    cell_size: int = 128,
+    with_labels: bool = False,
+) -> np.ndarray:
     """Collect the chosen images' rows, draw the grid and optionally save it as a PNG.
 
     Args:
@@ -122,8 +130,10 @@ def make_cam_grid(model: torch.nn.Module,
     Returns:
         np.ndarray: The RGB grid, see :func:`mmwsss.visualization.render_grid`.
     """
-    rows = [collect_row(model, dataset, i, pseudo_label_dir)
-            for i in select_indices(dataset, img_ids, num)]
+    rows = [
+        collect_row(model, dataset, i, pseudo_label_dir)
+        for i in select_indices(dataset, img_ids, num)
+    ]
     classes = list(dataset.metainfo['classes'])
     palette = dataset.metainfo.get('palette') or voc_colormap(len(classes))
     grid = render_grid(rows, classes, palette, per_class, cell_size, with_labels)
@@ -141,17 +151,26 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--img-ids', nargs='+', help='image ids (file stems) to show, in order')
     group.add_argument('--num', type=int, default=4, help='show the first N images (default 4)')
-    parser.add_argument('--split', choices=['test', 'val', 'train'], default='test',
-                        help="which dataloader's dataset (default test; train is read with the "
-                        'test pipeline)')
-    parser.add_argument('--pseudo-label-dir',
-                        help='show <DIR>/<img_id>.png instead of the prediction')
-    parser.add_argument('--per-class', action='store_true',
-                        help='one heat map per class of the image instead of their maximum')
-    parser.add_argument('--cell-size', type=int, default=128,
-                        help='cell side in pixels (default 128)')
-    parser.add_argument('--with-labels', action='store_true',
-                        help='write class names on the overlays')
+    parser.add_argument(
+        '--split',
+        choices=['test', 'val', 'train'],
+        default='test',
+        help="which dataloader's dataset (default test; train is read with the test pipeline)",
+    )
+    parser.add_argument(
+        '--pseudo-label-dir', help='show <DIR>/<img_id>.png instead of the prediction'
+    )
+    parser.add_argument(
+        '--per-class',
+        action='store_true',
+        help='one heat map per class of the image instead of their maximum',
+    )
+    parser.add_argument(
+        '--cell-size', type=int, default=128, help='cell side in pixels (default 128)'
+    )
+    parser.add_argument(
+        '--with-labels', action='store_true', help='write class names on the overlays'
+    )
     parser.add_argument('--device', default=None, help='default: cuda if available, else cpu')
     return parser.parse_args(argv)
 
@@ -172,7 +191,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             pseudo_label_dir=args.pseudo_label_dir,
             per_class=args.per_class,
             cell_size=args.cell_size,
-            with_labels=args.with_labels)
+            with_labels=args.with_labels,
+        )
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)

@@ -26,6 +26,7 @@ Every problem is reported with the CSV line: an image missing from the folder, a
 ``--classes``, an image listed twice, a row without classes (``--skip-unlabelled`` leaves those
 out), mixed image suffixes. ``docs/custom_dataset.md`` shows the config that reads the result.
 """
+
 import argparse
 import csv
 import json
@@ -35,7 +36,6 @@ import random
 import sys
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
-
 
 from mmwsss.datasets.cls_label_file import write_cls_label_file
 from mmwsss.datasets.palette import voc_colormap
@@ -74,13 +74,16 @@ def read_label_csv(path: str) -> Tuple[List[str], List[Tuple[int, str, List[str]
     header = [h.strip() for h in header]
     one_hot = not (len(header) == 2 and header[1].lower() in LIST_HEADERS)
     if len(header) < 2:
-        raise ConversionError(f'{_FILE}: {path}, line 1: the header needs an image column and '
-                              f'either a "labels" column or one column per class, got {header}.')
+        raise ConversionError(
+            f'{_FILE}: {path}, line 1: the header needs an image column and '
+            f'either a "labels" column or one column per class, got {header}.'
+        )
     out = []
     for lineno, row in body:
         if one_hot and len(row) != len(header):
-            raise ConversionError(f'{_FILE}: {path}, line {lineno}: {len(row)} columns, the '
-                                  f'header has {len(header)}.')
+            raise ConversionError(
+                f'{_FILE}: {path}, line {lineno}: {len(row)} columns, the header has {len(header)}.'
+            )
         image = row[0].strip()
         if not image:
             raise ConversionError(f'{_FILE}: {path}, line {lineno}: no image name.')
@@ -89,8 +92,10 @@ def read_label_csv(path: str) -> Tuple[List[str], List[Tuple[int, str, List[str]
             for name, value in zip(header[1:], row[1:]):
                 value = value.strip()
                 if value not in ('0', '1', '', '0.0', '1.0'):
-                    raise ConversionError(f'{_FILE}: {path}, line {lineno}: column "{name}" is '
-                                          f'{value!r}; one-hot columns hold 0 or 1.')
+                    raise ConversionError(
+                        f'{_FILE}: {path}, line {lineno}: column "{name}" is '
+                        f'{value!r}; one-hot columns hold 0 or 1.'
+                    )
                 if value in ('1', '1.0'):
                     names.append(name)
         else:
@@ -113,13 +118,15 @@ def _index_images(img_dir: str) -> Dict[str, List[str]]:
     return index
 
 
-def make_folder_dataset(img_dir: str,
-                        csv_file: str,
-                        data_root: Optional[str] = None,
-                        classes: Optional[Sequence[str]] = None,
-                        val_ratio: float = 0.0,
-                        seed: int = 0,
-                        skip_unlabelled: bool = False) -> dict:
+def make_folder_dataset(
+    img_dir: str,
+    csv_file: str,
+    data_root: Optional[str] = None,
+    classes: Optional[Sequence[str]] = None,
+    val_ratio: float = 0.0,
+    seed: int = 0,
+    skip_unlabelled: bool = False,
+) -> dict:
     """Write ``cls_labels.txt``, ``meta.json`` and the image lists (see the module docstring).
 
     Args:
@@ -144,8 +151,10 @@ def make_folder_dataset(img_dir: str,
 
     fixed = list(classes) if classes else list(header_classes)
     if 'background' in [c.lower() for c in fixed]:
-        raise ConversionError(f'{_FILE}: "background" is class 0 and is added by the tool; leave '
-                              'it out of --classes and the CSV.')
+        raise ConversionError(
+            f'{_FILE}: "background" is class 0 and is added by the tool; leave '
+            'it out of --classes and the CSV.'
+        )
     if len(set(fixed)) != len(fixed):
         raise ConversionError(f'{_FILE}: repeated class names in {fixed}.')
     names: List[str] = list(fixed)
@@ -165,17 +174,22 @@ def make_folder_dataset(img_dir: str,
         if not found:
             raise ConversionError(f'{_FILE}: {where}: image "{image}" is not in {img_dir}.')
         if len(found) > 1:
-            raise ConversionError(f'{_FILE}: {where}: "{image}" matches {found} in {img_dir}; '
-                                  'name it with its suffix.')
+            raise ConversionError(
+                f'{_FILE}: {where}: "{image}" matches {found} in {img_dir}; '
+                'name it with its suffix.'
+            )
         if stem in first_line:
-            raise ConversionError(f'{_FILE}: {where}: image "{stem}" is already listed on line '
-                                  f'{first_line[stem]}.')
+            raise ConversionError(
+                f'{_FILE}: {where}: image "{stem}" is already listed on line {first_line[stem]}.'
+            )
         first_line[stem] = lineno
         indices = set()
         for token in tokens:
             if token.lower() == 'background':
-                raise ConversionError(f'{_FILE}: {where}: "background" is not an image-level '
-                                      'label (class 0 is added by the tool).')
+                raise ConversionError(
+                    f'{_FILE}: {where}: "background" is not an image-level '
+                    'label (class 0 is added by the tool).'
+                )
             if token in names:
                 indices.add(names.index(token) + 1)
             elif token.isdigit() and fixed and 1 <= int(token) <= len(fixed):
@@ -185,22 +199,27 @@ def make_folder_dataset(img_dir: str,
                 indices.add(len(names))
             else:
                 known = f'one of {fixed}' if fixed else 'a class name'
-                raise ConversionError(f'{_FILE}: {where}: unknown class "{token}" (expected '
-                                      f'{known}).')
+                raise ConversionError(
+                    f'{_FILE}: {where}: unknown class "{token}" (expected {known}).'
+                )
         if not indices:
             if skip_unlabelled:
                 skipped.append(stem)
                 continue
-            raise ConversionError(f'{_FILE}: {where}: image "{image}" has no class; WSSS trains '
-                                  'on images with at least one (or pass --skip-unlabelled).')
+            raise ConversionError(
+                f'{_FILE}: {where}: image "{image}" has no class; WSSS trains '
+                'on images with at least one (or pass --skip-unlabelled).'
+            )
         labels[stem] = sorted(indices)
         files[stem] = found[0]
     if not labels:
         raise ConversionError(f'{_FILE}: {csv_file} gives no labelled image.')
     suffixes = Counter(osp.splitext(n)[1] for n in files.values())
     if len(suffixes) > 1:
-        raise ConversionError(f'{_FILE}: the images have several suffixes {dict(suffixes)}; '
-                              'mmwsss datasets read one (convert them, e.g. all to .jpg).')
+        raise ConversionError(
+            f'{_FILE}: the images have several suffixes {dict(suffixes)}; '
+            'mmwsss datasets read one (convert them, e.g. all to .jpg).'
+        )
     unlisted = sorted(set(images) - set(labels) - set(skipped))
 
     ids = sorted(labels)
@@ -208,7 +227,7 @@ def make_folder_dataset(img_dir: str,
     if val_ratio > 0:
         shuffled = list(ids)
         random.Random(seed).shuffle(shuffled)
-        val = sorted(shuffled[:max(1, int(round(len(ids) * val_ratio)))])
+        val = sorted(shuffled[: max(1, int(round(len(ids) * val_ratio)))])
     train = [i for i in ids if i not in set(val)]
     if not train:
         raise ConversionError(f'{_FILE}: --val-ratio {val_ratio} leaves no training image.')
@@ -226,7 +245,8 @@ def make_folder_dataset(img_dir: str,
         sal_suffix='.png',
         img_dir=osp.relpath(img_dir, data_root),
         source_csv=osp.relpath(osp.abspath(csv_file), data_root),
-        generator=_FILE)
+        generator=_FILE,
+    )
     written['meta'] = osp.join(data_root, 'meta.json')
     with open(written['meta'], 'w', encoding='utf-8') as f:
         json.dump(meta, f, indent=1)
@@ -235,43 +255,75 @@ def make_folder_dataset(img_dir: str,
             written[split] = osp.join(data_root, 'ImageSets', 'Segmentation', f'{split}.txt')
             with open(written[split], 'w', encoding='utf-8') as f:
                 f.write(''.join(i + '\n' for i in split_ids))
-    return dict(classes=classes_all, num_images=len(ids), train=train, val=val,
-                skipped=skipped, unlisted=unlisted, files=written)
+    return dict(
+        classes=classes_all,
+        num_images=len(ids),
+        train=train,
+        val=val,
+        skipped=skipped,
+        unlisted=unlisted,
+        files=written,
+    )
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Make an mmwsss dataset (cls_labels.txt, meta.json, image lists) from a '
-        'folder of images and a CSV of image-level labels.')
+        'folder of images and a CSV of image-level labels.'
+    )
     parser.add_argument('img_dir', help='folder of images')
-    parser.add_argument('csv', help='CSV: "image,labels" (names separated by ; or spaces) or '
-                        '"image,<class 1>,<class 2>,..." with 0/1')
+    parser.add_argument(
+        'csv',
+        help='CSV: "image,labels" (names separated by ; or spaces) or '
+        '"image,<class 1>,<class 2>,..." with 0/1',
+    )
     parser.add_argument('--data-root', help='where to write (default: the parent of IMG_DIR)')
-    parser.add_argument('--classes', nargs='+',
-                        help='foreground class names in index order (default: as they appear)')
-    parser.add_argument('--val-ratio', type=float, default=0.0,
-                        help='share of images listed in val.txt (default 0: train.txt only)')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        help='foreground class names in index order (default: as they appear)',
+    )
+    parser.add_argument(
+        '--val-ratio',
+        type=float,
+        default=0.0,
+        help='share of images listed in val.txt (default 0: train.txt only)',
+    )
     parser.add_argument('--seed', type=int, default=0, help='seed of the split (default 0)')
-    parser.add_argument('--skip-unlabelled', action='store_true',
-                        help='leave out rows without any class instead of failing')
+    parser.add_argument(
+        '--skip-unlabelled',
+        action='store_true',
+        help='leave out rows without any class instead of failing',
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     try:
-        res = make_folder_dataset(args.img_dir, args.csv, args.data_root, args.classes,
-                                  args.val_ratio, args.seed, args.skip_unlabelled)
+        res = make_folder_dataset(
+            args.img_dir,
+            args.csv,
+            args.data_root,
+            args.classes,
+            args.val_ratio,
+            args.seed,
+            args.skip_unlabelled,
+        )
     except ConversionError as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
-    print(f'{res["num_images"]} images, {len(res["classes"]) - 1} classes '
-          f'({", ".join(res["classes"][1:])}); train {len(res["train"])}, val {len(res["val"])}')
+    print(
+        f'{res["num_images"]} images, {len(res["classes"]) - 1} classes '
+        f'({", ".join(res["classes"][1:])}); train {len(res["train"])}, val {len(res["val"])}'
+    )
     if res['skipped']:
         print(f'left out {len(res["skipped"])} rows without class, e.g. {res["skipped"][:3]}')
     if res['unlisted']:
-        print(f'{len(res["unlisted"])} images of the folder are not in the CSV (left out), e.g. '
-              f'{res["unlisted"][:3]}')
+        print(
+            f'{len(res["unlisted"])} images of the folder are not in the CSV (left out), e.g. '
+            f'{res["unlisted"][:3]}'
+        )
     for name, path in res['files'].items():
         print(f'wrote {path}')
     return 0

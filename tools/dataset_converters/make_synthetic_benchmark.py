@@ -16,14 +16,19 @@ Images are lossless PNGs kept in ``JPEGImages/``; ``meta.json`` records classes,
 and the generator's settings, and ``SyntheticWSSSDataset`` reads it. The same arguments give
 byte-identical files.
 """
+
 import argparse
 import json
 import sys
 import time
 from typing import Optional, Sequence
 
-from mmwsss.datasets.synthetic import (SYNTHETIC_BENCHMARK, SYNTHETIC_PRETRAIN,
-                                       generate_pretrain_set, generate_synthetic_benchmark)
+from mmwsss.datasets.synthetic import (
+    SYNTHETIC_BENCHMARK,
+    SYNTHETIC_PRETRAIN,
+    generate_pretrain_set,
+    generate_synthetic_benchmark,
+)
 
 #: the demo's seed offset of the pretraining set (tools/run_demo.py: benchmark seed + 101)
 PRETRAIN_SEED_OFFSET = 101
@@ -31,34 +36,50 @@ PRETRAIN_SEED_OFFSET = 101
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Generate the synthetic WSSS benchmark (defaults: what `make demo` writes)')
+        description='Generate the synthetic WSSS benchmark (defaults: what `make demo` writes)'
+    )
     parser.add_argument('out_dir', help='output folder')
     parser.add_argument('--num-train', type=int, help='training images (400; pretrain 800)')
     parser.add_argument('--num-val', type=int, help='validation images (100; pretrain 200)')
     parser.add_argument(
-        '--num-classes', type=int, help='object classes, background excluded (4; pretrain 8)')
-    parser.add_argument('--image-size', type=int, help='side of the square images (192; pretrain 128)')
-    parser.add_argument('--difficulty', help="'easy', 'medium' (default), 'hard' or a number in [0, 1]")
+        '--num-classes', type=int, help='object classes, background excluded (4; pretrain 8)'
+    )
     parser.add_argument(
-        '--seed', type=int, default=0, help='random seed (the pretraining set adds 101, as the demo)')
-    parser.add_argument('--max-objects', type=int, help='objects per image: 1..this (4; pretrain 3)')
+        '--image-size', type=int, help='side of the square images (192; pretrain 128)'
+    )
+    parser.add_argument(
+        '--difficulty', help="'easy', 'medium' (default), 'hard' or a number in [0, 1]"
+    )
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='random seed (the pretraining set adds 101, as the demo)',
+    )
+    parser.add_argument(
+        '--max-objects', type=int, help='objects per image: 1..this (4; pretrain 3)'
+    )
     parser.add_argument(
         '--cooccurrence',
         choices=['voc', 'uniform'],
-        help="classes per image: 'voc' (VOC 2012's statistics, the default) or 'uniform'")
+        help="classes per image: 'voc' (VOC 2012's statistics, the default) or 'uniform'",
+    )
     parser.add_argument(
         '--params',
         type=json.loads,
-        help='JSON dict of generator knob overrides, replacing the preset\'s '
-        '(e.g. \'{"body_size": [0.32, 0.42]}\')')
+        help="JSON dict of generator knob overrides, replacing the preset's "
+        '(e.g. \'{"body_size": [0.32, 0.42]}\')',
+    )
     parser.add_argument(
         '--pretrain',
         action='store_true',
-        help='write the separate shape-classification set (ImageNet stand-in) instead')
+        help='write the separate shape-classification set (ImageNet stand-in) instead',
+    )
     parser.add_argument(
         '--no-parts',
         action='store_true',
-        help='do not write PartMask/ (class index on discriminative-part pixels, for evaluation)')
+        help='do not write PartMask/ (class index on discriminative-part pixels, for evaluation)',
+    )
     return parser.parse_args(argv)
 
 
@@ -72,7 +93,8 @@ def generator_kwargs(args: argparse.Namespace) -> dict:
         image_size=args.image_size,
         difficulty=args.difficulty,
         max_objects=args.max_objects,
-        params=args.params)
+        params=args.params,
+    )
     if args.pretrain:
         if args.no_parts or args.cooccurrence:
             raise SystemExit('--no-parts and --cooccurrence apply to the WSSS benchmark only')
@@ -91,8 +113,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     kwargs = generator_kwargs(args)
     generate = generate_pretrain_set if args.pretrain else generate_synthetic_benchmark
     meta = generate(args.out_dir, **kwargs)
-    print(f'wrote {meta["splits"]["train"]} train + {meta["splits"]["val"]} val images, classes '
-          f'{meta["classes"]}, to {args.out_dir} in {time.time() - start:.1f}s')
+    print(
+        f'wrote {meta["splits"]["train"]} train + {meta["splits"]["val"]} val images, classes '
+        f'{meta["classes"]}, to {args.out_dir} in {time.time() - start:.1f}s'
+    )
     return 0
 
 

@@ -14,11 +14,11 @@ unique mask values except background 0 and ignore 255.
 repository's list (``<image id> <class index 0..19> ...``, background left out) and prints how many
 images differ, in which classes, and which images only one of the two lists has.
 """
+
 import argparse
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
-
 
 from mmwsss.datasets.cls_label_file import derive_cls_labels, write_cls_label_file
 from mmwsss.datasets.voc import VOC_CLASSES as VOC_CLASS_NAMES
@@ -34,12 +34,14 @@ def read_image_list(path: str) -> List[str]:
         return [line.split()[0] for line in f if line.strip()]
 
 
-def make_voc_cls_labels(data_root: str,
-                        mask_dir: str = 'SegmentationClassAug',
-                        lists: Optional[Sequence[str]] = None,
-                        out_file: str = 'cls_labels.txt',
-                        num_classes: int = VOC_NUM_CLASSES,
-                        nproc: int = 1) -> Dict[str, List[int]]:
+def make_voc_cls_labels(
+    data_root: str,
+    mask_dir: str = 'SegmentationClassAug',
+    lists: Optional[Sequence[str]] = None,
+    out_file: str = 'cls_labels.txt',
+    num_classes: int = VOC_NUM_CLASSES,
+    nproc: int = 1,
+) -> Dict[str, List[int]]:
     """Write the class label file of VOC masks.
 
     Args:
@@ -79,11 +81,13 @@ def read_official_list(path: str) -> Dict[str, List[int]]:
             try:
                 classes = sorted({int(t) + 1 for t in tokens[1:]})
             except ValueError:
-                raise ValueError(f'{path}, line {lineno}: class indices must be integers, got '
-                                 f'{tokens[1:]}') from None
+                raise ValueError(
+                    f'{path}, line {lineno}: class indices must be integers, got {tokens[1:]}'
+                ) from None
             if any(not 1 <= c < VOC_NUM_CLASSES for c in classes):
-                raise ValueError(f'{path}, line {lineno}: class indices outside 0..19: '
-                                 f'{tokens[1:]}')
+                raise ValueError(
+                    f'{path}, line {lineno}: class indices outside 0..19: {tokens[1:]}'
+                )
             labels[osp.splitext(osp.basename(tokens[0]))[0]] = classes
     return labels
 
@@ -107,38 +111,51 @@ def compare_labels(ours: Dict[str, List[int]], official: Dict[str, List[int]]) -
             added[c] = added.get(c, 0) + 1
         for c in lost:
             missing[c] = missing.get(c, 0) + 1
-    return dict(common=len(common), differ=differ, added=added, missing=missing,
-                only_ours=sorted(set(ours) - set(official)),
-                only_official=sorted(set(official) - set(ours)))
+    return dict(
+        common=len(common),
+        differ=differ,
+        added=added,
+        missing=missing,
+        only_ours=sorted(set(ours) - set(official)),
+        only_official=sorted(set(official) - set(ours)),
+    )
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Derive the VOC image-level class label file from masks')
+        description='Derive the VOC image-level class label file from masks'
+    )
     parser.add_argument('data_root', help='VOC2012 folder (holds the mask folder)')
     parser.add_argument(
-        '--mask-dir', default='SegmentationClassAug', help='mask folder, relative to data_root')
+        '--mask-dir', default='SegmentationClassAug', help='mask folder, relative to data_root'
+    )
     parser.add_argument(
         '--lists',
         nargs='*',
         default=None,
-        help='image lists (relative to data_root) to cover; default: every mask')
+        help='image lists (relative to data_root) to cover; default: every mask',
+    )
     parser.add_argument(
-        '--out', default='cls_labels.txt', help='output file, relative to data_root')
+        '--out', default='cls_labels.txt', help='output file, relative to data_root'
+    )
     parser.add_argument(
-        '--num-classes', type=int, default=VOC_NUM_CLASSES, help='classes incl. background')
+        '--num-classes', type=int, default=VOC_NUM_CLASSES, help='classes incl. background'
+    )
     parser.add_argument('--nproc', type=int, default=1, help='worker processes')
     parser.add_argument(
-        '--compare-to', metavar='LIST',
+        '--compare-to',
+        metavar='LIST',
         help="the official DRS repository's VOC2012_list/train_aug_cls.txt (or any list of "
-        "that format): print where it and the derived labels disagree")
+        'that format): print where it and the derived labels disagree',
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    labels = make_voc_cls_labels(args.data_root, args.mask_dir, args.lists, args.out,
-                                 args.num_classes, args.nproc)
+    labels = make_voc_cls_labels(
+        args.data_root, args.mask_dir, args.lists, args.out, args.num_classes, args.nproc
+    )
     empty = [i for i, c in labels.items() if not c]
     print(f'wrote {len(labels)} images to {osp.join(args.data_root, args.out)}')
     if empty:
@@ -146,17 +163,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f'warning: {len(empty)} images have no foreground class '
             f'(e.g. {empty[:3]}); the datasets '
             'refuse them unless skip_unlabeled=True',
-            file=sys.stderr)
+            file=sys.stderr,
+        )
     if args.compare_to:
         diff = compare_labels(labels, read_official_list(args.compare_to))
-        print(f'compared with {args.compare_to}: {diff["common"]} images in both lists, '
-              f'{len(diff["differ"])} with other classes; {len(diff["only_ours"])} only here, '
-              f'{len(diff["only_official"])} only there')
+        print(
+            f'compared with {args.compare_to}: {diff["common"]} images in both lists, '
+            f'{len(diff["differ"])} with other classes; {len(diff["only_ours"])} only here, '
+            f'{len(diff["only_official"])} only there'
+        )
         names = {c: f'{c} ({n})' for c, n in enumerate(VOC_CLASS_NAMES)}
         for what, counts in (('only here', diff['added']), ('only there', diff['missing'])):
             if counts:
-                print(f'  classes {what}: ' + ', '.join(
-                    f'{names[c]}: {n}' for c, n in sorted(counts.items())))
+                print(
+                    f'  classes {what}: '
+                    + ', '.join(f'{names[c]}: {n}' for c, n in sorted(counts.items()))
+                )
         for img_id, (extra, lost) in list(diff['differ'].items())[:20]:
             print(f'  {img_id}: only here {extra}, only there {lost}')
     return 0

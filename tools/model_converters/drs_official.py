@@ -36,12 +36,12 @@ Scoring the released files on VOC with ``tools/test.py`` (MMSeg projects call th
     python tools/test.py configs/drs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py \\
         checkpoints/drs_learnable_official_mmwsss.pth --cfg-options custom_hooks=[]
 """
+
 import argparse
 import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional, Tuple
-
 
 import torch
 
@@ -50,13 +50,18 @@ _FILE = 'tools/model_converters/drs_official.py'
 KINDS = ('learnable', 'fixed', 'refine')
 # (official name, torchvision index inside ``features``, out channels, in channels) of VGG16's convs
 VGG16_CONVS: Tuple[Tuple[str, int, int, int], ...] = (
-    ('layer1_conv1', 0, 64, 3), ('layer1_conv2', 2, 64, 64),
-    ('layer2_conv1', 5, 128, 64), ('layer2_conv2', 7, 128, 128),
-    ('layer3_conv1', 10, 256, 128), ('layer3_conv2', 12, 256, 256),
+    ('layer1_conv1', 0, 64, 3),
+    ('layer1_conv2', 2, 64, 64),
+    ('layer2_conv1', 5, 128, 64),
+    ('layer2_conv2', 7, 128, 128),
+    ('layer3_conv1', 10, 256, 128),
+    ('layer3_conv2', 12, 256, 256),
     ('layer3_conv3', 14, 256, 256),
-    ('layer4_conv1', 17, 512, 256), ('layer4_conv2', 19, 512, 512),
+    ('layer4_conv1', 17, 512, 256),
+    ('layer4_conv2', 19, 512, 512),
     ('layer4_conv3', 21, 512, 512),
-    ('layer5_conv1', 24, 512, 512), ('layer5_conv2', 26, 512, 512),
+    ('layer5_conv1', 24, 512, 512),
+    ('layer5_conv2', 26, 512, 512),
     ('layer5_conv3', 28, 512, 512),
 )
 HEAD_WIDTH = 512
@@ -66,15 +71,16 @@ NUM_EXTRA_CONVS = 3
 def _unwrap(checkpoint: Mapping, source: str) -> Dict[str, object]:
     """The state dict inside a checkpoint: under 'model' (official), 'state_dict', or bare."""
     if not isinstance(checkpoint, Mapping):
-        raise ValueError(f'{_FILE}: {source} is not a checkpoint dict '
-                         f'(got {type(checkpoint).__name__}).')
+        raise ValueError(
+            f'{_FILE}: {source} is not a checkpoint dict (got {type(checkpoint).__name__}).'
+        )
     for key in ('model', 'state_dict'):
         if isinstance(checkpoint.get(key), Mapping):
             checkpoint = checkpoint[key]
             break
     state = dict(checkpoint)
     if state and all(k.startswith('module.') for k in state):  # saved from DataParallel
-        state = {k[len('module.'):]: v for k, v in state.items()}
+        state = {k[len('module.') :]: v for k, v in state.items()}
     return state
 
 
@@ -85,27 +91,39 @@ def _plan(kind: str, num_classes: int) -> List[Tuple[Tuple[str, ...], str, tuple
     learnable = kind == 'learnable'
     plan = []
     for name, idx, out_ch, in_ch in VGG16_CONVS:
-        plan.append(((f'{name}.weight', f'features.{idx}.weight'),
-                     f'backbone.features.{idx}.weight', (out_ch, in_ch, 3, 3)))
-        plan.append(((f'{name}.bias', f'features.{idx}.bias'),
-                     f'backbone.features.{idx}.bias', (out_ch, )))
+        plan.append(
+            (
+                (f'{name}.weight', f'features.{idx}.weight'),
+                f'backbone.features.{idx}.weight',
+                (out_ch, in_ch, 3, 3),
+            )
+        )
+        plan.append(
+            ((f'{name}.bias', f'features.{idx}.bias'), f'backbone.features.{idx}.bias', (out_ch,))
+        )
         if learnable:
             relu = name.replace('conv', 'relu')
-            plan.append(((f'{relu}.fc.0.weight', ), f'backbone.features.{idx + 1}.fc.weight',
-                         (out_ch, out_ch)))
+            plan.append(
+                (
+                    (f'{relu}.fc.0.weight',),
+                    f'backbone.features.{idx + 1}.fc.weight',
+                    (out_ch, out_ch),
+                )
+            )
     prev = VGG16_CONVS[-1][2]
     for k in range(1, NUM_EXTRA_CONVS + 1):
         conv, relu = f'decode_head.convs.{2 * k - 2}', f'decode_head.convs.{2 * k - 1}'
-        plan.append(((f'extra_conv{k}.weight', ), f'{conv}.weight', (HEAD_WIDTH, prev, 3, 3)))
-        plan.append(((f'extra_conv{k}.bias', ), f'{conv}.bias', (HEAD_WIDTH, )))
+        plan.append(((f'extra_conv{k}.weight',), f'{conv}.weight', (HEAD_WIDTH, prev, 3, 3)))
+        plan.append(((f'extra_conv{k}.bias',), f'{conv}.bias', (HEAD_WIDTH,)))
         if learnable:
-            plan.append(((f'extra_relu{k}.fc.0.weight', ), f'{relu}.fc.weight',
-                         (HEAD_WIDTH, HEAD_WIDTH)))
+            plan.append(
+                ((f'extra_relu{k}.fc.0.weight',), f'{relu}.fc.weight', (HEAD_WIDTH, HEAD_WIDTH))
+            )
         prev = HEAD_WIDTH
     cls = 'decode_head.conv_seg' if kind == 'refine' else 'decode_head.conv_cls'
     last = f'extra_conv{NUM_EXTRA_CONVS + 1}'
-    plan.append(((f'{last}.weight', ), f'{cls}.weight', (num_classes, prev, 1, 1)))
-    plan.append(((f'{last}.bias', ), f'{cls}.bias', (num_classes, )))
+    plan.append(((f'{last}.weight',), f'{cls}.weight', (num_classes, prev, 1, 1)))
+    plan.append(((f'{last}.bias',), f'{cls}.bias', (num_classes,)))
     return plan
 
 
@@ -116,7 +134,8 @@ def detect_kind(state: Mapping) -> str:
     raise ValueError(
         f'{_FILE}: the file has no suppressor weights, so it is either the refinement network '
         '(Refine_DRS_learnable.pth) or a fixed-delta classifier; their keys are the same. '
-        'Say which with --kind refine or --kind fixed.')
+        'Say which with --kind refine or --kind fixed.'
+    )
 
 
 def _shape(value) -> object:
@@ -124,10 +143,11 @@ def _shape(value) -> object:
 
 
 def convert_drs_official(
-        checkpoint: Mapping,
-        kind: str = 'auto',
-        num_classes: Optional[int] = None,
-        source: str = 'the checkpoint') -> Tuple[str, 'OrderedDict[str, torch.Tensor]']:
+    checkpoint: Mapping,
+    kind: str = 'auto',
+    num_classes: Optional[int] = None,
+    source: str = 'the checkpoint',
+) -> Tuple[str, 'OrderedDict[str, torch.Tensor]']:
     """Map an official DRS state dict to mmwsss names.
 
     Args:
@@ -158,8 +178,10 @@ def convert_drs_official(
     last = f'extra_conv{NUM_EXTRA_CONVS + 1}.weight'
     if num_classes is None:
         if not torch.is_tensor(state.get(last)) or state[last].dim() != 4:
-            raise ValueError(f'{_FILE}: {source} is not an official DRS {kind} network: '
-                             f'{last} is missing or not a 4-d tensor.')
+            raise ValueError(
+                f'{_FILE}: {source} is not an official DRS {kind} network: '
+                f'{last} is missing or not a 4-d tensor.'
+            )
         num_classes = int(state[last].shape[0])
     plan = _plan(kind, num_classes)
 
@@ -170,16 +192,21 @@ def convert_drs_official(
         if not found:
             raise ValueError(
                 f'{_FILE}: {source} is not an official DRS {kind} network: {names[0]} is missing '
-                f'(found keys like {sorted(state)[:3]}).')
+                f'(found keys like {sorted(state)[:3]}).'
+            )
         tensor = state[found[0]]
         for name in found:
             value = state[name]
             if not torch.is_tensor(value) or tuple(value.shape) != shape:
-                raise ValueError(f'{_FILE}: {source}: {name} has shape {_shape(value)}, expected '
-                                 f'{shape} for the official DRS {kind} network.')
+                raise ValueError(
+                    f'{_FILE}: {source}: {name} has shape {_shape(value)}, expected '
+                    f'{shape} for the official DRS {kind} network.'
+                )
             if value is not tensor and not torch.equal(value, tensor):
-                raise ValueError(f'{_FILE}: {source}: {found[0]} and {name} name the same conv in '
-                                 'the official network but hold different tensors.')
+                raise ValueError(
+                    f'{_FILE}: {source}: {found[0]} and {name} name the same conv in '
+                    'the official network but hold different tensors.'
+                )
         used.update(found)
         converted[target] = tensor.detach().clone()
     unknown = sorted(set(state) - used)
@@ -187,8 +214,10 @@ def convert_drs_official(
         hint = ''
         if kind != 'learnable' and any('.fc.' in k for k in unknown):
             hint = ' (it has suppressor weights: use --kind learnable)'
-        raise ValueError(f'{_FILE}: {source}: {len(unknown)} keys do not belong to the official '
-                         f'DRS {kind} network{hint}, e.g. {unknown[:3]}.')
+        raise ValueError(
+            f'{_FILE}: {source}: {len(unknown)} keys do not belong to the official '
+            f'DRS {kind} network{hint}, e.g. {unknown[:3]}.'
+        )
     return kind, converted
 
 
@@ -210,15 +239,18 @@ def check_against_config(state_dict: Mapping, config: str) -> None:
     try:
         model.load_state_dict(state_dict, strict=True)
     except RuntimeError as err:
-        raise ValueError(f'{_FILE}: the converted weights do not fit the model of {config}: '
-                         f'{str(err).strip()}') from None
+        raise ValueError(
+            f'{_FILE}: the converted weights do not fit the model of {config}: {str(err).strip()}'
+        ) from None
 
 
-def convert_file(src: str,
-                 dst: Optional[str] = None,
-                 kind: str = 'auto',
-                 num_classes: Optional[int] = None,
-                 config: Optional[str] = None) -> dict:
+def convert_file(
+    src: str,
+    dst: Optional[str] = None,
+    kind: str = 'auto',
+    num_classes: Optional[int] = None,
+    config: Optional[str] = None,
+) -> dict:
     """Convert a released file and optionally save it.
 
     Args:
@@ -240,13 +272,19 @@ def convert_file(src: str,
     except RuntimeError as err:
         raise ValueError(f'{_FILE}: cannot read {src}: {err}') from None
     except Exception as err:  # not a torch file at all
-        raise ValueError(f'{_FILE}: {src} is not a torch checkpoint ({type(err).__name__}: '
-                         f'{str(err).splitlines()[0] if str(err) else ""}).') from None
+        raise ValueError(
+            f'{_FILE}: {src} is not a torch checkpoint ({type(err).__name__}: '
+            f'{str(err).splitlines()[0] if str(err) else ""}).'
+        ) from None
     kind, state_dict = convert_drs_official(checkpoint, kind, num_classes, source=src)
     if config is not None:
         check_against_config(state_dict, config)
-    meta = dict(converted_from=osp.basename(src), converter=_FILE, kind=kind,
-                num_classes=int(state_dict[next(reversed(state_dict))].shape[0]))
+    meta = dict(
+        converted_from=osp.basename(src),
+        converter=_FILE,
+        kind=kind,
+        num_classes=int(state_dict[next(reversed(state_dict))].shape[0]),
+    )
     out = dict(state_dict=state_dict, meta=meta)
     if dst is not None:
         os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
@@ -260,18 +298,29 @@ def parse_args(argv=None) -> argparse.Namespace:
         'refinement network) into mmwsss checkpoints.',
         epilog='Then score it like any mmwsss checkpoint, e.g. python tools/test.py '
         'configs/drs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py OUT '
-        '--cfg-options custom_hooks=[] (docs/official_checkpoints.md).')
+        '--cfg-options custom_hooks=[] (docs/official_checkpoints.md).',
+    )
     parser.add_argument('src', help='official checkpoint, e.g. DRS_learnable.pth')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
-        '--kind', choices=('auto', ) + KINDS, default='auto',
+        '--kind',
+        choices=('auto',) + KINDS,
+        default='auto',
         help="network in the file: 'learnable' classifier (found automatically), 'refine' "
         "(refinement network) or 'fixed' (fixed-delta classifier); the last two have the same "
-        'keys, so name them')
-    parser.add_argument('--num-classes', type=int, default=None,
-                        help='expected classes (default: read from extra_conv4)')
-    parser.add_argument('--config', default=None,
-                        help='also check that the model of this config takes the result strictly')
+        'keys, so name them',
+    )
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        default=None,
+        help='expected classes (default: read from extra_conv4)',
+    )
+    parser.add_argument(
+        '--config',
+        default=None,
+        help='also check that the model of this config takes the result strictly',
+    )
     return parser.parse_args(argv)
 
 
@@ -282,9 +331,11 @@ def main(argv=None) -> None:
     except ValueError as err:
         raise SystemExit(str(err)) from None
     meta = out['meta']
-    print(f"{args.src}: official DRS {meta['kind']} network, {meta['num_classes']} classes; "
-          f"wrote {len(out['state_dict'])} tensors to {args.dst}"
-          + (f' (loads strictly into {args.config})' if args.config else ''))
+    print(
+        f'{args.src}: official DRS {meta["kind"]} network, {meta["num_classes"]} classes; '
+        f'wrote {len(out["state_dict"])} tensors to {args.dst}'
+        + (f' (loads strictly into {args.config})' if args.config else '')
+    )
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ Usage::
     python tools/model_converters/vgg16_torchvision.py \
         vgg16-397923af.pth pretrain/vgg16_torchvision_mmwsss.pth
 """
+
 import argparse
 from collections import OrderedDict
 from typing import Dict, Mapping, Optional
@@ -24,8 +25,7 @@ import torch
 _FILE = 'tools/model_converters/vgg16_torchvision.py'
 
 VGG16_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
-_VGG16_WIDTHS = (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512,
-                 512)
+_VGG16_WIDTHS = (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512)
 
 
 def expected_shapes() -> Dict[str, tuple]:
@@ -34,7 +34,7 @@ def expected_shapes() -> Dict[str, tuple]:
     prev = 3
     for idx, width in zip(VGG16_CONV_INDICES, _VGG16_WIDTHS):
         shapes[f'features.{idx}.weight'] = (width, prev, 3, 3)
-        shapes[f'features.{idx}.bias'] = (width, )
+        shapes[f'features.{idx}.bias'] = (width,)
         prev = width
     return shapes
 
@@ -47,13 +47,13 @@ def _unwrap(checkpoint: Mapping) -> Mapping:
             break
     # weights saved from DataParallel / DDP
     if checkpoint and all(k.startswith('module.') for k in checkpoint):
-        checkpoint = {k[len('module.'):]: v for k, v in checkpoint.items()}
+        checkpoint = {k[len('module.') :]: v for k, v in checkpoint.items()}
     return checkpoint
 
 
-def convert_vgg16(checkpoint: Mapping,
-                  prefix: str = 'backbone.',
-                  source: str = 'the checkpoint') -> 'OrderedDict[str, torch.Tensor]':
+def convert_vgg16(
+    checkpoint: Mapping, prefix: str = 'backbone.', source: str = 'the checkpoint'
+) -> 'OrderedDict[str, torch.Tensor]':
     """Map a torchvision VGG16 state dict to DRSVGG names.
 
     Args:
@@ -71,14 +71,15 @@ def convert_vgg16(checkpoint: Mapping,
             (missing conv tensors, wrong shapes, or batch-norm layers).
     """
     if not isinstance(checkpoint, Mapping):
-        raise ValueError(f'{_FILE}: {source} is not a state dict '
-                         f'(got {type(checkpoint).__name__}).')
+        raise ValueError(
+            f'{_FILE}: {source} is not a state dict (got {type(checkpoint).__name__}).'
+        )
     state = _unwrap(checkpoint)
-    if any(k.startswith('features.') and k.endswith('running_mean')
-           for k in state):
+    if any(k.startswith('features.') and k.endswith('running_mean') for k in state):
         raise ValueError(
             f'{_FILE}: {source} has batch-norm layers (VGG16-BN?); only '
-            "torchvision's plain VGG16 (vgg16-397923af.pth) is supported.")
+            "torchvision's plain VGG16 (vgg16-397923af.pth) is supported."
+        )
     shapes = expected_shapes()
     missing = [k for k in shapes if k not in state]
     if missing:
@@ -86,23 +87,22 @@ def convert_vgg16(checkpoint: Mapping,
             f'{_FILE}: {source} is not a torchvision VGG16 state dict: '
             f'{len(missing)} of its {len(shapes)} conv tensors are missing '
             f'(first: {missing[0]}); found keys like '
-            f'{list(state)[:3]}.')
+            f'{list(state)[:3]}.'
+        )
     converted = OrderedDict()
     for key, shape in shapes.items():
         tensor = state[key]
         if not torch.is_tensor(tensor) or tuple(tensor.shape) != shape:
-            got = tuple(tensor.shape) if torch.is_tensor(tensor) else type(
-                tensor).__name__
+            got = tuple(tensor.shape) if torch.is_tensor(tensor) else type(tensor).__name__
             raise ValueError(
                 f'{_FILE}: {source} is not a torchvision VGG16 state dict: '
-                f'{key} has shape {got}, expected {shape}.')
+                f'{key} has shape {got}, expected {shape}.'
+            )
         converted[prefix + key] = tensor.detach().clone()
     return converted
 
 
-def convert_file(src: str,
-                 dst: Optional[str] = None,
-                 prefix: str = 'backbone.') -> dict:
+def convert_file(src: str, dst: Optional[str] = None, prefix: str = 'backbone.') -> dict:
     """Convert a checkpoint file and optionally save it.
 
     Args:
@@ -122,13 +122,15 @@ def convert_file(src: str,
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Convert torchvision VGG16 weights for mmwsss DRSVGG.')
+        description='Convert torchvision VGG16 weights for mmwsss DRSVGG.'
+    )
     parser.add_argument('src', help='torchvision VGG16 checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
         '--prefix',
         default='backbone.',
-        help="key prefix (default 'backbone.'; '' for a bare backbone)")
+        help="key prefix (default 'backbone.'; '' for a bare backbone)",
+    )
     return parser.parse_args(argv)
 
 

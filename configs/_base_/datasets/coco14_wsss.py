@@ -33,7 +33,9 @@ train_dataloader = dict(
         ann_file='',
         data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
         skip_unlabeled=True,
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
@@ -45,7 +47,9 @@ val_dataloader = dict(
         ann_file='',
         data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
         skip_unlabeled=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -30,7 +30,9 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/Segmentation/train_aug.txt',
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 # Stage outputs are judged on the training images (WSSS convention for seeds and pseudo labels).
 val_dataloader = dict(
     batch_size=1,
@@ -42,7 +44,9 @@ val_dataloader = dict(
         data_root=data_root,
         ann_file='ImageSets/Segmentation/train.txt',
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -14,7 +14,8 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255,
-    size_divisor=8)
+    size_divisor=8,
+)
 model = dict(
     type='RefineSegmentor',
     data_preprocessor=data_preprocessor,
@@ -25,7 +26,9 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/vgg16_torchvision_mmwsss.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+        ),
+    ),
     decode_head=dict(
         type='RefineHead',
         num_classes=20,
@@ -33,8 +36,10 @@ model = dict(
         channels=512,
         num_convs=3,
         act_cfg=dict(type='ReLU'),
-        loss_weight=1.0),
+        loss_weight=1.0,
+    ),
     # Refined maps as the official validation scores them: square 320 input, object cue 0.2
     # (background score where no saliency is used). Pseudo-label generation overrides scales to
     # (256, 320, 384).
-    test_cfg=dict(scales=(320, ), flip=False, bg_threshold=0.2))
+    test_cfg=dict(scales=(320,), flip=False, bg_threshold=0.2),
+)

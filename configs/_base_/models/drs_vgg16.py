@@ -9,7 +9,8 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     size_divisor=8,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 suppressor = dict(type='DRS', learnable=True)
 model = dict(
     type='CAMClassifier',
@@ -21,8 +22,12 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/vgg16_torchvision_mmwsss.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+        ),
+    ),
     decode_head=dict(
-        type='CAMHead', num_classes=20, in_channels=512, channels=512, act_cfg=suppressor),
+        type='CAMHead', num_classes=20, in_channels=512, channels=512, act_cfg=suppressor
+    ),
     # Localization maps as the official evaluation makes them: square 320 input, object cue 0.2.
-    test_cfg=dict(scales=(320, ), flip=False, bg_threshold=0.2))
+    test_cfg=dict(scales=(320,), flip=False, bg_threshold=0.2),
+)

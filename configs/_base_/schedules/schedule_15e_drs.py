@@ -9,7 +9,9 @@ optim_wrapper = dict(
         lr_mult=1.0,
         bias_lr_mult=2.0,
         new_lr_mult=10.0,
-        new_bias_lr_mult=20.0))
+        new_bias_lr_mult=20.0,
+    ),
+)
 # The official reduce_lr lowers the lr when (1-indexed) epochs 5 and 10 begin: 4 / 5 / 6 epochs at
 # 1, 0.1, 0.01 x lr. MMEngine's milestone m lowers it after m epochs: [4, 9].
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[4, 9], gamma=0.1)]
@@ -22,4 +24,5 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)

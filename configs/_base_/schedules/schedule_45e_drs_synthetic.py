@@ -13,7 +13,9 @@ optim_wrapper = dict(
         lr_mult=1.0,
         bias_lr_mult=2.0,
         new_lr_mult=10.0,
-        new_bias_lr_mult=20.0))
+        new_bias_lr_mult=20.0,
+    ),
+)
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[12, 27], gamma=0.1)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=45, val_interval=45)
 val_cfg = dict(type='ValLoop')
@@ -24,4 +26,5 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)

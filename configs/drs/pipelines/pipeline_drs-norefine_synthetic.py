@@ -8,7 +8,10 @@ pipeline = dict(
         stage1=dict(
             config='configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
             work_dir='work_dirs/pipeline_drs_synthetic/stage1',
-            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
-        segmentation=dict(cfg_options={
-            'train_dataloader.dataset.data_prefix.seg_map_path': '{stage1.labels_dir}'
-        })))
+            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+        ),
+        segmentation=dict(
+            cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{stage1.labels_dir}'}
+        ),
+    ),
+)

@@ -21,13 +21,15 @@ pipeline = dict(
             config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-30e_synthetic-pretrain-128x128.py',
             work_dir='work_dirs/synthetic_pretrain',
             split='val',
-            metric='multi-label/mAP'),
+            metric='multi-label/mAP',
+        ),
         dict(
             name='stage1',
             kind='localization',
             config=_stage1,
             cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
-            metric='sweep/best_mIoU'),
+            metric='sweep/best_mIoU',
+        ),
         dict(
             name='refine',
             kind='refined',
@@ -37,20 +39,22 @@ pipeline = dict(
                 'train_dataloader.dataset.data_prefix.loc_map_path': '{stage1.maps_dir}',
             },
             metric='sweep/best_mIoU',
-            extra_results=[
-                dict(kind='pseudo_label', key='pseudo_label/mIoU')
-            ]),
+            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+        ),
         dict(
             name='segmentation',
             kind='segmentation',
             config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
-            }),
+            },
+        ),
         # the fully supervised upper bound: the same segmentor and budget on GT masks (shared, run once)
         dict(
             name='supervised',
             kind='supervised',
             config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py',
-            work_dir='work_dirs/synthetic_supervised'),
-    ])
+            work_dir='work_dirs/synthetic_supervised',
+        ),
+    ],
+)

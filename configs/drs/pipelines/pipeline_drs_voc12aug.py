@@ -12,22 +12,22 @@ pipeline = dict(
             name='stage1',
             kind='localization',
             config='configs/drs/drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py',
-            metric='sweep/best_mIoU'),
+            metric='sweep/best_mIoU',
+        ),
         dict(
             name='refine',
             kind='refined',
             config='configs/drs/drs-refine_vgg16_1xb10-30e_voc12aug-320x320.py',
-            cfg_options={
-                'train_dataloader.dataset.data_prefix.loc_map_path': '{stage1.maps_dir}'
-            },
-            extra_results=[
-                dict(kind='pseudo_label', key='pseudo_label/mIoU')
-            ]),
+            cfg_options={'train_dataloader.dataset.data_prefix.loc_map_path': '{stage1.maps_dir}'},
+            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+        ),
         dict(
             name='segmentation',
             kind='segmentation',
             config='configs/drs/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-pseudo-512x512.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
-            }),
-    ])
+            },
+        ),
+    ],
+)

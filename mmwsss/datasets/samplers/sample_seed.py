@@ -15,6 +15,7 @@ the epoch and the dataset index alone. A dataset with :class:`SampleSeedMixin` s
 generators from it for the duration of that sample's pipeline and restores their previous states
 afterwards, so the process's own streams are neither read nor advanced by data loading.
 """
+
 import random
 from contextlib import contextmanager
 from typing import Any, Iterator, Tuple
@@ -23,8 +24,12 @@ import numpy as np
 import torch
 
 __all__ = [
-    'SeededIndex', 'sample_seed', 'process_seed', 'seeded_global_rngs', 'seed_global_rngs',
-    'SampleSeedMixin'
+    'SeededIndex',
+    'sample_seed',
+    'process_seed',
+    'seeded_global_rngs',
+    'seed_global_rngs',
+    'SampleSeedMixin',
 ]
 
 # Domain tags keep the per-sample seeds and the per-process seeds apart (arbitrary constants).
@@ -87,6 +92,7 @@ class SeededIndex(int):
         index (int): The dataset index.
         seed (int): The sample's seed (see :func:`sample_seed`).
     """
+
     seed: int
 
     def __new__(cls, index: int, seed: int) -> 'SeededIndex':

@@ -1,12 +1,12 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """MMEngine's ``DefaultSampler`` whose indices carry each sample's augmentation seed."""
+
 from typing import Iterator, Optional, Sized
 
 from mmengine.dataset import DefaultSampler
 
 from mmwsss.registry import DATA_SAMPLERS
-from .sample_seed import (SampleSeedMixin, SeededIndex, process_seed, sample_seed,
-                          seed_global_rngs)
+from .sample_seed import SampleSeedMixin, SeededIndex, process_seed, sample_seed, seed_global_rngs
 
 __all__ = ['SeededSampler']
 
@@ -49,12 +49,14 @@ class SeededSampler(DefaultSampler):
             Defaults to True.
     """
 
-    def __init__(self,
-                 dataset: Sized,
-                 shuffle: bool = True,
-                 seed: Optional[int] = None,
-                 round_up: bool = True,
-                 reseed_process: bool = True) -> None:
+    def __init__(
+        self,
+        dataset: Sized,
+        shuffle: bool = True,
+        seed: Optional[int] = None,
+        round_up: bool = True,
+        reseed_process: bool = True,
+    ) -> None:
         if not isinstance(dataset, SampleSeedMixin):
             raise TypeError(
                 f'SeededSampler: the dataset {type(dataset).__name__} does not apply per-sample '
@@ -63,7 +65,8 @@ class SeededSampler(DefaultSampler):
                 'Use an mmwsss dataset (WSSSBaseDataset and its subclasses), add SampleSeedMixin '
                 "as the first base of the dataset class, or use type='DefaultSampler'. Dataset "
                 'wrappers (ConcatDataset, RepeatDataset, ...) pass plain indices on and are not '
-                'supported.')
+                'supported.'
+            )
         super().__init__(dataset, shuffle=shuffle, seed=seed, round_up=round_up)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f'SeededSampler: seed must be an int >= 0, got {self.seed!r}')

@@ -6,5 +6,11 @@ from .localization_maps import LoadLocalizationMaps
 from .part_mask import LoadPartMask
 from .saliency import LoadSaliencyMap
 
-__all__ = ['ColorJitter', 'LoadImageLevelLabels', 'LoadLocalizationMaps', 'LoadPartMask',
-           'LoadSaliencyMap', 'PackWSSSInputs']
+__all__ = [
+    'ColorJitter',
+    'LoadImageLevelLabels',
+    'LoadLocalizationMaps',
+    'LoadPartMask',
+    'LoadSaliencyMap',
+    'PackWSSSInputs',
+]

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Colour jitter (brightness, contrast, saturation, hue) as in torchvision, for MMSeg pipelines."""
+
 from typing import Dict
 
 import cv2

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Packing of WSSS inputs: MMSeg's packing plus image-level labels, saliency and
 localization maps."""
+
 from typing import Sequence
 
 import numpy as np
@@ -10,8 +11,18 @@ from mmseg.datasets.transforms import PackSegInputs
 
 from mmwsss.registry import TRANSFORMS
 
-DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-                     'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'img_id')
+DEFAULT_META_KEYS = (
+    'img_path',
+    'seg_map_path',
+    'ori_shape',
+    'img_shape',
+    'pad_shape',
+    'scale_factor',
+    'flip',
+    'flip_direction',
+    'reduce_zero_label',
+    'img_id',
+)
 
 
 @TRANSFORMS.register_module()
@@ -53,14 +64,16 @@ class PackWSSSInputs(PackSegInputs):
             if label.ndim != 1:
                 raise ValueError(
                     f'PackWSSSInputs: gt_cls_label of {results.get("img_path")} must be 1-D, '
-                    f'got shape {label.shape}')
+                    f'got shape {label.shape}'
+                )
             data_sample.gt_cls_label = torch.from_numpy(label.copy())
         if 'gt_saliency' in results:
             sal = results['gt_saliency']
             if sal.ndim != 2:
                 raise ValueError(
                     f'PackWSSSInputs: gt_saliency of {results.get("img_path")} must be '
-                    f'(H, W), got shape {sal.shape}')
+                    f'(H, W), got shape {sal.shape}'
+                )
             data = torch.from_numpy(np.ascontiguousarray(sal, dtype=np.uint8)[None].copy())
             data_sample.gt_saliency = PixelData(data=data)
         if 'gt_loc_map' in results:
@@ -68,10 +81,13 @@ class PackWSSSInputs(PackSegInputs):
         if 'gt_part_seg' in results:
             part = np.asarray(results['gt_part_seg'])
             if part.ndim != 2:
-                raise ValueError(f'PackWSSSInputs: gt_part_seg of {results.get("img_path")} must '
-                                 f'be (H, W), got shape {part.shape}')
+                raise ValueError(
+                    f'PackWSSSInputs: gt_part_seg of {results.get("img_path")} must '
+                    f'be (H, W), got shape {part.shape}'
+                )
             data_sample.gt_part_seg = PixelData(
-                data=torch.from_numpy(part.astype(np.int64)[None].copy()))
+                data=torch.from_numpy(part.astype(np.int64)[None].copy())
+            )
         return packed
 
     @staticmethod
@@ -84,11 +100,13 @@ class PackWSSSInputs(PackSegInputs):
         if loc.ndim != 3 or loc.dtype != np.uint8:
             raise ValueError(
                 f'PackWSSSInputs: gt_loc_map of {where} must be uint8 (H, W, K), got '
-                f'{loc.dtype} {loc.shape}')
+                f'{loc.dtype} {loc.shape}'
+            )
         img_hw = tuple(results['img'].shape[:2]) if 'img' in results else loc.shape[:2]
         if loc.shape[:2] != img_hw:
             raise ValueError(
                 f'PackWSSSInputs: gt_loc_map of {where} is {loc.shape[1]}x{loc.shape[0]} (WxH) '
                 f'but the image is {img_hw[1]}x{img_hw[0]}; a transform moved the image without '
-                "the maps (is 'gt_loc_map' in seg_fields?)")
+                "the maps (is 'gt_loc_map' in seg_fields?)"
+            )
         return torch.from_numpy(np.ascontiguousarray(loc.transpose(2, 0, 1)))

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Image-level labels as a multi-hot vector."""
+
 from typing import Optional
 
 import numpy as np
@@ -29,7 +30,8 @@ class LoadImageLevelLabels(BaseTransform):
         if num_classes is not None and num_classes < 2:
             raise ValueError(
                 f'LoadImageLevelLabels: num_classes must be >= 2 (background + one class), '
-                f'got {num_classes}')
+                f'got {num_classes}'
+            )
         self.num_classes = num_classes
 
     def transform(self, results: dict) -> dict:
@@ -46,12 +48,14 @@ class LoadImageLevelLabels(BaseTransform):
         if labels is None:
             raise KeyError(
                 f'LoadImageLevelLabels: image {where} has no "cls_labels"; configure the '
-                "dataset's cls_label_file")
+                "dataset's cls_label_file"
+            )
         num_classes = self.num_classes or results.get('num_classes')
         if not num_classes:
             raise KeyError(
                 f'LoadImageLevelLabels: image {where} has no "num_classes"; give the dataset '
-                'classes or pass num_classes to the transform')
+                'classes or pass num_classes to the transform'
+            )
         labels = [int(c) for c in labels]
         if not labels:
             raise ValueError(f'LoadImageLevelLabels: image {where} has no class labels')
@@ -59,7 +63,8 @@ class LoadImageLevelLabels(BaseTransform):
         if bad:
             raise ValueError(
                 f'LoadImageLevelLabels: image {where} has class indices {bad} outside '
-                f'1..{num_classes - 1} (num_classes={num_classes}, background 0 excluded)')
+                f'1..{num_classes - 1} (num_classes={num_classes}, background 0 excluded)'
+            )
         multi_hot = np.zeros(num_classes - 1, dtype=np.float32)
         multi_hot[np.asarray(labels) - 1] = 1.0
         results['gt_cls_label'] = multi_hot

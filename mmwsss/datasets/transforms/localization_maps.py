@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Stored localization maps (the regression target of the DRS refinement
 stage), loaded so MMSeg's geometric transforms move them with the image."""
+
 from typing import Optional
 
 import numpy as np
@@ -67,32 +68,36 @@ class LoadLocalizationMaps(BaseTransform):
         backend_args (dict, optional): File backend arguments. Default: None.
     """
 
-    def __init__(self,
-                 maps_dir: Optional[str] = None,
-                 num_classes: Optional[int] = None,
-                 check_labels: bool = True,
-                 backend_args: Optional[dict] = None) -> None:
-        if num_classes is not None and (not isinstance(num_classes, int)
-                                        or num_classes < 2):
+    def __init__(
+        self,
+        maps_dir: Optional[str] = None,
+        num_classes: Optional[int] = None,
+        check_labels: bool = True,
+        backend_args: Optional[dict] = None,
+    ) -> None:
+        if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
             raise ValueError(
                 'LoadLocalizationMaps: num_classes counts background and '
-                f'must be an int >= 2, got {num_classes!r}')
+                f'must be an int >= 2, got {num_classes!r}'
+            )
         self.maps_dir = maps_dir
         self.num_classes = num_classes
         self.check_labels = check_labels
         self.backend_args = backend_args.copy() if backend_args else None
 
     def _path(self, results: dict) -> str:
-        img_id = results.get('img_id') or (results.get('img_path') and image_id(
-            results['img_path']))
+        img_id = results.get('img_id') or (
+            results.get('img_path') and image_id(results['img_path'])
+        )
         if self.maps_dir is not None and img_id:
             return map_path(self.maps_dir, img_id)
         if self.maps_dir is None and results.get('loc_map_path'):
             return results['loc_map_path']
         raise KeyError(
-            f"LoadLocalizationMaps: image {results.get('img_path', img_id)} has no "
+            f'LoadLocalizationMaps: image {results.get("img_path", img_id)} has no '
             "localization map file; set the dataset's data_prefix loc_map_path (or maps_dir in "
-            'the transform config, with img_id or img_path in the data info)')
+            'the transform config, with img_id or img_path in the data info)'
+        )
 
     def transform(self, results: dict) -> dict:
         """Read the maps of one image.
@@ -109,13 +114,15 @@ class LoadLocalizationMaps(BaseTransform):
             if num_classes is None:
                 raise KeyError(
                     'LoadLocalizationMaps: the data info of '
-                    f"{results.get('img_path')} has no num_classes; set "
-                    'num_classes in the transform config')
+                    f'{results.get("img_path")} has no num_classes; set '
+                    'num_classes in the transform config'
+                )
         num_fg = int(num_classes) - 1
         if num_fg > MAX_CV2_CHANNELS:
             raise ValueError(
                 f'LoadLocalizationMaps: {num_fg} foreground classes exceed '
-                f'the {MAX_CV2_CHANNELS} channels OpenCV can resize')
+                f'the {MAX_CV2_CHANNELS} channels OpenCV can resize'
+            )
         path = self._path(results)
         maps, labels = load_maps(path, int(num_classes), self.backend_args)
         height, width = maps.shape[1:]
@@ -125,17 +132,19 @@ class LoadLocalizationMaps(BaseTransform):
                 raise ValueError(
                     f'LoadLocalizationMaps: localization maps {path} are '
                     f'{width}x{height} (WxH) but their image '
-                    f"{results.get('img_path')} is {img_w}x{img_h}; place "
+                    f'{results.get("img_path")} is {img_w}x{img_h}; place '
                     'the transform before any resize or crop, and check the '
-                    'maps were stored at the original image size')
+                    'maps were stored at the original image size'
+                )
         if self.check_labels and results.get('cls_labels') is not None:
             expected = sorted(int(c) for c in results['cls_labels'])
             if sorted(labels.tolist()) != expected:
                 raise ValueError(
                     f'LoadLocalizationMaps: localization map file {path} '
                     f'holds classes {sorted(labels.tolist())} but image '
-                    f"{results.get('img_path')} is labelled {expected}; "
-                    'regenerate the maps (or set check_labels=False)')
+                    f'{results.get("img_path")} is labelled {expected}; '
+                    'regenerate the maps (or set check_labels=False)'
+                )
         dense = np.zeros((height, width, num_fg), dtype=np.uint8)
         if labels.size:
             dense[:, :, labels.astype(np.int64) - 1] = maps.transpose(1, 2, 0)
@@ -147,7 +156,9 @@ class LoadLocalizationMaps(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(maps_dir={self.maps_dir!r}, '
-                f'num_classes={self.num_classes}, '
-                f'check_labels={self.check_labels}, '
-                f'backend_args={self.backend_args})')
+        return (
+            f'{self.__class__.__name__}(maps_dir={self.maps_dir!r}, '
+            f'num_classes={self.num_classes}, '
+            f'check_labels={self.check_labels}, '
+            f'backend_args={self.backend_args})'
+        )

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Discriminative-part masks, loaded for evaluation like a segmentation mask."""
+
 from typing import Optional
 
 from mmwsss.registry import TRANSFORMS
@@ -22,6 +23,7 @@ class LoadPartMask(LoadPixelMap):
     Args:
         backend_args (dict, optional): File backend arguments. Defaults to None.
     """
+
     path_key, field, what = 'part_path', 'gt_part_seg', 'part mask'
     not_2d = 'is not a one-channel index image'
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The loading shared by the transforms that read one per-pixel map of an image."""
+
 from typing import Optional
 
 import mmcv
@@ -19,6 +20,7 @@ class LoadPixelMap(BaseTransform):
         imdecode_backend (str): ``'cv2'`` or ``'pillow'``.
         backend_args (dict, optional): File backend arguments. Defaults to None.
     """
+
     path_key = ''  # data-info key of the file, set by the dataset's data_prefix
     field = ''  # results key of the map
     what = ''  # what the map is, in messages
@@ -41,8 +43,10 @@ class LoadPixelMap(BaseTransform):
         name, path = type(self).__name__, results.get(self.path_key)
         if not path:
             where = results.get('img_path', results.get('img_id', '<unknown image>'))
-            raise KeyError(f'{name}: image {where} has no {self.what} path; set the '
-                           f"dataset's data_prefix {self.path_key}")
+            raise KeyError(
+                f'{name}: image {where} has no {self.what} path; set the '
+                f"dataset's data_prefix {self.path_key}"
+            )
         try:
             data = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError:
@@ -55,8 +59,10 @@ class LoadPixelMap(BaseTransform):
             raise ValueError(f'{name}: {self.what} {path} {self.not_2d}')
         if 'img' in results and array.shape != results['img'].shape[:2]:
             h, w = results['img'].shape[:2]
-            raise ValueError(f'{name}: {self.what} {path} is {array.shape[1]}x{array.shape[0]} '
-                             f'(WxH) but its image {results.get("img_path")} is {w}x{h}')
+            raise ValueError(
+                f'{name}: {self.what} {path} is {array.shape[1]}x{array.shape[0]} '
+                f'(WxH) but its image {results.get("img_path")} is {w}x{h}'
+            )
         results[self.field] = np.ascontiguousarray(array.astype(np.uint8))
         seg_fields = results.setdefault('seg_fields', [])
         if self.field not in seg_fields:
@@ -64,5 +70,7 @@ class LoadPixelMap(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(imdecode_backend='{self.imdecode_backend}', "
-                f'backend_args={self.backend_args})')
+        return (
+            f"{self.__class__.__name__}(imdecode_backend='{self.imdecode_backend}', "
+            f'backend_args={self.backend_args})'
+        )

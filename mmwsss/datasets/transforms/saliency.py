@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Saliency maps, loaded so MMSeg's geometric transforms treat them like a mask."""
+
 from typing import Optional
 
 from mmwsss.registry import TRANSFORMS
@@ -22,6 +23,7 @@ class LoadSaliencyMap(LoadPixelMap):
         imdecode_backend (str): ``'cv2'`` or ``'pillow'``. Defaults to ``'cv2'``.
         backend_args (dict, optional): File backend arguments. Defaults to None.
     """
+
     path_key, field, what = 'sal_path', 'gt_saliency', 'saliency map'
     flag, not_2d = 'grayscale', 'cannot be decoded as a grayscale image'
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Pictures of localization maps, sent to the visualizer's backends during validation and test."""
+
 from typing import Optional, Sequence
 
 import mmcv
@@ -47,12 +48,14 @@ class CAMVisualizationHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self,
-                 interval: int = 50,
-                 per_class: bool = True,
-                 cell_size: int = 128,
-                 test: bool = True,
-                 backend_args: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        interval: int = 50,
+        per_class: bool = True,
+        cell_size: int = 128,
+        test: bool = True,
+        backend_args: Optional[dict] = None,
+    ) -> None:
         if not isinstance(interval, int) or interval < 1:
             raise ValueError(f'{_NAME}: interval must be an int >= 1, got {interval!r}.')
         if cell_size < 16:
@@ -70,12 +73,14 @@ class CAMVisualizationHook(Hook):
     def before_test_epoch(self, runner) -> None:
         self._seen = 0
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
-                       outputs: Optional[Sequence] = None) -> None:
+    def after_val_iter(
+        self, runner, batch_idx: int, data_batch=None, outputs: Optional[Sequence] = None
+    ) -> None:
         self._draw(runner, outputs, 'val')
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
-                        outputs: Optional[Sequence] = None) -> None:
+    def after_test_iter(
+        self, runner, batch_idx: int, data_batch=None, outputs: Optional[Sequence] = None
+    ) -> None:
         if self.test:
             self._draw(runner, outputs, 'test')
 
@@ -88,22 +93,27 @@ class CAMVisualizationHook(Hook):
             if index % self.interval or not is_main_process():  # the backends write on rank 0
                 continue
             if 'seg_logits' not in sample or 'img_path' not in sample:
-                raise KeyError(f'{_NAME}: the {mode} outputs need seg_logits and img_path (a '
-                               'segmentor\'s predict() output of a dataset with img_path).')
+                raise KeyError(
+                    f'{_NAME}: the {mode} outputs need seg_logits and img_path (a '
+                    "segmentor's predict() output of a dataset with img_path)."
+                )
             path = sample.img_path
             try:
                 image = mmcv.imfrombytes(
-                    fileio.get(path, backend_args=self.backend_args), channel_order='rgb')
+                    fileio.get(path, backend_args=self.backend_args), channel_order='rgb'
+                )
             except (OSError, ValueError) as e:
                 raise OSError(f'{_NAME}: cannot read the image {path}: {e}') from e
             model = runner.model.module if is_model_wrapper(runner.model) else runner.model
             img_id = str(path).replace('\\', '/').rsplit('/', 1)[-1].rsplit('.', 1)[0]
-            row = row_from_prediction(sample, np.ascontiguousarray(image), img_id,
-                                      hasattr(model, 'localization_maps'))
+            row = row_from_prediction(
+                sample, np.ascontiguousarray(image), img_id, hasattr(model, 'localization_maps')
+            )
             loader = runner.val_dataloader if mode == 'val' else runner.test_dataloader
             meta = loader.dataset.metainfo
             classes = list(meta['classes'])
             palette = meta.get('palette') or voc_colormap(len(classes))
-            grid = render_grid([row], classes, palette, per_class=self.per_class,
-                               cell_size=self.cell_size)
+            grid = render_grid(
+                [row], classes, palette, per_class=self.per_class, cell_size=self.cell_size
+            )
             runner.visualizer.add_image(f'{mode}_cam_{img_id}', grid, step=runner.iter)

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Run a training stage with the model's weights in channels_last memory format."""
+
 from typing import Union
 
 import torch
@@ -33,8 +34,9 @@ class ChannelsLastHook(Hook):
 
     def __init__(self, enabled: Union[bool, str] = 'auto') -> None:
         if enabled not in ('auto', True, False):
-            raise ValueError(f"ChannelsLastHook: enabled must be 'auto', True or False, got "
-                             f'{enabled!r}.')
+            raise ValueError(
+                f"ChannelsLastHook: enabled must be 'auto', True or False, got {enabled!r}."
+            )
         self.enabled = enabled
 
     def _wanted(self, runner) -> bool:

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Save a trained backbone as a stand-alone pretrained-weights file (as torchvision's ImageNet weights)."""
+
 import os
 import os.path as osp
 from typing import Optional
@@ -44,8 +45,10 @@ class ExportBackboneHook(Hook):
             raise AttributeError(f'ExportBackboneHook: {type(model).__name__} has no backbone')
         if self.fold_norms:
             if not hasattr(backbone, 'folded_state_dict'):
-                raise TypeError(f'ExportBackboneHook: {type(backbone).__name__} cannot fold its norms '
-                                '(no folded_state_dict); set fold_norms=False')
+                raise TypeError(
+                    f'ExportBackboneHook: {type(backbone).__name__} cannot fold its norms '
+                    '(no folded_state_dict); set fold_norms=False'
+                )
             was_training = backbone.training
             backbone.eval()
             state = backbone.folded_state_dict()
@@ -57,7 +60,14 @@ class ExportBackboneHook(Hook):
             out = osp.join(runner.work_dir, out)
         os.makedirs(osp.dirname(out), exist_ok=True)
         tmp = f'{out}.tmp{os.getpid()}'
-        torch.save(dict(state_dict={f'backbone.{k}': v.cpu() for k, v in state.items()},
-                        meta=dict(source=runner.work_dir, epoch=runner.epoch, iter=runner.iter)), tmp)
+        torch.save(
+            dict(
+                state_dict={f'backbone.{k}': v.cpu() for k, v in state.items()},
+                meta=dict(source=runner.work_dir, epoch=runner.epoch, iter=runner.iter),
+            ),
+            tmp,
+        )
         os.replace(tmp, out)
-        print_log(f'ExportBackboneHook: wrote {len(state)} backbone tensors to {out}', logger='current')
+        print_log(
+            f'ExportBackboneHook: wrote {len(state)} backbone tensors to {out}', logger='current'
+        )

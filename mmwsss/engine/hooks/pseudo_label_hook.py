@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Write localization maps and pseudo labels with the trained model at the end of a training stage."""
+
 from typing import Union
 
 from mmengine.hooks import Hook
@@ -44,6 +45,7 @@ class PseudoLabelHook(Hook):
             ``channels_last``, ``labels_from_raw_maps``, ``evaluate``, ``map_bg_thr``,
             ``sweep_thresholds``, ``map_metric_prefix``, ``label_metric_prefix``.
     """
+
     priority = 'VERY_LOW'
 
     def __init__(self, priority: Union[int, str, None] = None, **settings) -> None:

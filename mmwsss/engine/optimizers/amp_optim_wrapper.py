@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Mixed-precision training on GPUs (as MMEngine does it) and on CPUs with native bf16."""
+
 from typing import Union
 
 import torch
@@ -31,28 +32,34 @@ class DeviceAgnosticAmpOptimWrapper(AmpOptimWrapper):
         **kwargs: ``OptimWrapper`` arguments (``optimizer``, ``clip_grad``, ...).
     """
 
-    def __init__(self,
-                 loss_scale: Union[str, float, dict] = 'dynamic',
-                 dtype: Union[str, torch.dtype, None] = None,
-                 use_fsdp: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        loss_scale: Union[str, float, dict] = 'dynamic',
+        dtype: Union[str, torch.dtype, None] = None,
+        use_fsdp: bool = False,
+        **kwargs,
+    ) -> None:
         self.on_cpu = not is_cuda_available() and not self._other_accelerator()
         if not self.on_cpu:
             super().__init__(loss_scale=loss_scale, dtype=dtype, use_fsdp=use_fsdp, **kwargs)
             return
         if isinstance(dtype, str):
             if dtype not in self.valid_dtypes:
-                raise ValueError(f'{type(self).__name__}: dtype should be one of '
-                                 f'{self.valid_dtypes}, got {dtype!r}.')
+                raise ValueError(
+                    f'{type(self).__name__}: dtype should be one of '
+                    f'{self.valid_dtypes}, got {dtype!r}.'
+                )
             dtype = getattr(torch, dtype)
         if dtype not in (None, torch.bfloat16):
-            raise ValueError(f'{type(self).__name__}: CPU autocast runs in bfloat16 only, got '
-                             f'dtype={dtype}.')
+            raise ValueError(
+                f'{type(self).__name__}: CPU autocast runs in bfloat16 only, got dtype={dtype}.'
+            )
         if not cpu_bf16_supported():
             raise RuntimeError(
                 f'{type(self).__name__}: mixed precision on the CPU needs native bf16 (AMX-BF16 or '
-                f"AVX512-BF16), which this CPU ({cpu_description()['model']}) does not have; train "
-                'in fp32 (drop --amp) or on a GPU.')
+                f'AVX512-BF16), which this CPU ({cpu_description()["model"]}) does not have; train '
+                'in fp32 (drop --amp) or on a GPU.'
+            )
         OptimWrapper.__init__(self, **kwargs)
         self._scale_update_param = None
         self.loss_scaler = None
@@ -60,8 +67,8 @@ class DeviceAgnosticAmpOptimWrapper(AmpOptimWrapper):
 
     @staticmethod
     def _other_accelerator() -> bool:
-        from mmengine.device import (is_mlu_available, is_musa_available,
-                                     is_npu_available)
+        from mmengine.device import is_mlu_available, is_musa_available, is_npu_available
+
         return is_npu_available() or is_mlu_available() or is_musa_available()
 
     def backward(self, loss: torch.Tensor, **kwargs) -> None:

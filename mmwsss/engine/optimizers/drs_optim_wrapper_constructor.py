@@ -30,6 +30,7 @@ A *bias* is a parameter whose own name is ``bias``; everything else (conv and li
 scales, a learnable delta) counts as a weight. Parameters with ``requires_grad=False`` are left out,
 as MMEngine's default constructor does. Each parameter lands in exactly one of at most four groups.
 """
+
 import logging
 from typing import List, Optional
 
@@ -49,7 +50,8 @@ _DEFAULTS = dict(
     new_lr_mult=10.0,
     new_bias_lr_mult=20.0,
     decay_mult=1.0,
-    bias_decay_mult=1.0)
+    bias_decay_mult=1.0,
+)
 # (is new, is bias) -> (lr multiplier key, decay multiplier key), in the
 # official group order.
 _GROUPS = {
@@ -74,9 +76,7 @@ class DRSOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             (the DRS multipliers, no new parameters).
     """
 
-    def __init__(self,
-                 optim_wrapper_cfg: dict,
-                 paramwise_cfg: Optional[dict] = None) -> None:
+    def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: Optional[dict] = None) -> None:
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
         options = dict(_DEFAULTS)
         options.update(self.paramwise_cfg)
@@ -87,39 +87,37 @@ class DRSOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     def _validate_cfg(self) -> None:
         """Check ``paramwise_cfg`` (called by the base ``__init__``)."""
         if not isinstance(self.paramwise_cfg, dict):
-            raise TypeError(f'{_FILE}: paramwise_cfg must be a dict or None, '
-                            f'got {type(self.paramwise_cfg).__name__}.')
+            raise TypeError(
+                f'{_FILE}: paramwise_cfg must be a dict or None, '
+                f'got {type(self.paramwise_cfg).__name__}.'
+            )
         unknown = sorted(set(self.paramwise_cfg) - set(_DEFAULTS))
         if unknown:
             raise KeyError(
                 f'{_FILE}: unknown paramwise_cfg keys {unknown}; '
                 f'DRSOptimWrapperConstructor takes {sorted(_DEFAULTS)} '
                 '(use DefaultOptimWrapperConstructor for custom_keys and '
-                'the like).')
+                'the like).'
+            )
         if self.base_lr is None:
             raise ValueError(f'{_FILE}: the optimizer config must set `lr`.')
         keys = self.paramwise_cfg.get('new_keys', ())
-        if isinstance(keys, str) or not all(
-                isinstance(key, str) and key for key in keys):
-            raise TypeError(f'{_FILE}: new_keys must be a list of non-empty '
-                            f'strings, got {keys!r}.')
+        if isinstance(keys, str) or not all(isinstance(key, str) and key for key in keys):
+            raise TypeError(f'{_FILE}: new_keys must be a list of non-empty strings, got {keys!r}.')
         for name in _DEFAULTS:
             if name != 'new_keys' and name in self.paramwise_cfg:
                 value = self.paramwise_cfg[name]
                 if not isinstance(value, (int, float)) or value < 0:
-                    raise ValueError(f'{_FILE}: {name} must be a number >= 0, '
-                                     f'got {value!r}.')
+                    raise ValueError(f'{_FILE}: {name} must be a number >= 0, got {value!r}.')
 
     def is_new(self, name: str) -> bool:
         """Whether the parameter called ``name`` (full dotted name) is new."""
         dotted = f'.{name}'
         return any(key in dotted for key in self.options['new_keys'])
 
-    def add_params(self,
-                   params: List[dict],
-                   module: nn.Module,
-                   prefix: str = '',
-                   is_dcn_module=None) -> None:
+    def add_params(
+        self, params: List[dict], module: nn.Module, prefix: str = '', is_dcn_module=None
+    ) -> None:
         """Append the (at most four) parameter groups of ``module``.
 
         Args:
@@ -137,8 +135,7 @@ class DRSOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 continue
             new = self.is_new(name)
             if new:
-                matched.update(key for key in self.options['new_keys']
-                               if key in f'.{name}')
+                matched.update(key for key in self.options['new_keys'] if key in f'.{name}')
             kind = (new, name.rsplit('.', 1)[-1] == 'bias')
             groups[kind].append(param)
             names[kind].append(name)
@@ -146,25 +143,21 @@ class DRSOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         for key in self.options['new_keys']:
             if key not in matched:
                 print_log(
-                    f'DRSOptimWrapperConstructor: new key {key!r} matches no '
-                    'trainable parameter.',
+                    f'DRSOptimWrapperConstructor: new key {key!r} matches no trainable parameter.',
                     logger='current',
-                    level=logging.WARNING)
+                    level=logging.WARNING,
+                )
         for kind, (lr_key, decay_key) in _GROUPS.items():
             if not groups[kind]:
                 continue
-            group = dict(
-                params=groups[kind],
-                lr=self.base_lr * self.options[lr_key])
+            group = dict(params=groups[kind], lr=self.base_lr * self.options[lr_key])
             if self.base_wd is not None:
-                group['weight_decay'] = (
-                    self.base_wd * self.options[decay_key])
+                group['weight_decay'] = self.base_wd * self.options[decay_key]
             params.append(group)
-            label = ('new' if kind[0] else 'pretrained') + (
-                ' biases' if kind[1] else ' weights')
+            label = ('new' if kind[0] else 'pretrained') + (' biases' if kind[1] else ' weights')
             print_log(
                 f'DRSOptimWrapperConstructor: {len(names[kind])} {label}, '
                 f'lr={group["lr"]:g}, weight_decay='
-                f'{group.get("weight_decay", 0):g}: ' +
-                ', '.join(names[kind]),
-                logger='current')
+                f'{group.get("weight_decay", 0):g}: ' + ', '.join(names[kind]),
+                logger='current',
+            )

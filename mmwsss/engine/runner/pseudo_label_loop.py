@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Localization maps and pseudo labels of a dataset, from the model's predictions, resumable and
 sharded over ranks, then scored against the ground truth."""
+
 import copy
 import math
 import os.path as osp
@@ -23,16 +24,33 @@ from mmseg.datasets.transforms import LoadAnnotations
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from mmwsss.datasets.stage_files import (LABELS_DIR, MAPS_DIR, OUT_DIR, atomic_write_json,
-                                         full_palette, image_id, label_path, load_label_png,
-                                         load_maps, map_path, stage_outputs, uint8_to_maps)
+from mmwsss.datasets.stage_files import (
+    LABELS_DIR,
+    MAPS_DIR,
+    OUT_DIR,
+    atomic_write_json,
+    full_palette,
+    image_id,
+    label_path,
+    load_label_png,
+    load_maps,
+    map_path,
+    stage_outputs,
+    uint8_to_maps,
+)
 from mmwsss.datasets.transforms import LoadPartMask, LoadSaliencyMap
 from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, PseudoLabelMetric
 from mmwsss.models.segmentors.cam_classifier import check_scales
 from mmwsss.registry import DATASETS, LOOPS
-from mmwsss.utils.precision import (PRECISIONS, autocast_context, channels_last_model,
-                                    describe_precision, precision_name, resolve_channels_last,
-                                    resolve_precision)
+from mmwsss.utils.precision import (
+    PRECISIONS,
+    autocast_context,
+    channels_last_model,
+    describe_precision,
+    precision_name,
+    resolve_channels_last,
+    resolve_precision,
+)
 from .pseudo_label_writer import PseudoLabelWriter
 
 __all__ = ['PseudoLabelLoop', 'DEFAULT_GENERATION_PIPELINE']
@@ -156,27 +174,29 @@ class PseudoLabelLoop(BaseLoop):
         label_metric_prefix (str): Defaults to 'pseudo_label'.
     """
 
-    def __init__(self,
-                 runner,
-                 dataset: Union[dict, Dataset],
-                 out_dir: str = OUT_DIR,
-                 maps_dir: str = MAPS_DIR,
-                 labels_dir: str = LABELS_DIR,
-                 save_maps: bool = True,
-                 save_labels: bool = True,
-                 scales: Optional[Sequence[Union[int, float]]] = (256, 320, 384),
-                 flip: Optional[bool] = False,
-                 pseudo_label_cfg: Optional[dict] = None,
-                 batch_size: int = 8,
-                 num_workers: int = 0,
-                 precision: str = 'auto',
-                 channels_last: Union[str, bool] = 'auto',
-                 labels_from_raw_maps: bool = False,
-                 evaluate: bool = True,
-                 map_bg_thr: float = 0.2,
-                 sweep_thresholds: Optional[Sequence[float]] = None,
-                 map_metric_prefix: str = 'loc_map',
-                 label_metric_prefix: str = 'pseudo_label') -> None:
+    def __init__(
+        self,
+        runner,
+        dataset: Union[dict, Dataset],
+        out_dir: str = OUT_DIR,
+        maps_dir: str = MAPS_DIR,
+        labels_dir: str = LABELS_DIR,
+        save_maps: bool = True,
+        save_labels: bool = True,
+        scales: Optional[Sequence[Union[int, float]]] = (256, 320, 384),
+        flip: Optional[bool] = False,
+        pseudo_label_cfg: Optional[dict] = None,
+        batch_size: int = 8,
+        num_workers: int = 0,
+        precision: str = 'auto',
+        channels_last: Union[str, bool] = 'auto',
+        labels_from_raw_maps: bool = False,
+        evaluate: bool = True,
+        map_bg_thr: float = 0.2,
+        sweep_thresholds: Optional[Sequence[float]] = None,
+        map_metric_prefix: str = 'loc_map',
+        label_metric_prefix: str = 'pseudo_label',
+    ) -> None:
         super().__init__(runner, dataloader=None)
         if not (save_maps or save_labels):
             raise ValueError(f'{_NAME}: save_maps and save_labels are both False: nothing to do.')
@@ -189,8 +209,9 @@ class PseudoLabelLoop(BaseLoop):
         if precision not in PRECISIONS:
             raise ValueError(f'{_NAME}: precision must be one of {PRECISIONS}, got {precision!r}.')
         if channels_last not in ('auto', True, False):
-            raise ValueError(f"{_NAME}: channels_last must be 'auto', True or False, got "
-                             f'{channels_last!r}.')
+            raise ValueError(
+                f"{_NAME}: channels_last must be 'auto', True or False, got {channels_last!r}."
+            )
         if not 0 <= map_bg_thr <= 1:
             raise ValueError(f'{_NAME}: map_bg_thr must be in [0, 1], got {map_bg_thr}.')
         self.dataset_cfg = dataset
@@ -246,9 +267,12 @@ class PseudoLabelLoop(BaseLoop):
         self._build_dataset()
         writer = PseudoLabelWriter(
             self.maps_dir if self.save_maps else None,
-            self.labels_dir if self.save_labels else None, self.num_classes,
-            full_palette(self.dataset.metainfo.get('palette')), self.pseudo_label_cfg,
-            self.labels_from_raw_maps)
+            self.labels_dir if self.save_labels else None,
+            self.num_classes,
+            full_palette(self.dataset.metainfo.get('palette')),
+            self.pseudo_label_cfg,
+            self.labels_from_raw_maps,
+        )
         writer.check()
         if writer.needs_saliency:
             self._check_saliency_files()
@@ -265,37 +289,50 @@ class PseudoLabelLoop(BaseLoop):
             dataset = DATASETS.build(cfg)
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
         if not classes or len(classes) < 2:
-            raise ValueError(f'{_NAME}: the dataset {type(dataset).__name__} has no classes in '
-                             'its metainfo (background + at least one class needed).')
+            raise ValueError(
+                f'{_NAME}: the dataset {type(dataset).__name__} has no classes in '
+                'its metainfo (background + at least one class needed).'
+            )
         num_fg = len(classes) - 1
         infos, seen = [], {}
         for index in range(len(dataset)):
             info = dataset.get_data_info(index)
             img_path = info.get('img_path')
             if not img_path:
-                raise KeyError(f'{_NAME}: data info {index} of {type(dataset).__name__} has '
-                               'no img_path.')
+                raise KeyError(
+                    f'{_NAME}: data info {index} of {type(dataset).__name__} has no img_path.'
+                )
             img_id = image_id(img_path)
             if img_id in seen:
-                raise ValueError(f'{_NAME}: images {seen[img_id]} and {img_path} have the same '
-                                 f'id {img_id!r}; output files are named by id, so ids must be '
-                                 'unique.')
+                raise ValueError(
+                    f'{_NAME}: images {seen[img_id]} and {img_path} have the same '
+                    f'id {img_id!r}; output files are named by id, so ids must be '
+                    'unique.'
+                )
             seen[img_id] = img_path
             labels = info.get('cls_labels')
             if labels is None:
-                raise KeyError(f'{_NAME}: image {img_path} has no image-level labels '
-                               "(cls_labels): set the dataset's cls_label_file; the maps are "
-                               'masked by them.')
+                raise KeyError(
+                    f'{_NAME}: image {img_path} has no image-level labels '
+                    "(cls_labels): set the dataset's cls_label_file; the maps are "
+                    'masked by them.'
+                )
             labels = sorted({int(c) for c in labels})
             bad = [c for c in labels if not 1 <= c <= num_fg]
             if bad:
-                raise ValueError(f'{_NAME}: image {img_path} has labels {bad} outside '
-                                 f'1..{num_fg}.')
+                raise ValueError(f'{_NAME}: image {img_path} has labels {bad} outside 1..{num_fg}.')
             infos.append(
-                dict(img_id=img_id, img_path=img_path, cls_labels=labels,
-                     sal_path=info.get('sal_path'), seg_map_path=info.get('seg_map_path'),
-                     part_path=info.get('part_path'), label_map=info.get('label_map'),
-                     reduce_zero_label=bool(info.get('reduce_zero_label', False))))
+                dict(
+                    img_id=img_id,
+                    img_path=img_path,
+                    cls_labels=labels,
+                    sal_path=info.get('sal_path'),
+                    seg_map_path=info.get('seg_map_path'),
+                    part_path=info.get('part_path'),
+                    label_map=info.get('label_map'),
+                    reduce_zero_label=bool(info.get('reduce_zero_label', False)),
+                )
+            )
         if not infos:
             raise ValueError(f'{_NAME}: the dataset is empty.')
         self.dataset, self.infos, self.num_classes = dataset, infos, len(classes)
@@ -308,16 +345,21 @@ class PseudoLabelLoop(BaseLoop):
                 raise FileNotFoundError(
                     f"{_NAME}: pseudo_label_cfg mode 'saliency' needs a saliency map for every "
                     f"image, but the dataset gives none for {info['img_path']}: set the dataset's "
-                    "data_prefix sal_path, or use mode='threshold' with a bg_thr.")
+                    "data_prefix sal_path, or use mode='threshold' with a bg_thr."
+                )
             if not osp.isfile(path):
                 missing.append(path)
         if missing:
             folder = osp.dirname(missing[0])
-            where = (f'the saliency folder {folder} does not exist' if not osp.isdir(folder) else
-                     f'{len(missing)} of {len(self.infos)} saliency maps are missing')
+            where = (
+                f'the saliency folder {folder} does not exist'
+                if not osp.isdir(folder)
+                else f'{len(missing)} of {len(self.infos)} saliency maps are missing'
+            )
             raise FileNotFoundError(
                 f"{_NAME}: pseudo_label_cfg mode 'saliency' needs saliency maps, but "
-                f'{missing[0]} does not exist ({where}).')
+                f'{missing[0]} does not exist ({where}).'
+            )
 
     # ------------------------------------------------------------------ per-image inputs
     def label_inputs(self, index: int) -> dict:
@@ -328,8 +370,8 @@ class PseudoLabelLoop(BaseLoop):
         saliency = image = None
         if self.writer.needs_saliency:
             saliency = LoadSaliencyMap().transform(
-                dict(sal_path=info['sal_path'], img_path=info['img_path'],
-                     seg_fields=[]))['gt_saliency']
+                dict(sal_path=info['sal_path'], img_path=info['img_path'], seg_fields=[])
+            )['gt_saliency']
         if self.writer.needs_image:
             path = info['img_path']
             try:
@@ -344,41 +386,58 @@ class PseudoLabelLoop(BaseLoop):
     def _generation_item(self, index: int) -> dict:
         """The pipeline output of an image and what its label rule reads besides the maps."""
         dataset = self.dataset
-        packed = dataset.prepare_data(index) if hasattr(dataset, 'prepare_data') \
-            else dataset[index]
+        packed = dataset.prepare_data(index) if hasattr(dataset, 'prepare_data') else dataset[index]
         if not isinstance(packed, dict) or 'inputs' not in packed or 'data_samples' not in packed:
             raise ValueError(
                 f'{_NAME}: the generation pipeline gave no packed inputs for '
-                f"{self.infos[index]['img_path']}; it must end with PackSegInputs (or "
-                'PackWSSSInputs).')
-        return dict(index=index, inputs=packed['inputs'], data_sample=packed['data_samples'],
-                    **self.label_inputs(index))
+                f'{self.infos[index]["img_path"]}; it must end with PackSegInputs (or '
+                'PackWSSSInputs).'
+            )
+        return dict(
+            index=index,
+            inputs=packed['inputs'],
+            data_sample=packed['data_samples'],
+            **self.label_inputs(index),
+        )
 
     def _evaluation_item(self, index: int) -> dict:
         """GT mask, part mask, stored maps and stored label of an image, as metric inputs."""
         info = self.infos[index]
         gt = LoadAnnotations()(
-            dict(seg_map_path=info['seg_map_path'], reduce_zero_label=info['reduce_zero_label'],
-                 label_map=info['label_map'], seg_fields=[]))['gt_seg_map']
+            dict(
+                seg_map_path=info['seg_map_path'],
+                reduce_zero_label=info['reduce_zero_label'],
+                label_map=info['label_map'],
+                seg_fields=[],
+            )
+        )['gt_seg_map']
         item = dict(gt_sem_seg=gt)
         if info.get('part_path'):
-            item['gt_part_seg'] = LoadPartMask().transform(
-                dict(part_path=info['part_path']))['gt_part_seg']
+            item['gt_part_seg'] = LoadPartMask().transform(dict(part_path=info['part_path']))[
+                'gt_part_seg'
+            ]
         if self.save_maps:
             maps, labels = load_maps(self.map_path(index))
-            dense = np.zeros((self.num_classes, ) + maps.shape[1:], np.float32)
+            dense = np.zeros((self.num_classes,) + maps.shape[1:], np.float32)
             dense[labels] = uint8_to_maps(maps)
             item['seg_logits'] = dense
         if self.save_labels:
             item['pred_sem_seg'] = load_label_png(self.label_path(index))
         for key, array in item.items():
             if array.shape[-2:] != gt.shape:
-                raise ValueError(f"{_NAME}: the {key} of {info['img_path']} is {array.shape[-2:]} "
-                                 f'(H, W) but its GT mask {info["seg_map_path"]} is {gt.shape}; '
-                                 'were the files made from another dataset?')
-        return {key: dict(data=torch.from_numpy(np.ascontiguousarray(array)).long()[None]
-                          if key != 'seg_logits' else torch.from_numpy(array))
-                for key, array in item.items()}
+                raise ValueError(
+                    f'{_NAME}: the {key} of {info["img_path"]} is {array.shape[-2:]} '
+                    f'(H, W) but its GT mask {info["seg_map_path"]} is {gt.shape}; '
+                    'were the files made from another dataset?'
+                )
+        return {
+            key: dict(
+                data=torch.from_numpy(np.ascontiguousarray(array)).long()[None]
+                if key != 'seg_logits'
+                else torch.from_numpy(array)
+            )
+            for key, array in item.items()
+        }
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> Dict[str, float]:
@@ -410,8 +469,10 @@ class PseudoLabelLoop(BaseLoop):
         dtype, channels_last = self._numerics(model)  # refuses an unsupported precision first
         rank, world_size = get_dist_info()
         size = self.batch_size
-        chunks = [list(range(start, min(start + size, len(self.infos))))
-                  for start in range(0, len(self.infos), size)][rank::world_size]
+        chunks = [
+            list(range(start, min(start + size, len(self.infos))))
+            for start in range(0, len(self.infos), size)
+        ][rank::world_size]
         self._need = {}
         model_chunks, from_maps = [], []
         for chunk in chunks:
@@ -430,14 +491,16 @@ class PseudoLabelLoop(BaseLoop):
             f'{_NAME}: {len(self.infos)} images -> {self.out_dir}; rank {rank}/{world_size}: '
             f'{num_images} images, {num_images - todo} already done, {todo} to write '
             f'({sum(len(p) for _, p in from_maps)} of them labels from stored maps).',
-            logger=self.logger)
+            logger=self.logger,
+        )
         bar = ProgressBar(todo, file=sys.stdout) if rank == 0 and todo else None
 
         for chunk, pending in from_maps:
             for index in pending:
                 info = self.infos[index]
-                if self.writer.write_from_stored(info['img_id'], info['cls_labels'],
-                                                 **self.label_inputs(index)):
+                if self.writer.write_from_stored(
+                    info['img_id'], info['cls_labels'], **self.label_inputs(index)
+                ):
                     self._need.pop(index)
                     if bar is not None:
                         bar.update()
@@ -446,8 +509,9 @@ class PseudoLabelLoop(BaseLoop):
             if any(i in self._need for i in pending):
                 model_chunks.append(chunk)
         if model_chunks:
-            print_log(f'{_NAME}: maps with {describe_precision(dtype, channels_last)}',
-                      logger=self.logger)
+            print_log(
+                f'{_NAME}: maps with {describe_precision(dtype, channels_last)}', logger=self.logger
+            )
             self._run_model(model, model_chunks, dtype, channels_last, bar)
         if bar is not None:
             sys.stdout.write('\n')
@@ -455,13 +519,17 @@ class PseudoLabelLoop(BaseLoop):
 
     def _check_model(self, model: nn.Module) -> None:
         if not callable(getattr(model, 'localization_maps', None)):
-            raise TypeError(f'{_NAME}: {type(model).__name__} has no localization_maps method '
-                            '(the map-model API); generation needs a CAMClassifier-like model.')
+            raise TypeError(
+                f'{_NAME}: {type(model).__name__} has no localization_maps method '
+                '(the map-model API); generation needs a CAMClassifier-like model.'
+            )
         model_classes = getattr(model, 'num_classes', None)
         if isinstance(model_classes, int) and model_classes != self.num_classes:
-            raise ValueError(f'{_NAME}: {type(model).__name__} predicts {model_classes} classes '
-                             f'(background included) but the dataset has {self.num_classes} '
-                             f'({self.num_classes - 1} foreground classes).')
+            raise ValueError(
+                f'{_NAME}: {type(model).__name__} predicts {model_classes} classes '
+                f'(background included) but the dataset has {self.num_classes} '
+                f'({self.num_classes - 1} foreground classes).'
+            )
 
     def _numerics(self, model: nn.Module) -> Tuple[Optional[torch.dtype], bool]:
         """The autocast dtype and memory format of this machine for ``model``."""
@@ -473,26 +541,42 @@ class PseudoLabelLoop(BaseLoop):
         self.used_precision = precision_name(dtype)
         return dtype, resolve_channels_last(self.channels_last, dtype, device)
 
-    def _run_model(self, model: nn.Module, chunks: List[List[int]],
-                   dtype: Optional[torch.dtype], channels_last: bool,
-                   bar: Optional[ProgressBar]) -> None:
+    def _run_model(
+        self,
+        model: nn.Module,
+        chunks: List[List[int]],
+        dtype: Optional[torch.dtype],
+        channels_last: bool,
+        bar: Optional[ProgressBar],
+    ) -> None:
         flat = [index for chunk in chunks for index in chunk]
         batches, start = [], 0
         for chunk in chunks:
             batches.append(list(range(start, start + len(chunk))))
             start += len(chunk)
         loader = DataLoader(
-            _Items(self._generation_item, flat), batch_sampler=batches,
-            num_workers=self.num_workers, collate_fn=_list_collate)
+            _Items(self._generation_item, flat),
+            batch_sampler=batches,
+            num_workers=self.num_workers,
+            collate_fn=_list_collate,
+        )
         device = next(model.parameters()).device
         was_training = model.training
         model.eval()
         try:
-            with _overridden_test_cfg(model, scales=self.scales, flip=self.flip,
-                                      batch_passes=True, label_source='gt',
-                                      use_saliency=False), \
-                    torch.no_grad(), channels_last_model(model, channels_last), \
-                    autocast_context(dtype, device):
+            with (
+                _overridden_test_cfg(
+                    model,
+                    scales=self.scales,
+                    flip=self.flip,
+                    batch_passes=True,
+                    label_source='gt',
+                    use_saliency=False,
+                ),
+                torch.no_grad(),
+                channels_last_model(model, channels_last),
+                autocast_context(dtype, device),
+            ):
                 for batch in loader:
                     written = sum(1 for item in batch if item['index'] in self._need)
                     self._process_batch(model, batch)
@@ -509,34 +593,42 @@ class PseudoLabelLoop(BaseLoop):
         for item in batch:
             sample, info = item['data_sample'], self.infos[item['index']]
             if sample.metainfo.get('ori_shape') is None:
-                raise KeyError(f"{_NAME}: the pipeline output of {info['img_path']} has no "
-                               'ori_shape; load the image with LoadImageFromFile and pack with '
-                               'PackSegInputs.')
+                raise KeyError(
+                    f'{_NAME}: the pipeline output of {info["img_path"]} has no '
+                    'ori_shape; load the image with LoadImageFromFile and pack with '
+                    'PackSegInputs.'
+                )
             multi_hot = torch.zeros(num_fg)
             multi_hot[[c - 1 for c in info['cls_labels']]] = 1
             sample.gt_cls_label = multi_hot
             groups.setdefault(tuple(item['inputs'].shape), []).append(item)
         for items in groups.values():
             outputs = model.test_step(
-                dict(inputs=[it['inputs'] for it in items],
-                     data_samples=[it['data_sample'] for it in items]))
+                dict(
+                    inputs=[it['inputs'] for it in items],
+                    data_samples=[it['data_sample'] for it in items],
+                )
+            )
             for item, output in zip(items, outputs):
                 self._write(item, output.seg_logits.data)
 
     def _write(self, item: dict, seg_logits: torch.Tensor) -> None:
         index = item['index']
         info = self.infos[index]
-        expected = (self.num_classes, ) + tuple(item['data_sample'].ori_shape)[:2]
+        expected = (self.num_classes,) + tuple(item['data_sample'].ori_shape)[:2]
         if tuple(seg_logits.shape) != expected:
-            raise ValueError(f'{_NAME}: the prediction of {info["img_path"]} has seg_logits of '
-                             f'shape {tuple(seg_logits.shape)}, expected {expected} (background '
-                             'and the foreground classes at the original size).')
+            raise ValueError(
+                f'{_NAME}: the prediction of {info["img_path"]} has seg_logits of '
+                f'shape {tuple(seg_logits.shape)}, expected {expected} (background '
+                'and the foreground classes at the original size).'
+            )
         if index not in self._need:
             return
         cls = np.asarray(info['cls_labels'], dtype=np.int64)
         maps = seg_logits[1:].detach().float().cpu().numpy()[cls - 1]
-        self.writer.write(info['img_id'], maps, cls, self._need[index], item['saliency'],
-                          item['image'])
+        self.writer.write(
+            info['img_id'], maps, cls, self._need[index], item['saliency'], item['image']
+        )
 
     # ------------------------------------------------------------------ scoring
     def score(self) -> Dict[str, float]:
@@ -546,8 +638,11 @@ class PseudoLabelLoop(BaseLoop):
             dict[str, float]: The metrics, the same on every rank; empty without GT masks.
         """
         self.prepare()
-        scored = [i for i, info in enumerate(self.infos)
-                  if info['seg_map_path'] and osp.isfile(info['seg_map_path'])]
+        scored = [
+            i
+            for i, info in enumerate(self.infos)
+            if info['seg_map_path'] and osp.isfile(info['seg_map_path'])
+        ]
         if not scored:
             print_log(f'{_NAME}: no GT masks in the dataset, nothing to score.', logger=self.logger)
             return {}
@@ -563,19 +658,32 @@ class PseudoLabelLoop(BaseLoop):
             thresholds = list(self.sweep_thresholds or [round(0.05 * s, 2) for s in range(20)])
             if not any(abs(t - self.map_bg_thr) < 1e-9 for t in thresholds):
                 thresholds.append(self.map_bg_thr)
-            metrics.append(CAMThresholdSweepMetric(
-                thresholds=thresholds, num_classes=self.num_classes,
-                collect_device=collect_device, prefix=self.map_metric_prefix))
+            metrics.append(
+                CAMThresholdSweepMetric(
+                    thresholds=thresholds,
+                    num_classes=self.num_classes,
+                    collect_device=collect_device,
+                    prefix=self.map_metric_prefix,
+                )
+            )
         if self.save_labels:
-            metrics.append(PseudoLabelMetric(
-                num_classes=self.num_classes, collect_device=collect_device,
-                prefix=self.label_metric_prefix))
+            metrics.append(
+                PseudoLabelMetric(
+                    num_classes=self.num_classes,
+                    collect_device=collect_device,
+                    prefix=self.label_metric_prefix,
+                )
+            )
         for metric in metrics:
             metric.dataset_meta = dict(self.dataset.metainfo)
 
         loader = DataLoader(
-            _Items(self._evaluation_item, mine), batch_size=self.batch_size,
-            num_workers=self.num_workers, shuffle=False, collate_fn=_list_collate)
+            _Items(self._evaluation_item, mine),
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            shuffle=False,
+            collate_fn=_list_collate,
+        )
         for batch in loader:
             for metric in metrics:
                 metric.process(None, batch)
@@ -585,24 +693,35 @@ class PseudoLabelLoop(BaseLoop):
         results = {k: float(v) for k, v in results.items()}
         if self.save_maps:
             head = f'{self.map_metric_prefix}/mIoU@'
-            at_thr = [v for k, v in results.items()
-                      if k.startswith(head) and abs(float(k[len(head):]) - self.map_bg_thr) < 1e-9]
+            at_thr = [
+                v
+                for k, v in results.items()
+                if k.startswith(head) and abs(float(k[len(head) :]) - self.map_bg_thr) < 1e-9
+            ]
             results[f'{self.map_metric_prefix}/mIoU'] = at_thr[0]
         return results
 
     def _write_metrics(self, metrics: Dict[str, float]) -> None:
-        atomic_write_json(self.metrics_path, dict(
-            format_version=1,
-            num_images=len(self.infos),
-            num_scored=sum(1 for info in self.infos
-                           if info['seg_map_path'] and osp.isfile(info['seg_map_path'])),
-            metrics=metrics,
-            maps_dir=self.maps_dir if self.save_maps else None,
-            labels_dir=self.labels_dir if self.save_labels else None,
-            settings=dict(
-                scales=list(self.scales) if self.scales is not None else None,
-                flip=self.flip,
-                precision=self.used_precision,
-                labels_from_raw_maps=self.labels_from_raw_maps,
-                pseudo_label_cfg=self.pseudo_label_cfg if self.save_labels else None,
-                map_bg_thr=self.map_bg_thr)))
+        atomic_write_json(
+            self.metrics_path,
+            dict(
+                format_version=1,
+                num_images=len(self.infos),
+                num_scored=sum(
+                    1
+                    for info in self.infos
+                    if info['seg_map_path'] and osp.isfile(info['seg_map_path'])
+                ),
+                metrics=metrics,
+                maps_dir=self.maps_dir if self.save_maps else None,
+                labels_dir=self.labels_dir if self.save_labels else None,
+                settings=dict(
+                    scales=list(self.scales) if self.scales is not None else None,
+                    flip=self.flip,
+                    precision=self.used_precision,
+                    labels_from_raw_maps=self.labels_from_raw_maps,
+                    pseudo_label_cfg=self.pseudo_label_cfg if self.save_labels else None,
+                    map_bg_thr=self.map_bg_thr,
+                ),
+            ),
+        )

@@ -1,14 +1,24 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Turns one image's localization maps into the stage's files: stored maps and pseudo label."""
+
 import os
 import tempfile
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmwsss.datasets.stage_files import (is_complete_npz, is_complete_png, label_path,
-                                         load_maps, map_path, maps_to_uint8, remove_tmp_files,
-                                         save_label_png, save_maps, uint8_to_maps)
+from mmwsss.datasets.stage_files import (
+    is_complete_npz,
+    is_complete_png,
+    label_path,
+    load_maps,
+    map_path,
+    maps_to_uint8,
+    remove_tmp_files,
+    save_label_png,
+    save_maps,
+    uint8_to_maps,
+)
 from mmwsss.pseudo_labels import generate_pseudo_label, uses_crf
 
 __all__ = ['PseudoLabelWriter']
@@ -35,13 +45,15 @@ class PseudoLabelWriter:
         labels_from_raw_maps (bool): See above. Defaults to False.
     """
 
-    def __init__(self,
-                 maps_dir: Optional[str],
-                 labels_dir: Optional[str],
-                 num_classes: int,
-                 palette: Sequence[int],
-                 pseudo_label_cfg: dict,
-                 labels_from_raw_maps: bool = False) -> None:
+    def __init__(
+        self,
+        maps_dir: Optional[str],
+        labels_dir: Optional[str],
+        num_classes: int,
+        palette: Sequence[int],
+        pseudo_label_cfg: dict,
+        labels_from_raw_maps: bool = False,
+    ) -> None:
         self.maps_dir = maps_dir
         self.labels_dir = labels_dir
         self.num_classes = num_classes
@@ -72,8 +84,10 @@ class PseudoLabelWriter:
                 os.close(fd)
                 os.remove(probe)
             except OSError as e:
-                raise OSError(f'{_NAME}: cannot write to the output folder {folder}: '
-                              f'{e.strerror or e}. Choose another out_dir.') from e
+                raise OSError(
+                    f'{_NAME}: cannot write to the output folder {folder}: '
+                    f'{e.strerror or e}. Choose another out_dir.'
+                ) from e
         if self.labels_dir is None:
             return
         probe_sal = np.zeros((2, 2), np.uint8) if self.needs_saliency else None
@@ -81,17 +95,24 @@ class PseudoLabelWriter:
         try:
             # also fails here, before any work, without the CRF extra (ImportError, not caught)
             generate_pseudo_label(
-                np.zeros((self.num_classes - 1, 2, 2), np.float32), self.pseudo_label_cfg,
-                saliency=probe_sal, image=probe_img)
+                np.zeros((self.num_classes - 1, 2, 2), np.float32),
+                self.pseudo_label_cfg,
+                saliency=probe_sal,
+                image=probe_img,
+            )
         except (ValueError, TypeError) as e:
-            raise ValueError(f'{_NAME}: invalid pseudo_label_cfg {self.pseudo_label_cfg!r}: '
-                             f'{e}') from e
+            raise ValueError(
+                f'{_NAME}: invalid pseudo_label_cfg {self.pseudo_label_cfg!r}: {e}'
+            ) from e
 
     def missing(self, img_id: str) -> Tuple[bool, bool]:
         """Whether the map / label of an image still has to be written (absent or incomplete)."""
-        need_map = self.maps_dir is not None and not is_complete_npz(map_path(self.maps_dir, img_id))
+        need_map = self.maps_dir is not None and not is_complete_npz(
+            map_path(self.maps_dir, img_id)
+        )
         need_label = self.labels_dir is not None and not is_complete_png(
-            label_path(self.labels_dir, img_id))
+            label_path(self.labels_dir, img_id)
+        )
         return need_map, need_label
 
     def needs_model(self, need_map: bool) -> bool:
@@ -99,8 +120,15 @@ class PseudoLabelWriter:
         stored maps)."""
         return need_map or self.maps_dir is None or self.labels_from_raw_maps
 
-    def write(self, img_id: str, maps: np.ndarray, labels: np.ndarray, need: Tuple[bool, bool],
-              saliency: Optional[np.ndarray] = None, image: Optional[np.ndarray] = None) -> None:
+    def write(
+        self,
+        img_id: str,
+        maps: np.ndarray,
+        labels: np.ndarray,
+        need: Tuple[bool, bool],
+        saliency: Optional[np.ndarray] = None,
+        image: Optional[np.ndarray] = None,
+    ) -> None:
         """Write the files of one image the model has just mapped.
 
         Args:
@@ -115,12 +143,17 @@ class PseudoLabelWriter:
         if need[0]:
             save_maps(map_path(self.maps_dir, img_id), stored, labels)
         if need[1]:
-            self._write_label(img_id, maps if self.labels_from_raw_maps else stored, labels,
-                              saliency, image)
+            self._write_label(
+                img_id, maps if self.labels_from_raw_maps else stored, labels, saliency, image
+            )
 
-    def write_from_stored(self, img_id: str, labels: Sequence[int],
-                          saliency: Optional[np.ndarray] = None,
-                          image: Optional[np.ndarray] = None) -> bool:
+    def write_from_stored(
+        self,
+        img_id: str,
+        labels: Sequence[int],
+        saliency: Optional[np.ndarray] = None,
+        image: Optional[np.ndarray] = None,
+    ) -> bool:
         """Remake the label of an image from its stored maps.
 
         Returns:
@@ -133,21 +166,31 @@ class PseudoLabelWriter:
         self._write_label(img_id, maps, stored_labels, saliency, image)
         return True
 
-    def _write_label(self, img_id: str, maps: np.ndarray, labels: np.ndarray,
-                     saliency: Optional[np.ndarray], image: Optional[np.ndarray]) -> None:
+    def _write_label(
+        self,
+        img_id: str,
+        maps: np.ndarray,
+        labels: np.ndarray,
+        saliency: Optional[np.ndarray],
+        image: Optional[np.ndarray],
+    ) -> None:
         """Label from uint8 (stored) or float (raw) maps (n, H, W) of the classes ``labels``."""
         height, width = maps.shape[1:]
         if saliency is not None and saliency.shape != (height, width):
-            raise ValueError(f'{_NAME}: the saliency map of {img_id} is {saliency.shape} (H, W) '
-                             f'but its maps are {(height, width)}.')
+            raise ValueError(
+                f'{_NAME}: the saliency map of {img_id} is {saliency.shape} (H, W) '
+                f'but its maps are {(height, width)}.'
+            )
         if image is not None and image.shape[:2] != (height, width):
-            raise ValueError(f'{_NAME}: image {img_id} is {image.shape[:2]} (H, W) but its maps '
-                             f'are {(height, width)}.')
+            raise ValueError(
+                f'{_NAME}: image {img_id} is {image.shape[:2]} (H, W) but its maps '
+                f'are {(height, width)}.'
+            )
         dense = np.zeros((self.num_classes - 1, height, width), np.float32)
         dense[labels - 1] = uint8_to_maps(maps) if maps.dtype == np.uint8 else maps
         label = generate_pseudo_label(
-            dense, self.pseudo_label_cfg, saliency=saliency, cls_labels=labels.tolist(),
-            image=image)
+            dense, self.pseudo_label_cfg, saliency=saliency, cls_labels=labels.tolist(), image=image
+        )
         save_label_png(label_path(self.labels_dir, img_id), label, self.palette)
 
     def remove_tmp_files(self) -> None:

@@ -4,6 +4,8 @@ from .multilabel_ap_metric import MultiLabelAPMetric, average_precision
 from .pseudo_label_metric import PseudoLabelMetric
 
 __all__ = [
-    'CAMThresholdSweepMetric', 'MultiLabelAPMetric', 'PseudoLabelMetric',
-    'average_precision'
+    'CAMThresholdSweepMetric',
+    'MultiLabelAPMetric',
+    'PseudoLabelMetric',
+    'average_precision',
 ]

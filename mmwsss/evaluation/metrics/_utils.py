@@ -1,13 +1,20 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Helpers shared by the mmwsss metrics: reading data-sample fields and compact per-image counts."""
+
 from typing import Any, List, Optional, Tuple
 
 import numpy as np
 import torch
 
 __all__ = [
-    'get_field', 'get_pixel_data', 'get_part_mask', 'pack_counts', 'unpack_counts',
-    'nan_divide', 'nan_mean', 'class_names'
+    'get_field',
+    'get_pixel_data',
+    'get_part_mask',
+    'pack_counts',
+    'unpack_counts',
+    'nan_divide',
+    'nan_mean',
+    'class_names',
 ]
 
 
@@ -33,7 +40,8 @@ def get_field(data_sample: Any, key: str, metric: str) -> Any:
         raise KeyError(
             f'mmwsss/evaluation/metrics: {metric} needs the field `{key}` in '
             'every data sample, but it is missing (check the model predicts '
-            'it and the test pipeline loads it).')
+            'it and the test pipeline loads it).'
+        )
     return value
 
 
@@ -55,8 +63,7 @@ def get_pixel_data(data_sample: Any, key: str, metric: str) -> torch.Tensor:
     return data
 
 
-def get_part_mask(data_sample: Any, gt: torch.Tensor,
-                  metric: str) -> Optional[torch.Tensor]:
+def get_part_mask(data_sample: Any, gt: torch.Tensor, metric: str) -> Optional[torch.Tensor]:
     """The optional ``gt_part_seg`` of a data sample as an (H, W) long tensor, or None.
 
     A part mask holds the class index on an object's discriminative-part pixels and 0 elsewhere
@@ -71,16 +78,21 @@ def get_part_mask(data_sample: Any, gt: torch.Tensor,
     Returns:
         torch.Tensor | None: The part mask, on ``gt``'s device.
     """
-    has = ('gt_part_seg' in data_sample) if isinstance(data_sample, dict) else \
-        getattr(data_sample, 'gt_part_seg', None) is not None
+    has = (
+        ('gt_part_seg' in data_sample)
+        if isinstance(data_sample, dict)
+        else getattr(data_sample, 'gt_part_seg', None) is not None
+    )
     if not has:
         return None
     part = get_pixel_data(data_sample, 'gt_part_seg', metric)
     if part.ndim == 3 and part.shape[0] == 1:
         part = part[0]
     if tuple(part.shape) != tuple(gt.shape):
-        raise ValueError(f'mmwsss/evaluation/metrics: {metric}: gt_part_seg has size '
-                         f'{tuple(part.shape)} but gt_sem_seg {tuple(gt.shape)}.')
+        raise ValueError(
+            f'mmwsss/evaluation/metrics: {metric}: gt_part_seg has size '
+            f'{tuple(part.shape)} but gt_sem_seg {tuple(gt.shape)}.'
+        )
     return part.to(gt.device).long()
 
 
@@ -103,8 +115,7 @@ def pack_counts(counts: np.ndarray) -> Tuple[int, np.ndarray, np.ndarray]:
     return counts.shape[-1], keep, counts[..., keep]
 
 
-def unpack_counts(packed: List[Tuple[int, np.ndarray, np.ndarray]],
-                  num_classes: int) -> np.ndarray:
+def unpack_counts(packed: List[Tuple[int, np.ndarray, np.ndarray]], num_classes: int) -> np.ndarray:
     """Sum packed per-image counts into one dense array.
 
     Args:
@@ -116,7 +127,7 @@ def unpack_counts(packed: List[Tuple[int, np.ndarray, np.ndarray]],
         np.ndarray: int64 (..., C) totals.
     """
     lead_shape = packed[0][2].shape[:-1]
-    total = np.zeros(lead_shape + (num_classes, ), dtype=np.int64)
+    total = np.zeros(lead_shape + (num_classes,), dtype=np.int64)
     for _, index, values in packed:
         total[..., index] += values
     return total

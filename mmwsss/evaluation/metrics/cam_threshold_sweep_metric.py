@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """mIoU of localization maps over a sweep of background thresholds (how WSSS papers score seeds)."""
+
 from typing import Any, List, Optional, Sequence
 
 import numpy as np
@@ -9,8 +10,15 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.registry import METRICS
-from ._utils import (class_names, get_part_mask, get_pixel_data, nan_divide,
-                     nan_mean, pack_counts, unpack_counts)
+from ._utils import (
+    class_names,
+    get_part_mask,
+    get_pixel_data,
+    nan_divide,
+    nan_mean,
+    pack_counts,
+    unpack_counts,
+)
 
 __all__ = ['CAMThresholdSweepMetric']
 
@@ -77,34 +85,37 @@ class CAMThresholdSweepMetric(BaseMetric):
             (bare keys).
         collect_dir (str, optional): Directory for collecting results on CPU.
     """
+
     # '' (not None) gives bare keys without BaseMetric's missing-prefix warning.
     default_prefix: Optional[str] = ''
 
-    def __init__(self,
-                 thresholds: Optional[Sequence[float]] = None,
-                 ignore_index: int = 255,
-                 num_classes: Optional[int] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+    def __init__(
+        self,
+        thresholds: Optional[Sequence[float]] = None,
+        ignore_index: int = 255,
+        num_classes: Optional[int] = None,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+        collect_dir: Optional[str] = None,
+    ) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         if thresholds is None:
             thresholds = _default_thresholds()
         thresholds = [float(t) for t in thresholds]
         if not thresholds or not np.isfinite(thresholds).all():
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME} needs a non-empty list '
-                f'of finite thresholds, got {thresholds}.')
+                f'of finite thresholds, got {thresholds}.'
+            )
         if len(set(thresholds)) != len(thresholds):
-            raise ValueError(f'mmwsss/evaluation/metrics: {_NAME} got '
-                             f'repeated thresholds: {thresholds}.')
+            raise ValueError(
+                f'mmwsss/evaluation/metrics: {_NAME} got repeated thresholds: {thresholds}.'
+            )
         if num_classes is not None and num_classes < 2:
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME} needs num_classes >= 2 '
-                f'(background + one class), got {num_classes}.')
+                f'(background + one class), got {num_classes}.'
+            )
         self.thresholds = sorted(thresholds)
         self.ignore_index = ignore_index
         self.num_classes = num_classes
@@ -126,8 +137,9 @@ class CAMThresholdSweepMetric(BaseMetric):
             counts, parts = self.count(logits, gt, part)
             self.results.append((pack_counts(counts), parts))
 
-    def count(self, logits: torch.Tensor, gt: torch.Tensor,
-              part: Optional[torch.Tensor] = None) -> tuple:
+    def count(
+        self, logits: torch.Tensor, gt: torch.Tensor, part: Optional[torch.Tensor] = None
+    ) -> tuple:
         """Pixel counts of one image at every threshold.
 
         Args:
@@ -145,13 +157,15 @@ class CAMThresholdSweepMetric(BaseMetric):
         if logits.ndim != 3 or logits.shape[0] < 2:
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME} expects seg_logits of '
-                f'shape (C, H, W) with C >= 2, got {tuple(logits.shape)}.')
+                f'shape (C, H, W) with C >= 2, got {tuple(logits.shape)}.'
+            )
         num_classes = logits.shape[0]
         if self.num_classes is not None and num_classes != self.num_classes:
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME} was built with '
                 f'num_classes={self.num_classes} but seg_logits has '
-                f'{num_classes} channels.')
+                f'{num_classes} channels.'
+            )
         if gt.ndim == 3 and gt.shape[0] == 1:
             gt = gt[0]
         if tuple(gt.shape) != tuple(logits.shape[1:]):
@@ -159,7 +173,8 @@ class CAMThresholdSweepMetric(BaseMetric):
                 f'mmwsss/evaluation/metrics: {_NAME}: gt_sem_seg has size '
                 f'{tuple(gt.shape)} but seg_logits has size '
                 f'{tuple(logits.shape[1:])}; predictions must be at the GT '
-                'size.')
+                'size.'
+            )
         gt = gt.to(logits.device).long()
         valid = gt != self.ignore_index
         if part is not None:
@@ -169,12 +184,12 @@ class CAMThresholdSweepMetric(BaseMetric):
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME}: gt_sem_seg has labels '
                 f'outside 0..{num_classes - 1} other than ignore_index='
-                f'{self.ignore_index}.')
+                f'{self.ignore_index}.'
+            )
         fg_max, fg_arg = logits[1:].float().max(dim=0)
         fg_max, fg_arg = fg_max[valid], fg_arg[valid] + 1
         num_thr = len(self.thresholds)
-        thresholds = torch.tensor(
-            self.thresholds, dtype=torch.float32, device=logits.device)
+        thresholds = torch.tensor(self.thresholds, dtype=torch.float32, device=logits.device)
         # Thresholds strictly below a pixel's best score; the pixel is
         # foreground at threshold j exactly when j < above.
         above = torch.searchsorted(thresholds, fg_max.contiguous())
@@ -224,23 +239,23 @@ class CAMThresholdSweepMetric(BaseMetric):
             dict: The metrics described in the class docstring.
         """
         if not results:
-            raise ValueError(
-                f'mmwsss/evaluation/metrics: {_NAME} received no results.')
+            raise ValueError(f'mmwsss/evaluation/metrics: {_NAME} received no results.')
         parts = [result[1] for result in results if result[1] is not None]
         results = [result[0] for result in results]
         sizes = {result[0] for result in results}
         if len(sizes) != 1:
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME}: images came with '
-                f'different numbers of classes {sorted(sizes)}.')
+                f'different numbers of classes {sorted(sizes)}.'
+            )
         num_classes = sizes.pop()
         inter, pred, label = unpack_counts(results, num_classes)
         iou = nan_divide(inter, pred + label - inter)  # (T, C)
         miou = nan_mean(iou, axis=-1)  # (T, )
         if np.isnan(miou).all():
             raise ValueError(
-                f'mmwsss/evaluation/metrics: {_NAME}: no GT pixel was valid, '
-                'nothing to score.')
+                f'mmwsss/evaluation/metrics: {_NAME}: no GT pixel was valid, nothing to score.'
+            )
         best = int(np.nanargmax(miou))
         precision = nan_divide(inter[best], pred[best])
         recall = nan_divide(inter[best], label[best])
@@ -248,45 +263,42 @@ class CAMThresholdSweepMetric(BaseMetric):
         fg_hit = total - pred[best, 0] - label[best, 0] + inter[best, 0]
         names = _threshold_names(self.thresholds)
 
-        metrics = {
-            f'mIoU@{name}': float(value) * 100
-            for name, value in zip(names, miou)
-        }
+        metrics = {f'mIoU@{name}': float(value) * 100 for name, value in zip(names, miou)}
         metrics.update(
             best_mIoU=float(miou[best]) * 100,
             best_threshold=self.thresholds[best],
             best_mPrecision=float(nan_mean(precision[1:])) * 100,
             best_mRecall=float(nan_mean(recall[1:])) * 100,
-            best_fgPrecision=float(nan_divide(fg_hit, total - pred[best, 0]))
-            * 100,
-            best_fgRecall=float(nan_divide(fg_hit, total - label[best, 0])) *
-            100)
+            best_fgPrecision=float(nan_divide(fg_hit, total - pred[best, 0])) * 100,
+            best_fgRecall=float(nan_divide(fg_hit, total - label[best, 0])) * 100,
+        )
         if parts:
             part_counts = np.sum(parts, axis=0)  # (4, T)
             metrics.update(
-                best_partRecall=float(nan_divide(part_counts[0, best], part_counts[1, best]))
-                * 100,
-                best_bodyRecall=float(nan_divide(part_counts[2, best], part_counts[3, best]))
-                * 100)
+                best_partRecall=float(nan_divide(part_counts[0, best], part_counts[1, best])) * 100,
+                best_bodyRecall=float(nan_divide(part_counts[2, best], part_counts[3, best])) * 100,
+            )
         self._log(names, miou, best, iou[best], precision, recall)
         return metrics
 
-    def _log(self, names: List[str], miou: np.ndarray, best: int,
-             iou: np.ndarray, precision: np.ndarray,
-             recall: np.ndarray) -> None:
+    def _log(
+        self,
+        names: List[str],
+        miou: np.ndarray,
+        best: int,
+        iou: np.ndarray,
+        precision: np.ndarray,
+        recall: np.ndarray,
+    ) -> None:
         """Print the sweep and the per-class scores at the best threshold."""
         sweep = PrettyTable(field_names=['threshold', 'mIoU'])
         for name, value in zip(names, miou):
             sweep.add_row([name, f'{value * 100:.2f}'])
-        print_log('CAM threshold sweep:\n' + sweep.get_string(),
-                  logger='current')
-        per_class = PrettyTable(
-            field_names=['class', 'IoU', 'Precision', 'Recall'])
-        for name, row in zip(
-                class_names(self.dataset_meta, len(iou)),
-                zip(iou, precision, recall)):
+        print_log('CAM threshold sweep:\n' + sweep.get_string(), logger='current')
+        per_class = PrettyTable(field_names=['class', 'IoU', 'Precision', 'Recall'])
+        for name, row in zip(class_names(self.dataset_meta, len(iou)), zip(iou, precision, recall)):
             per_class.add_row([name] + [f'{v * 100:.2f}' for v in row])
         print_log(
-            f'per-class scores at the best threshold {names[best]}:\n' +
-            per_class.get_string(),
-            logger='current')
+            f'per-class scores at the best threshold {names[best]}:\n' + per_class.get_string(),
+            logger='current',
+        )

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Multi-label mean average precision of image-level class scores."""
+
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -36,8 +37,7 @@ def average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
     order = np.argsort(-scores, kind='stable')
     scores, targets = scores[order], targets[order]
     # last index of every run of equal scores
-    ends = np.flatnonzero(np.diff(scores)) if scores.size > 1 else np.zeros(
-        0, dtype=np.int64)
+    ends = np.flatnonzero(np.diff(scores)) if scores.size > 1 else np.zeros(0, dtype=np.int64)
     ends = np.append(ends, scores.size - 1)
     true_pos = np.cumsum(targets)[ends]
     precision = true_pos / (ends + 1)
@@ -67,17 +67,17 @@ class MultiLabelAPMetric(BaseMetric):
         prefix (str, optional): Key prefix. Defaults to 'multi-label'.
         collect_dir (str, optional): Directory for collecting results on CPU.
     """
+
     default_prefix: Optional[str] = 'multi-label'
 
-    def __init__(self,
-                 classwise: bool = False,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+    def __init__(
+        self,
+        classwise: bool = False,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+        collect_dir: Optional[str] = None,
+    ) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         self.classwise = classwise
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
@@ -97,11 +97,13 @@ class MultiLabelAPMetric(BaseMetric):
                 raise ValueError(
                     f'mmwsss/evaluation/metrics: {_NAME}: pred_score has '
                     f'shape {scores.shape} and gt_cls_label {labels.shape}; '
-                    'both must be (num_classes - 1, ).')
+                    'both must be (num_classes - 1, ).'
+                )
             if not np.isin(labels, (0.0, 1.0)).all():
                 raise ValueError(
                     f'mmwsss/evaluation/metrics: {_NAME}: gt_cls_label must '
-                    f'be multi-hot 0/1, got {labels}.')
+                    f'be multi-hot 0/1, got {labels}.'
+                )
             self.results.append((scores, labels))
 
     def compute_metrics(self, results: list) -> dict:
@@ -114,18 +116,18 @@ class MultiLabelAPMetric(BaseMetric):
             dict: ``mAP`` (and ``AP_classwise`` with ``classwise=True``).
         """
         if not results:
-            raise ValueError(
-                f'mmwsss/evaluation/metrics: {_NAME} received no results.')
+            raise ValueError(f'mmwsss/evaluation/metrics: {_NAME} received no results.')
         sizes = {result[0].shape for result in results}
         if len(sizes) != 1:
-            raise ValueError(f'mmwsss/evaluation/metrics: {_NAME}: images '
-                             f'came with different class counts {sizes}.')
+            raise ValueError(
+                f'mmwsss/evaluation/metrics: {_NAME}: images '
+                f'came with different class counts {sizes}.'
+            )
         scores = np.stack([result[0] for result in results])
         labels = np.stack([result[1] for result in results])
-        ap = np.array([
-            average_precision(scores[:, k], labels[:, k])
-            for k in range(scores.shape[1])
-        ])
+        ap = np.array(
+            [average_precision(scores[:, k], labels[:, k]) for k in range(scores.shape[1])]
+        )
         metrics = dict(mAP=float(nan_mean(ap)) * 100)
         if self.classwise:
             metrics['AP_classwise'] = [float(v) * 100 for v in ap]
@@ -134,9 +136,7 @@ class MultiLabelAPMetric(BaseMetric):
         table = PrettyTable(field_names=['class', 'AP'])
         for name, value in zip(names, ap):
             table.add_row([name, f'{value * 100:.2f}'])
-        print_log(
-            'per-class average precision:\n' + table.get_string(),
-            logger='current')
+        print_log('per-class average precision:\n' + table.get_string(), logger='current')
         return metrics
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Quality of pseudo labels that leave pixels unlabelled (255 = ignore)."""
+
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -9,8 +10,15 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.registry import METRICS
-from ._utils import (class_names, get_part_mask, get_pixel_data, nan_divide,
-                     nan_mean, pack_counts, unpack_counts)
+from ._utils import (
+    class_names,
+    get_part_mask,
+    get_pixel_data,
+    nan_divide,
+    nan_mean,
+    pack_counts,
+    unpack_counts,
+)
 
 __all__ = ['PseudoLabelMetric']
 
@@ -55,22 +63,23 @@ class PseudoLabelMetric(BaseMetric):
         prefix (str, optional): Key prefix. Defaults to 'pseudo_label'.
         collect_dir (str, optional): Directory for collecting results on CPU.
     """
+
     default_prefix: Optional[str] = 'pseudo_label'
 
-    def __init__(self,
-                 num_classes: Optional[int] = None,
-                 ignore_index: int = 255,
-                 pred_ignore_index: int = 255,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+    def __init__(
+        self,
+        num_classes: Optional[int] = None,
+        ignore_index: int = 255,
+        pred_ignore_index: int = 255,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+        collect_dir: Optional[str] = None,
+    ) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         if num_classes is not None and num_classes < 1:
-            raise ValueError(f'mmwsss/evaluation/metrics: {_NAME} needs '
-                             f'num_classes >= 1, got {num_classes}.')
+            raise ValueError(
+                f'mmwsss/evaluation/metrics: {_NAME} needs num_classes >= 1, got {num_classes}.'
+            )
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.pred_ignore_index = pred_ignore_index
@@ -83,7 +92,8 @@ class PseudoLabelMetric(BaseMetric):
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME} cannot tell the number '
                 'of classes: pass num_classes or run it with a dataset whose '
-                "metainfo has 'classes'.")
+                "metainfo has 'classes'."
+            )
         return len(classes)
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
@@ -104,8 +114,7 @@ class PseudoLabelMetric(BaseMetric):
             parts = None if part is None else self.count_parts(pred, gt2d, part)
             self.results.append((pack_counts(counts), ignored, total, parts))
 
-    def count_parts(self, pred: torch.Tensor, gt: torch.Tensor,
-                    part: torch.Tensor) -> np.ndarray:
+    def count_parts(self, pred: torch.Tensor, gt: torch.Tensor, part: torch.Tensor) -> np.ndarray:
         """Part hits, part pixels, body hits and body pixels of one label map.
 
         Args:
@@ -122,11 +131,17 @@ class PseudoLabelMetric(BaseMetric):
         obj = (gt > 0) & (gt != self.ignore_index)
         on_part = (part > 0) & obj
         on_body = (part == 0) & obj
-        return np.array([(on_part & hit).sum().item(), on_part.sum().item(),
-                         (on_body & hit).sum().item(), on_body.sum().item()], np.int64)
+        return np.array(
+            [
+                (on_part & hit).sum().item(),
+                on_part.sum().item(),
+                (on_body & hit).sum().item(),
+                on_body.sum().item(),
+            ],
+            np.int64,
+        )
 
-    def count(self, pred: torch.Tensor, gt: torch.Tensor,
-              num_classes: int) -> tuple:
+    def count(self, pred: torch.Tensor, gt: torch.Tensor, num_classes: int) -> tuple:
         """Pixel counts of one label map.
 
         Args:
@@ -146,33 +161,33 @@ class PseudoLabelMetric(BaseMetric):
             raise ValueError(
                 f'mmwsss/evaluation/metrics: {_NAME}: pred_sem_seg has shape '
                 f'{tuple(pred.shape)} and gt_sem_seg {tuple(gt.shape)}; both '
-                'must be (1, H, W) of the same size.')
+                'must be (1, H, W) of the same size.'
+            )
         if pred.is_floating_point() or gt.is_floating_point():
-            raise TypeError(f'mmwsss/evaluation/metrics: {_NAME} expects '
-                            'integer label maps.')
+            raise TypeError(f'mmwsss/evaluation/metrics: {_NAME} expects integer label maps.')
         pred = pred.long()
         gt = gt.to(pred.device).long()
         labelled = pred != self.pred_ignore_index
         valid = gt != self.ignore_index
-        for name, labels in (('pred_sem_seg', pred[labelled]),
-                             ('gt_sem_seg', gt[valid])):
-            if labels.numel() and (labels.min() < 0
-                                   or labels.max() >= num_classes):
+        for name, labels in (('pred_sem_seg', pred[labelled]), ('gt_sem_seg', gt[valid])):
+            if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
                 raise ValueError(
                     f'mmwsss/evaluation/metrics: {_NAME}: {name} has labels '
-                    f'outside 0..{num_classes - 1} and its ignore index.')
+                    f'outside 0..{num_classes - 1} and its ignore index.'
+                )
 
         def area(labels: torch.Tensor) -> np.ndarray:
-            return torch.bincount(
-                labels, minlength=num_classes).cpu().numpy()
+            return torch.bincount(labels, minlength=num_classes).cpu().numpy()
 
         both = labelled & valid
-        counts = np.stack([
-            area(pred[both & (pred == gt)]),
-            area(pred[both]),
-            area(gt[both]),
-            area(gt[valid]),
-        ]).astype(np.int64)
+        counts = np.stack(
+            [
+                area(pred[both & (pred == gt)]),
+                area(pred[both]),
+                area(gt[both]),
+                area(gt[valid]),
+            ]
+        ).astype(np.int64)
         return counts, int((~labelled).sum()), int(pred.numel())
 
     def compute_metrics(self, results: list) -> dict:
@@ -186,11 +201,9 @@ class PseudoLabelMetric(BaseMetric):
             ``ignore_ratio``.
         """
         if not results:
-            raise ValueError(
-                f'mmwsss/evaluation/metrics: {_NAME} received no results.')
+            raise ValueError(f'mmwsss/evaluation/metrics: {_NAME} received no results.')
         num_classes = results[0][0][0]
-        hit, pred, gt_labelled, gt = unpack_counts(
-            [result[0] for result in results], num_classes)
+        hit, pred, gt_labelled, gt = unpack_counts([result[0] for result in results], num_classes)
         ignored = sum(result[1] for result in results)
         total = sum(result[2] for result in results)
 
@@ -203,22 +216,26 @@ class PseudoLabelMetric(BaseMetric):
             mIoU_strict=float(nan_mean(iou_strict)) * 100,
             mPrecision=float(nan_mean(precision)) * 100,
             mRecall=float(nan_mean(recall)) * 100,
-            ignore_ratio=float(nan_divide(ignored, total)) * 100)
+            ignore_ratio=float(nan_divide(ignored, total)) * 100,
+        )
         parts = [result[3] for result in results if len(result) > 3 and result[3] is not None]
         if parts:
             part_hit, part_px, body_hit, body_px = np.sum(parts, axis=0)
-            metrics.update(partRecall=float(nan_divide(part_hit, part_px)) * 100,
-                           bodyRecall=float(nan_divide(body_hit, body_px)) * 100)
+            metrics.update(
+                partRecall=float(nan_divide(part_hit, part_px)) * 100,
+                bodyRecall=float(nan_divide(body_hit, body_px)) * 100,
+            )
 
-        table = PrettyTable(field_names=[
-            'class', 'IoU (labelled)', 'IoU (strict)', 'Precision', 'Recall'
-        ])
+        table = PrettyTable(
+            field_names=['class', 'IoU (labelled)', 'IoU (strict)', 'Precision', 'Recall']
+        )
         for name, row in zip(
-                class_names(self.dataset_meta, num_classes),
-                zip(iou, iou_strict, precision, recall)):
+            class_names(self.dataset_meta, num_classes), zip(iou, iou_strict, precision, recall)
+        ):
             table.add_row([name] + [f'{v * 100:.2f}' for v in row])
         print_log(
             f'pseudo-label quality per class ({metrics["ignore_ratio"]:.2f}% '
             'of pixels unlabelled):\n' + table.get_string(),
-            logger='current')
+            logger='current',
+        )
         return metrics

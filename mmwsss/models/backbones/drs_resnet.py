@@ -12,6 +12,7 @@ and replaces each ReLU by its own activation module:
 
 Where DRS goes and why: ``docs/drs_in_resnets.md``.
 """
+
 from typing import Optional
 
 import torch.nn as nn
@@ -153,11 +154,14 @@ class DRSResNetV1c(ResNetV1c):
 
     def __init__(self, act_cfg: Optional[dict] = _RELU, **kwargs) -> None:
         if act_cfg is not None and (not isinstance(act_cfg, dict) or 'type' not in act_cfg):
-            raise TypeError(f'{_FILE}: act_cfg must be a dict with a "type" key or None, got '
-                            f'{act_cfg!r}.')
+            raise TypeError(
+                f'{_FILE}: act_cfg must be a dict with a "type" key or None, got {act_cfg!r}.'
+            )
         if 'deep_stem' in kwargs or 'avg_down' in kwargs:
-            raise TypeError(f'{_FILE}: DRSResNetV1c is ResNetV1c (deep stem, no average-pool '
-                            'downsampling); deep_stem and avg_down cannot be set.')
+            raise TypeError(
+                f'{_FILE}: DRSResNetV1c is ResNetV1c (deep stem, no average-pool '
+                'downsampling); deep_stem and avg_down cannot be set.'
+            )
         # read by _make_stem_layer and make_res_layer, which ResNet.__init__ calls
         object.__setattr__(self, '_act_cfg', act_cfg)
         super().__init__(**kwargs)

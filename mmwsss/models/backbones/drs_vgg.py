@@ -1,10 +1,11 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """VGG16 laid out as DRS needs it: output stride 8, an activation of choice
 after every conv, and torchvision's parameter names."""
+
 from typing import List, Optional, Sequence, Tuple
 
-import torch.nn as nn
 import torch
+import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from torch import Tensor
@@ -58,40 +59,39 @@ class DRSVGG(BaseModule):
             for converted ImageNet weights.
     """
 
-    def __init__(self,
-                 act_cfg: Optional[dict] = dict(type='ReLU'),
-                 widen_factor: float = 1.0,
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (4, ),
-                 stage5_dilation: int = 2,
-                 norm_cfg: Optional[dict] = None,
-                 init_cfg=dict(
-                     type='Kaiming',
-                     layer='Conv2d',
-                     mode='fan_out',
-                     nonlinearity='relu',
-                     distribution='normal',
-                     bias=0)) -> None:
+    def __init__(
+        self,
+        act_cfg: Optional[dict] = dict(type='ReLU'),
+        widen_factor: float = 1.0,
+        in_channels: int = 3,
+        out_indices: Sequence[int] = (4,),
+        stage5_dilation: int = 2,
+        norm_cfg: Optional[dict] = None,
+        init_cfg=dict(
+            type='Kaiming',
+            layer='Conv2d',
+            mode='fan_out',
+            nonlinearity='relu',
+            distribution='normal',
+            bias=0,
+        ),
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
-            raise ValueError(f'{_FILE}: widen_factor must be > 0, '
-                             f'got {widen_factor!r}.')
+            raise ValueError(f'{_FILE}: widen_factor must be > 0, got {widen_factor!r}.')
         if isinstance(out_indices, int):
-            out_indices = (out_indices, )
+            out_indices = (out_indices,)
         out_indices = tuple(out_indices)
-        if not out_indices or any(not 0 <= i < len(_STAGES)
-                                  for i in out_indices):
-            raise ValueError(f'{_FILE}: out_indices must be a non-empty '
-                             f'subset of 0..4, got {out_indices}.')
+        if not out_indices or any(not 0 <= i < len(_STAGES) for i in out_indices):
+            raise ValueError(
+                f'{_FILE}: out_indices must be a non-empty subset of 0..4, got {out_indices}.'
+            )
         if stage5_dilation < 1:
-            raise ValueError(f'{_FILE}: stage5_dilation must be >= 1, '
-                             f'got {stage5_dilation}.')
+            raise ValueError(f'{_FILE}: stage5_dilation must be >= 1, got {stage5_dilation}.')
         self.act_cfg = act_cfg
         self.widen_factor = widen_factor
         self.out_indices = out_indices
-        self.stage_channels: List[int] = [
-            max(1, int(round(c * widen_factor))) for _, c in _STAGES
-        ]
+        self.stage_channels: List[int] = [max(1, int(round(c * widen_factor))) for _, c in _STAGES]
 
         layers: List[nn.Module] = []
         self._stage_ends: List[int] = []  # index after each stage's last op
@@ -101,12 +101,8 @@ class DRSVGG(BaseModule):
             dilation = stage5_dilation if stage == 4 else 1
             for _ in range(num_convs):
                 layers.append(
-                    nn.Conv2d(
-                        prev,
-                        width,
-                        kernel_size=3,
-                        padding=dilation,
-                        dilation=dilation))
+                    nn.Conv2d(prev, width, kernel_size=3, padding=dilation, dilation=dilation)
+                )
                 layers.append(build_activation(act_cfg, width))
                 prev = width
             if stage < 3:
@@ -118,13 +114,17 @@ class DRSVGG(BaseModule):
         self.norm_cfg = norm_cfg
         self.norms = None
         if norm_cfg is not None:
-            self.norms = nn.ModuleDict({
-                str(i): build_norm_layer(norm_cfg, layers[i].out_channels)[1]
-                for i in VGG16_CONV_INDICES
-            })
+            self.norms = nn.ModuleDict(
+                {
+                    str(i): build_norm_layer(norm_cfg, layers[i].out_channels)[1]
+                    for i in VGG16_CONV_INDICES
+                }
+            )
         self.out_channels = self.stage_channels[-1]
-        assert tuple(i for i, m in enumerate(self.features)
-                     if isinstance(m, nn.Conv2d)) == VGG16_CONV_INDICES
+        assert (
+            tuple(i for i, m in enumerate(self.features) if isinstance(m, nn.Conv2d))
+            == VGG16_CONV_INDICES
+        )
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Extract features.
@@ -163,14 +163,18 @@ class DRSVGG(BaseModule):
             dict: ``features.<i>.weight`` / ``.bias`` tensors (plus any
             suppressor weights), without ``norms.*``.
         """
-        state = {k: v.detach().clone() for k, v in self.state_dict().items()
-                 if not k.startswith('norms.')}
+        state = {
+            k: v.detach().clone()
+            for k, v in self.state_dict().items()
+            if not k.startswith('norms.')
+        }
         if self.norms is None:
             return state
         for key, norm in self.norms.items():
             if not isinstance(norm, nn.modules.batchnorm._BatchNorm):
-                raise TypeError(f'{_FILE}: only BatchNorm can be folded, '
-                                f'got {type(norm).__name__}.')
+                raise TypeError(
+                    f'{_FILE}: only BatchNorm can be folded, got {type(norm).__name__}.'
+                )
             scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
             weight = state[f'features.{key}.weight']
             bias = state[f'features.{key}.bias']

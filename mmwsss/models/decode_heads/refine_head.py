@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The refinement head of DRS stage 2: regression of the stored localization
 maps, each pixel keeping only its arg-max class."""
+
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -30,8 +31,7 @@ def argmax_masked_target(maps: Tensor) -> Tensor:
         Tensor: Same shape and dtype as ``maps``.
     """
     if maps.dim() < 3:
-        raise ValueError(f'{_FILE}: maps must be (..., K, H, W), got shape '
-                         f'{tuple(maps.shape)}.')
+        raise ValueError(f'{_FILE}: maps must be (..., K, H, W), got shape {tuple(maps.shape)}.')
     keep = maps == maps.amax(dim=-3, keepdim=True)
     return maps * keep.to(maps.dtype)
 
@@ -79,21 +79,26 @@ class RefineHead(BaseDecodeHead):
         loss_weight: float = 1.0,
         loss_name: str = 'loss_refine',
         align_corners: bool = True,
-        init_cfg=dict(type='Normal', layer='Conv2d', std=0.01, bias=0)
+        init_cfg=dict(type='Normal', layer='Conv2d', std=0.01, bias=0),
     ) -> None:
-        for name, value in (('num_classes', num_classes),
-                            ('in_channels', in_channels), ('channels',
-                                                           channels)):
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value <= 0:
-                raise ValueError(f'{_FILE}: RefineHead {name} must be a '
-                                 f'positive int, got {value!r}.')
+        for name, value in (
+            ('num_classes', num_classes),
+            ('in_channels', in_channels),
+            ('channels', channels),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(
+                    f'{_FILE}: RefineHead {name} must be a positive int, got {value!r}.'
+                )
         if not isinstance(num_convs, int) or num_convs < 0:
-            raise ValueError(f'{_FILE}: RefineHead num_convs must be an int '
-                             f'>= 0, got {num_convs!r}.')
+            raise ValueError(
+                f'{_FILE}: RefineHead num_convs must be an int >= 0, got {num_convs!r}.'
+            )
         if not loss_name.startswith('loss'):
-            raise ValueError(f"{_FILE}: loss_name must start with 'loss' (so "
-                             f'it is optimised), got {loss_name!r}.')
+            raise ValueError(
+                f"{_FILE}: loss_name must start with 'loss' (so "
+                f'it is optimised), got {loss_name!r}.'
+            )
         super().__init__(
             in_channels,
             channels if num_convs else in_channels,
@@ -107,7 +112,8 @@ class RefineHead(BaseDecodeHead):
             in_index=in_index,
             loss_decode=[],  # the loss is MSE, see loss_by_feat
             align_corners=align_corners,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         del self.loss_decode  # (an empty ModuleList)
         self.num_convs = num_convs
         self.loss_weight = loss_weight
@@ -130,8 +136,7 @@ class RefineHead(BaseDecodeHead):
         Returns:
             Tensor: Shape (B, num_classes, h, w).
         """
-        x = inputs if isinstance(inputs, Tensor) else \
-            self._transform_inputs(inputs)
+        x = inputs if isinstance(inputs, Tensor) else self._transform_inputs(inputs)
         return self.cls_seg(self.convs(x))
 
     # ------------------------------------------------------------------ #
@@ -143,41 +148,43 @@ class RefineHead(BaseDecodeHead):
             if 'gt_loc_map' not in sample:
                 raise KeyError(
                     f'{_FILE}: data sample {i} '
-                    f"({sample.metainfo.get('img_path', 'no img_path')}) has "
+                    f'({sample.metainfo.get("img_path", "no img_path")}) has '
                     'no gt_loc_map; add LoadLocalizationMaps and '
-                    'PackWSSSInputs to the training pipeline.')
+                    'PackWSSSInputs to the training pipeline.'
+                )
             data = sample.gt_loc_map.data
             if data.dim() != 3 or data.shape[0] != self.num_classes:
                 raise ValueError(
                     f'{_FILE}: gt_loc_map of data sample {i} has shape '
                     f'{tuple(data.shape)} but RefineHead.num_classes is '
-                    f'{self.num_classes} (foreground classes, no background).')
+                    f'{self.num_classes} (foreground classes, no background).'
+                )
             if data.dtype == torch.uint8:
-                data = data.float() / 255.
+                data = data.float() / 255.0
             targets.append(argmax_masked_target(data.float()))
         return targets
 
     @staticmethod
-    def _batch_input_size(sizes: List[Tuple[int, int]],
-                          metas: List[dict]) -> Tuple[int, int]:
+    def _batch_input_size(sizes: List[Tuple[int, int]], metas: List[dict]) -> Tuple[int, int]:
         """(H, W) of the padded batch: from MMSeg's ``padding_size``
         (left, right, top, bottom) when every sample has it, else the
         largest target."""
         if metas and all('padding_size' in m for m in metas):
-            found = {(h + int(m['padding_size'][3]),
-                      w + int(m['padding_size'][1]))
-                     for (h, w), m in zip(sizes, metas)}
+            found = {
+                (h + int(m['padding_size'][3]), w + int(m['padding_size'][1]))
+                for (h, w), m in zip(sizes, metas)
+            }
             if len(found) != 1:
                 raise ValueError(
                     f'{_FILE}: gt_loc_map sizes {sizes} and padding '
-                    f"{[m['padding_size'] for m in metas]} do not give one "
+                    f'{[m["padding_size"] for m in metas]} do not give one '
                     'batch input size; gt_loc_map must have the size of its '
-                    'image before padding.')
+                    'image before padding.'
+                )
             return found.pop()
         return (max(s[0] for s in sizes), max(s[1] for s in sizes))
 
-    def loss_by_feat(self, seg_logits: Tensor,
-                     batch_data_samples: Sequence) -> dict:
+    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: Sequence) -> dict:
         """Mean squared error to the arg-max-masked stored maps.
 
         Args:
@@ -191,16 +198,17 @@ class RefineHead(BaseDecodeHead):
         """
         targets = self._targets(batch_data_samples)
         if len(targets) != seg_logits.shape[0]:
-            raise ValueError(f'{_FILE}: {seg_logits.shape[0]} outputs but '
-                             f'{len(targets)} data samples.')
+            raise ValueError(
+                f'{_FILE}: {seg_logits.shape[0]} outputs but {len(targets)} data samples.'
+            )
         sizes = [tuple(t.shape[-2:]) for t in targets]
-        padded = self._batch_input_size(
-            sizes, [s.metainfo for s in batch_data_samples])
+        padded = self._batch_input_size(sizes, [s.metainfo for s in batch_data_samples])
         out = F.interpolate(
             seg_logits.float(),  # the loss in fp32 under autocast too
             size=tuple(padded),
             mode='bilinear',
-            align_corners=self.align_corners)
+            align_corners=self.align_corners,
+        )
         if all(s == tuple(padded) for s in sizes):
             loss = F.mse_loss(out, torch.stack(targets).to(out))
         else:  # MMSeg pads images at the bottom and right
@@ -210,7 +218,8 @@ class RefineHead(BaseDecodeHead):
                     raise ValueError(
                         f'{_FILE}: gt_loc_map of data sample {i} is {w}x{h} '
                         f'(WxH), larger than the batch input '
-                        f'{padded[1]}x{padded[0]}.')
+                        f'{padded[1]}x{padded[0]}.'
+                    )
                 diff = out[i, :, :h, :w] - target.to(out)
                 sq_sum = sq_sum + diff.pow(2).sum()
                 count += diff.numel()
@@ -220,10 +229,9 @@ class RefineHead(BaseDecodeHead):
     # ------------------------------------------------------------------ #
     # helpers of the map-model API (see RefineSegmentor)
     # ------------------------------------------------------------------ #
-    def localization_maps(self,
-                          outputs: Tensor,
-                          size: Tuple[int, int],
-                          labels: Optional[Tensor] = None) -> Tensor:
+    def localization_maps(
+        self, outputs: Tensor, size: Tuple[int, int], labels: Optional[Tensor] = None
+    ) -> Tensor:
         """Refined maps as localization maps: upsampled, negatives clipped.
 
         As the official pseudo-label generation: bilinear upsampling
@@ -242,10 +250,8 @@ class RefineHead(BaseDecodeHead):
             Tensor: Maps >= 0, shape (B, num_classes, H, W).
         """
         maps = F.interpolate(
-            outputs.float(),
-            size=tuple(size),
-            mode='bilinear',
-            align_corners=self.align_corners).clamp(min=0.)
+            outputs.float(), size=tuple(size), mode='bilinear', align_corners=self.align_corners
+        ).clamp(min=0.0)
         if labels is not None:
             maps = maps * labels.to(maps)[:, :, None, None]
         return maps

@@ -1,9 +1,9 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The classification head of DRS: class activation maps, then global
 average pooling to image-level logits."""
+
 from typing import List, Optional, Sequence, Tuple, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -39,31 +39,34 @@ class CAMHead(BaseModule):
             (fan-out) convs with zero bias, as the official code.
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 in_channels: int = 512,
-                 channels: int = 512,
-                 num_convs: int = 3,
-                 act_cfg: Optional[dict] = dict(type='ReLU'),
-                 in_index: int = -1,
-                 loss_weight: float = 1.0,
-                 init_cfg=dict(
-                     type='Kaiming',
-                     layer='Conv2d',
-                     mode='fan_out',
-                     nonlinearity='relu',
-                     distribution='normal',
-                     bias=0)) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = 512,
+        channels: int = 512,
+        num_convs: int = 3,
+        act_cfg: Optional[dict] = dict(type='ReLU'),
+        in_index: int = -1,
+        loss_weight: float = 1.0,
+        init_cfg=dict(
+            type='Kaiming',
+            layer='Conv2d',
+            mode='fan_out',
+            nonlinearity='relu',
+            distribution='normal',
+            bias=0,
+        ),
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
-        for name, value in (('num_classes', num_classes),
-                            ('in_channels', in_channels), ('channels',
-                                                           channels)):
+        for name, value in (
+            ('num_classes', num_classes),
+            ('in_channels', in_channels),
+            ('channels', channels),
+        ):
             if not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{_FILE}: CAMHead {name} must be a positive '
-                                 f'int, got {value!r}.')
+                raise ValueError(f'{_FILE}: CAMHead {name} must be a positive int, got {value!r}.')
         if not isinstance(num_convs, int) or num_convs < 0:
-            raise ValueError(f'{_FILE}: CAMHead num_convs must be an int >= '
-                             f'0, got {num_convs!r}.')
+            raise ValueError(f'{_FILE}: CAMHead num_convs must be an int >= 0, got {num_convs!r}.')
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.channels = channels
@@ -106,8 +109,7 @@ class CAMHead(BaseModule):
         """
         return cams.float().mean(dim=(2, 3))  # fp32 logits under autocast too
 
-    def forward_logits(self, feats: Union[Tensor,
-                                          Sequence[Tensor]]) -> Tensor:
+    def forward_logits(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """Image-level logits, shape (B, num_classes)."""
         return self.pool(self.forward(feats))
 
@@ -115,10 +117,12 @@ class CAMHead(BaseModule):
         """Image-level labels of a batch, shape (B, num_classes) (see :func:`stack_cls_labels`)."""
         return stack_cls_labels(data_samples, self.num_classes, 'CAMHead', _FILE)
 
-    def loss(self,
-             feats: Union[Tensor, Sequence[Tensor]],
-             data_samples: Sequence,
-             train_cfg: Optional[dict] = None) -> dict:
+    def loss(
+        self,
+        feats: Union[Tensor, Sequence[Tensor]],
+        data_samples: Sequence,
+        train_cfg: Optional[dict] = None,
+    ) -> dict:
         """Multi-label soft margin loss against the image-level labels.
 
         Args:
@@ -135,10 +139,9 @@ class CAMHead(BaseModule):
         return dict(loss_cls=loss * self.loss_weight)
 
     @staticmethod
-    def localization_maps(cams: Tensor,
-                          size: Tuple[int, int],
-                          labels: Optional[Tensor] = None,
-                          eps: float = 1e-5) -> Tensor:
+    def localization_maps(
+        cams: Tensor, size: Tuple[int, int], labels: Optional[Tensor] = None, eps: float = 1e-5
+    ) -> Tensor:
         """Normalised localization maps, as DRS computes them.
 
         ``relu(cams)``, bilinear upsampling (align_corners=True) to ``size``,
@@ -159,7 +162,8 @@ class CAMHead(BaseModule):
             F.relu(cams.float()),  # normalised in fp32 under autocast too
             size=tuple(size),
             mode='bilinear',
-            align_corners=True)
+            align_corners=True,
+        )
         maps = maps / (maps.amax(dim=(2, 3), keepdim=True) + eps)
         if labels is not None:
             maps = maps * labels.to(maps)[:, :, None, None]

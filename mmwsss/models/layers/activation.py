@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Building an activation that may need to know its channel count."""
+
 import copy
 import inspect
 from typing import Optional
@@ -29,8 +30,10 @@ def accepts_channels(act_type) -> bool:
     else:
         cls = act_type
     if cls is None:
-        raise KeyError(f'{_FILE}: activation type {act_type!r} is not '
-                       'registered in MODELS (is mmwsss imported?).')
+        raise KeyError(
+            f'{_FILE}: activation type {act_type!r} is not '
+            'registered in MODELS (is mmwsss imported?).'
+        )
     if not inspect.isclass(cls):
         return False
     try:
@@ -40,8 +43,7 @@ def accepts_channels(act_type) -> bool:
     return 'channels' in params
 
 
-def build_activation(act_cfg: Optional[dict],
-                     channels: Optional[int] = None) -> nn.Module:
+def build_activation(act_cfg: Optional[dict], channels: Optional[int] = None) -> nn.Module:
     """Build an activation layer, telling it ``channels`` when it asks.
 
     ``mmcv.cnn.build_activation_layer`` never passes a channel count; a
@@ -61,10 +63,13 @@ def build_activation(act_cfg: Optional[dict],
     if act_cfg is None:
         return nn.Identity()
     if not isinstance(act_cfg, dict) or 'type' not in act_cfg:
-        raise TypeError(f'{_FILE}: act_cfg must be a dict with a "type" key, '
-                        f'got {act_cfg!r}.')
+        raise TypeError(f'{_FILE}: act_cfg must be a dict with a "type" key, got {act_cfg!r}.')
     cfg = copy.deepcopy(dict(act_cfg))
-    if (channels is not None and 'channels' not in cfg
-            and 'in_channels' not in cfg and accepts_channels(cfg['type'])):
+    if (
+        channels is not None
+        and 'channels' not in cfg
+        and 'in_channels' not in cfg
+        and accepts_channels(cfg['type'])
+    ):
         cfg['channels'] = channels
     return build_activation_layer(cfg)

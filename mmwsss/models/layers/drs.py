@@ -7,6 +7,7 @@ activation at ``delta`` times the global maximum of its (sample, channel)
 map, so that the most discriminative positions cannot dominate and the
 network has to spread its evidence over the whole object.
 """
+
 from typing import Optional
 
 import torch
@@ -102,32 +103,28 @@ class DRS(nn.Module):
 
     _abbr_ = 'drs'  # name prefix used by mmcv's build_plugin_layer
 
-    def __init__(self,
-                 delta: float = 0.55,
-                 learnable: bool = False,
-                 channels: Optional[int] = None,
-                 in_channels: Optional[int] = None,
-                 init_std: float = 0.01,
-                 inplace: bool = False) -> None:
+    def __init__(
+        self,
+        delta: float = 0.55,
+        learnable: bool = False,
+        channels: Optional[int] = None,
+        in_channels: Optional[int] = None,
+        init_std: float = 0.01,
+        inplace: bool = False,
+    ) -> None:
         super().__init__()
-        if channels is not None and in_channels is not None \
-                and channels != in_channels:
+        if channels is not None and in_channels is not None and channels != in_channels:
             raise ValueError(
                 f'{_FILE}: DRS got channels={channels} and '
-                f'in_channels={in_channels}; give one of them.')
+                f'in_channels={in_channels}; give one of them.'
+            )
         channels = channels if channels is not None else in_channels
-        if channels is not None and (not isinstance(channels, int)
-                                     or channels <= 0):
-            raise ValueError(f'{_FILE}: DRS channels must be a positive int, '
-                             f'got {channels!r}.')
-        if not learnable and not (isinstance(delta, (int, float))
-                                  and 0 < delta <= 1):
-            raise ValueError(
-                f'{_FILE}: DRS delta must be a number in (0, 1], '
-                f'got {delta!r}.')
+        if channels is not None and (not isinstance(channels, int) or channels <= 0):
+            raise ValueError(f'{_FILE}: DRS channels must be a positive int, got {channels!r}.')
+        if not learnable and not (isinstance(delta, (int, float)) and 0 < delta <= 1):
+            raise ValueError(f'{_FILE}: DRS delta must be a number in (0, 1], got {delta!r}.')
         if init_std < 0:
-            raise ValueError(
-                f'{_FILE}: DRS init_std must be >= 0, got {init_std}.')
+            raise ValueError(f'{_FILE}: DRS init_std must be >= 0, got {init_std}.')
         self.learnable = bool(learnable)
         self.delta = float(delta)
         self.init_std = float(init_std)
@@ -157,14 +154,15 @@ class DRS(nn.Module):
         Returns:
             Tensor: Shape (B, C, 1, ..., 1); a constant for the fixed variant.
         """
-        view = r.shape[:2] + (1, ) * (r.dim() - 2)
+        view = r.shape[:2] + (1,) * (r.dim() - 2)
         if self.fc is None:
             return r.new_full(view, self.delta)
         avg = r.flatten(2).mean(dim=2)  # (B, C)
         if self.channels is not None and avg.shape[1] != self.channels:
             raise ValueError(
                 f'{_FILE}: DRS was built for {self.channels} channels but got '
-                f'an input with {avg.shape[1]} channels.')
+                f'an input with {avg.shape[1]} channels.'
+            )
         return torch.sigmoid(self.fc(avg)).view(view)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -180,14 +178,13 @@ class DRS(nn.Module):
         if x.dim() < 3:
             raise ValueError(
                 f'{_FILE}: DRS expects an input of shape (B, C, *spatial), '
-                f'got shape {tuple(x.shape)}.')
+                f'got shape {tuple(x.shape)}.'
+            )
         r = F.relu(x)
-        peak = r.flatten(2).amax(dim=2).view(r.shape[:2] +
-                                             (1, ) * (r.dim() - 2))
+        peak = r.flatten(2).amax(dim=2).view(r.shape[:2] + (1,) * (r.dim() - 2))
         return torch.minimum(r, peak * self.suppression_ratio(r))
 
     def extra_repr(self) -> str:
         if self.learnable:
             return f'learnable=True, channels={self.channels}'
         return f'delta={self.delta}'
-

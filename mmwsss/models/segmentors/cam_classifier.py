@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """A multi-label classifier that predicts segmentations from its class
 activation maps (stage 1 of DRS)."""
+
 import logging
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -12,8 +13,7 @@ from mmengine.logging import print_log
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
-from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
-                         OptSampleList, SampleList)
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
 
 from mmwsss.registry import MODELS
@@ -24,15 +24,17 @@ _TEST_CFG_DEFAULTS = dict(
     bg_threshold=0.2,
     use_saliency=False,
     saliency_threshold=None,
-    scales=(1.0, ),
+    scales=(1.0,),
     flip=False,
     label_source='gt',
     score_threshold=0.5,
-    batch_passes=False)
+    batch_passes=False,
+)
 
 
-def check_scales(scales: Union[int, float, Sequence[Union[int, float]]],
-                 name: str) -> Tuple[Union[int, float], ...]:
+def check_scales(
+    scales: Union[int, float, Sequence[Union[int, float]]], name: str
+) -> Tuple[Union[int, float], ...]:
     """Test scales as a tuple: positive ints (square sides) or floats (factors of the input size).
 
     Args:
@@ -42,16 +44,24 @@ def check_scales(scales: Union[int, float, Sequence[Union[int, float]]],
     Returns:
         tuple: The scales.
     """
-    scales = tuple(scales) if isinstance(scales, (list, tuple)) else (scales, )
-    if not scales or any(isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0
-                         for s in scales):
-        raise ValueError(f'{name} must be positive ints (square sides) or floats (factors of the '
-                         f'input size), got {scales!r}.')
+    scales = tuple(scales) if isinstance(scales, (list, tuple)) else (scales,)
+    if not scales or any(
+        isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0 for s in scales
+    ):
+        raise ValueError(
+            f'{name} must be positive ints (square sides) or floats (factors of the '
+            f'input size), got {scales!r}.'
+        )
     return scales
 
 
-def build_segmentor_parts(backbone: ConfigType, decode_head: OptConfigType, head: OptConfigType,
-                          pretrained: Optional[str], owner: str) -> Tuple[dict, ConfigType]:
+def build_segmentor_parts(
+    backbone: ConfigType,
+    decode_head: OptConfigType,
+    head: OptConfigType,
+    pretrained: Optional[str],
+    owner: str,
+) -> Tuple[dict, ConfigType]:
     """The backbone and decode-head configs of a map segmentor, MMSeg's way.
 
     ``head`` is the name the decode head had before mmwsss followed MMSeg's ``decode_head``: it is
@@ -71,11 +81,17 @@ def build_segmentor_parts(backbone: ConfigType, decode_head: OptConfigType, head
     """
     if head is not None:
         if decode_head is not None:
-            raise TypeError(f'{_FILE}: {owner} got both decode_head and head (its old name); a '
-                            'config that sets model.head next to model.decode_head was merged '
-                            'from two layouts: rename head to decode_head.')
-        print_log(f'{owner}: `head` is deprecated, call it `decode_head` as MMSeg\'s segmentors '
-                  'do (the old name is read for now).', logger='current', level=logging.WARNING)
+            raise TypeError(
+                f'{_FILE}: {owner} got both decode_head and head (its old name); a '
+                'config that sets model.head next to model.decode_head was merged '
+                'from two layouts: rename head to decode_head.'
+            )
+        print_log(
+            f"{owner}: `head` is deprecated, call it `decode_head` as MMSeg's segmentors "
+            'do (the old name is read for now).',
+            logger='current',
+            level=logging.WARNING,
+        )
         decode_head = head
     if decode_head is None:
         raise TypeError(f'{_FILE}: {owner} needs a decode_head config.')
@@ -158,29 +174,34 @@ class CAMClassifier(BaseSegmentor):
         init_cfg (dict, optional): Initialisation config.
         head (dict, optional): Deprecated name of ``decode_head``.
     """
+
     # 2: the head is ``decode_head`` (was ``head``); see convert_legacy_keys
     _version = 2
     # (old, new) key prefixes of checkpoints written before version 2
-    LEGACY_KEY_PREFIXES: Tuple[Tuple[str, str], ...] = (('head.', 'decode_head.'), )
+    LEGACY_KEY_PREFIXES: Tuple[Tuple[str, str], ...] = (('head.', 'decode_head.'),)
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None,
-                 head: OptConfigType = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+    def __init__(
+        self,
+        backbone: ConfigType,
+        decode_head: OptConfigType = None,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        data_preprocessor: OptConfigType = None,
+        pretrained: Optional[str] = None,
+        init_cfg: OptMultiConfig = None,
+        head: OptConfigType = None,
+    ) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         backbone, decode_head = build_segmentor_parts(
-            backbone, decode_head, head, pretrained, type(self).__name__)
+            backbone, decode_head, head, pretrained, type(self).__name__
+        )
         self.backbone = MODELS.build(backbone)
         self.decode_head = MODELS.build(decode_head)
         if not hasattr(self.decode_head, 'localization_maps'):
-            raise TypeError(f'{_FILE}: decode_head {type(self.decode_head).__name__} is not '
-                            'a CAM head (no localization_maps method).')
+            raise TypeError(
+                f'{_FILE}: decode_head {type(self.decode_head).__name__} is not '
+                'a CAM head (no localization_maps method).'
+            )
         self.train_cfg = train_cfg
         self.test_cfg = self._check_test_cfg(test_cfg)
         self.align_corners = True
@@ -211,7 +232,7 @@ class CAMClassifier(BaseSegmentor):
         for key, value in state_dict.items():
             for old, new in cls.LEGACY_KEY_PREFIXES:
                 if key.startswith(prefix + old):
-                    key = prefix + new + key[len(prefix + old):]
+                    key = prefix + new + key[len(prefix + old) :]
                     break
             out[key] = value
         metadata = getattr(state_dict, '_metadata', None)
@@ -221,10 +242,12 @@ class CAMClassifier(BaseSegmentor):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **kwargs) -> None:
         """Rename the keys of the old layout (``head.*``) before loading."""
-        if any(k.startswith(prefix + old) for k in state_dict
-               for old, _ in self.LEGACY_KEY_PREFIXES):
+        if any(
+            k.startswith(prefix + old) for k in state_dict for old, _ in self.LEGACY_KEY_PREFIXES
+        ):
             converted = self.convert_legacy_keys(
-                {k: v for k, v in state_dict.items() if k.startswith(prefix)}, prefix)
+                {k: v for k, v in state_dict.items() if k.startswith(prefix)}, prefix
+            )
             for key in [k for k in state_dict if k.startswith(prefix)]:
                 del state_dict[key]
             state_dict.update(converted)
@@ -236,21 +259,26 @@ class CAMClassifier(BaseSegmentor):
         given = dict(test_cfg or {})
         unknown = set(given) - set(cfg) - {'mode'}
         if unknown:
-            raise KeyError(f'{_FILE}: unknown test_cfg keys {sorted(unknown)}; '
-                           f'known: {sorted(cfg)}.')
+            raise KeyError(
+                f'{_FILE}: unknown test_cfg keys {sorted(unknown)}; known: {sorted(cfg)}.'
+            )
         given.pop('mode', None)  # MMSeg's 'whole'/'slide' has no meaning here
         cfg.update(given)
         if cfg['label_source'] not in ('gt', 'pred'):
-            raise ValueError(f"{_FILE}: test_cfg.label_source must be 'gt' or "
-                             f"'pred', got {cfg['label_source']!r}.")
+            raise ValueError(
+                f"{_FILE}: test_cfg.label_source must be 'gt' or "
+                f"'pred', got {cfg['label_source']!r}."
+            )
         if not 0 <= cfg['bg_threshold'] <= 1:
-            raise ValueError(f'{_FILE}: test_cfg.bg_threshold must be in '
-                             f"[0, 1], got {cfg['bg_threshold']}.")
+            raise ValueError(
+                f'{_FILE}: test_cfg.bg_threshold must be in [0, 1], got {cfg["bg_threshold"]}.'
+            )
         cfg['scales'] = check_scales(cfg['scales'], f'{_FILE}: test_cfg.scales')
         thr = cfg['saliency_threshold']
         if thr is not None and not 0 <= thr < 255:
-            raise ValueError(f'{_FILE}: test_cfg.saliency_threshold must be '
-                             f'None or in [0, 255), got {thr}.')
+            raise ValueError(
+                f'{_FILE}: test_cfg.saliency_threshold must be None or in [0, 255), got {thr}.'
+            )
         return ConfigDict(cfg)
 
     # ------------------------------------------------------------------ #
@@ -259,11 +287,9 @@ class CAMClassifier(BaseSegmentor):
     def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         """Backbone features of images (B, 3, H, W)."""
         feats = self.backbone(inputs)
-        return (feats, ) if isinstance(feats, Tensor) else tuple(feats)
+        return (feats,) if isinstance(feats, Tensor) else tuple(feats)
 
-    def _forward(self,
-                 inputs: Tensor,
-                 data_samples: OptSampleList = None) -> Tensor:
+    def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
         """Tensor mode: class activation maps (B, num_fg_classes, h, w)."""
         return self.decode_head(self.extract_feat(inputs))
 
@@ -278,26 +304,23 @@ class CAMClassifier(BaseSegmentor):
             dict[str, Tensor]: ``loss_cls``.
         """
         if data_samples is None:
-            raise ValueError(f'{_FILE}: loss needs data samples carrying '
-                             'gt_cls_label.')
-        return self.decode_head.loss(
-            self.extract_feat(inputs), data_samples, self.train_cfg)
+            raise ValueError(f'{_FILE}: loss needs data samples carrying gt_cls_label.')
+        return self.decode_head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
 
     # ------------------------------------------------------------------ #
     # localization maps
     # ------------------------------------------------------------------ #
-    def _scaled_size(self, scale: Union[int, float],
-                     size: Sequence[int]) -> Tuple[int, int]:
+    def _scaled_size(self, scale: Union[int, float], size: Sequence[int]) -> Tuple[int, int]:
         if isinstance(scale, int):
             return scale, scale
-        return (max(1, int(round(size[0] * scale))),
-                max(1, int(round(size[1] * scale))))
+        return (max(1, int(round(size[0] * scale))), max(1, int(round(size[1] * scale))))
 
-    def localization_maps(self,
-                          inputs: Tensor,
-                          out_size: Optional[Sequence[int]] = None,
-                          labels: Optional[Tensor] = None
-                          ) -> Tuple[Tensor, Tensor]:
+    def localization_maps(
+        self,
+        inputs: Tensor,
+        out_size: Optional[Sequence[int]] = None,
+        labels: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, Tensor]:
         """Multi-scale (and optionally flipped) localization maps.
 
         Uses ``test_cfg.scales`` and ``test_cfg.flip``; every pass gives the
@@ -320,11 +343,14 @@ class CAMClassifier(BaseSegmentor):
         in_size = tuple(inputs.shape[-2:])
         out_size = tuple(out_size) if out_size is not None else in_size
         fused, outputs = None, []
-        flips = (False, True) if self.test_cfg.flip else (False, )
+        flips = (False, True) if self.test_cfg.flip else (False,)
         for scale in self.test_cfg.scales:
             size = self._scaled_size(scale, in_size)
-            img = inputs if size == in_size else F.interpolate(
-                inputs, size=size, mode='bilinear', align_corners=False)
+            img = (
+                inputs
+                if size == in_size
+                else F.interpolate(inputs, size=size, mode='bilinear', align_corners=False)
+            )
             for flip in flips:
                 x = img.flip(-1) if flip else img
                 outputs.append(self._forward(x))
@@ -345,8 +371,7 @@ class CAMClassifier(BaseSegmentor):
             score_sum = score_sum + torch.sigmoid(self.decode_head.pool(cams))
         return score_sum / len(outputs)
 
-    def encode_decode(self, inputs: Tensor,
-                      batch_img_metas: List[dict]) -> Tensor:
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Unmasked localization maps at the input size.
 
         Args:
@@ -367,45 +392,51 @@ class CAMClassifier(BaseSegmentor):
         if not meta.get('flip', False):
             return x
         direction = meta.get('flip_direction', 'horizontal')
-        dims = dict(horizontal=(-1, ), vertical=(-2, ),
-                    diagonal=(-2, -1)).get(direction)
+        dims = dict(horizontal=(-1,), vertical=(-2,), diagonal=(-2, -1)).get(direction)
         if dims is None:
             raise ValueError(f'{_FILE}: unknown flip_direction {direction!r}.')
         return x.flip(dims)
 
-    def _saliency(self, sample: SegDataSample, meta: dict,
-                  valid: Tuple[int, int, int, int],
-                  padded_size: Sequence[int],
-                  size: Sequence[int]) -> Tensor:
+    def _saliency(
+        self,
+        sample: SegDataSample,
+        meta: dict,
+        valid: Tuple[int, int, int, int],
+        padded_size: Sequence[int],
+        size: Sequence[int],
+    ) -> Tensor:
         """Saliency in [0, 1] at ``size`` (H, W) for one sample."""
         if 'gt_saliency' not in sample:
             raise KeyError(
                 f'{_FILE}: test_cfg.use_saliency is True but the data sample '
-                f"of {meta.get('img_path', 'an image')} has no gt_saliency; "
-                'add LoadSaliencyMap to the test pipeline.')
+                f'of {meta.get("img_path", "an image")} has no gt_saliency; '
+                'add LoadSaliencyMap to the test pipeline.'
+            )
         sal = sample.gt_saliency.data.float()
         if sal.dim() == 2:
             sal = sal[None]
         top, bottom, left, right = valid
-        if tuple(sal.shape[-2:]) == tuple(padded_size) and \
-                tuple(padded_size) != (bottom - top, right - left):
+        if tuple(sal.shape[-2:]) == tuple(padded_size) and tuple(padded_size) != (
+            bottom - top,
+            right - left,
+        ):
             sal = sal[..., top:bottom, left:right]  # padded with the image
         sal = self._undo_flip(sal, meta)
         if tuple(sal.shape[-2:]) != tuple(size):
-            sal = F.interpolate(
-                sal[None], size=tuple(size), mode='bilinear',
-                align_corners=False)[0]
+            sal = F.interpolate(sal[None], size=tuple(size), mode='bilinear', align_corners=False)[
+                0
+            ]
         thr = self.test_cfg.saliency_threshold
         if thr is not None:
             return (sal > thr).float()[0]
-        return (sal / 255.).clamp(0, 1)[0]
+        return (sal / 255.0).clamp(0, 1)[0]
 
     def _background(self, maps: Tensor, saliency: Optional[Tensor]) -> Tensor:
         """Background score (1, H, W) from fused maps (K, H, W)."""
         thr = self.test_cfg.bg_threshold
         if saliency is None:
-            return maps.new_full((1, ) + tuple(maps.shape[-2:]), thr)
-        bg = (1. - saliency)[None].to(maps)
+            return maps.new_full((1,) + tuple(maps.shape[-2:]), thr)
+        bg = (1.0 - saliency)[None].to(maps)
         # official rule: class scores below the threshold are dropped, so
         # such pixels become background whatever the saliency says
         if maps.shape[0]:
@@ -413,9 +444,7 @@ class CAMClassifier(BaseSegmentor):
             bg = torch.where(weak, bg.clamp(min=thr), bg)
         return bg
 
-    def predict(self,
-                inputs: Tensor,
-                data_samples: OptSampleList = None) -> SampleList:
+    def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
         """Localization maps and segmentations at the original image size.
 
         Args:
@@ -435,40 +464,56 @@ class CAMClassifier(BaseSegmentor):
         if only_prediction:
             data_samples = [SegDataSample() for _ in range(inputs.shape[0])]
         if len(data_samples) != inputs.shape[0]:
-            raise ValueError(f'{_FILE}: {inputs.shape[0]} images but '
-                             f'{len(data_samples)} data samples.')
+            raise ValueError(
+                f'{_FILE}: {inputs.shape[0]} images but {len(data_samples)} data samples.'
+            )
         height, width = inputs.shape[-2:]
         # images whose passes run together: same valid region, flip and output size
         groups: Dict[tuple, List[int]] = {}
         for i, sample in enumerate(data_samples):
             meta = sample.metainfo
-            key = (self._valid_region(meta, (height, width)), bool(meta.get('flip', False)),
-                   meta.get('flip_direction', 'horizontal'), tuple(meta.get('ori_shape', ())))
-            groups.setdefault(key if self.test_cfg.batch_passes else (i, ), []).append(i)
+            key = (
+                self._valid_region(meta, (height, width)),
+                bool(meta.get('flip', False)),
+                meta.get('flip_direction', 'horizontal'),
+                tuple(meta.get('ori_shape', ())),
+            )
+            groups.setdefault(key if self.test_cfg.batch_passes else (i,), []).append(i)
         for indices in groups.values():
             meta = data_samples[indices[0]].metainfo
             top, bottom, left, right = self._valid_region(meta, (height, width))
-            batch = inputs[indices[0]:indices[0] + 1] if len(indices) == 1 \
-                else inputs[indices]
+            batch = inputs[indices[0] : indices[0] + 1] if len(indices) == 1 else inputs[indices]
             img = self._undo_flip(batch[:, :, top:bottom, left:right], meta)
             ori_shape = tuple(meta.get('ori_shape', img.shape[-2:]))[:2]
             maps, scores = self.localization_maps(img, ori_shape)
             for j, i in enumerate(indices):
-                self._set_prediction(data_samples[i], maps[j], scores[j],
-                                     (top, bottom, left, right), (height, width),
-                                     only_prediction)
+                self._set_prediction(
+                    data_samples[i],
+                    maps[j],
+                    scores[j],
+                    (top, bottom, left, right),
+                    (height, width),
+                    only_prediction,
+                )
         return data_samples
 
     @staticmethod
     def _valid_region(meta: dict, size: Sequence[int]) -> Tuple[int, int, int, int]:
         """(top, bottom, left, right) of the unpadded image in a padded input of ``size``."""
         left, right, top, bottom = meta.get(
-            'padding_size', meta.get('img_padding_size', (0, 0, 0, 0)))
+            'padding_size', meta.get('img_padding_size', (0, 0, 0, 0))
+        )
         return top, size[0] - bottom, left, size[1] - right
 
-    def _set_prediction(self, sample: SegDataSample, maps: Tensor, score: Tensor,
-                        valid: Tuple[int, int, int, int], padded_size: Sequence[int],
-                        only_prediction: bool) -> None:
+    def _set_prediction(
+        self,
+        sample: SegDataSample,
+        maps: Tensor,
+        score: Tensor,
+        valid: Tuple[int, int, int, int],
+        padded_size: Sequence[int],
+        only_prediction: bool,
+    ) -> None:
         """Mask one image's maps (K, H, W) by its labels and set its predictions."""
         meta = sample.metainfo
         if self.test_cfg.label_source == 'gt' and not only_prediction:
@@ -484,10 +529,13 @@ class CAMClassifier(BaseSegmentor):
             dict(
                 seg_logits=PixelData(data=seg_logits),
                 pred_sem_seg=PixelData(data=seg_logits.argmax(dim=0, keepdim=True)),
-                pred_score=score))
+                pred_score=score,
+            )
+        )
 
     def aug_test(self, inputs, batch_img_metas):
         """Not used: set ``test_cfg.scales`` and ``test_cfg.flip``."""
         raise NotImplementedError(
             f'{_FILE}: CAMClassifier does test-time augmentation through '
-            'test_cfg.scales and test_cfg.flip.')
+            'test_cfg.scales and test_cfg.flip.'
+        )

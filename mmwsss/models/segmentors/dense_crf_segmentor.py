@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Dense CRF at test time around any MMSeg segmentor."""
+
 from typing import Optional
 
 import mmcv
@@ -70,35 +71,39 @@ class DenseCRFSegmentor(BaseSegmentor):
             itself).
     """
 
-    def __init__(self,
-                 segmentor: ConfigType,
-                 crf_cfg: OptConfigType = None,
-                 score_type: str = 'auto',
-                 backend_args: Optional[dict] = None,
-                 train_cfg: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptConfigType = None) -> None:
+    def __init__(
+        self,
+        segmentor: ConfigType,
+        crf_cfg: OptConfigType = None,
+        score_type: str = 'auto',
+        backend_args: Optional[dict] = None,
+        train_cfg: OptConfigType = None,
+        pretrained: Optional[str] = None,
+        init_cfg: OptConfigType = None,
+    ) -> None:
         if score_type not in SCORE_TYPES:
-            raise ValueError(f'{_FILE}: score_type must be one of '
-                             f'{SCORE_TYPES}, got {score_type!r}.')
+            raise ValueError(
+                f'{_FILE}: score_type must be one of {SCORE_TYPES}, got {score_type!r}.'
+            )
         crf = DenseCRF(**dict(crf_cfg or {}))  # fails early without pydensecrf
-        given = {k: v for k, v in (('train_cfg', train_cfg), ('pretrained', pretrained))
-                 if v is not None}
+        given = {
+            k: v for k, v in (('train_cfg', train_cfg), ('pretrained', pretrained)) if v is not None
+        }
         if isinstance(segmentor, BaseSegmentor):
             if given:
-                raise ValueError(f'{_FILE}: {sorted(given)} can only be passed on to a '
-                                 'segmentor config, not to a built segmentor.')
+                raise ValueError(
+                    f'{_FILE}: {sorted(given)} can only be passed on to a '
+                    'segmentor config, not to a built segmentor.'
+                )
             inner = segmentor
         else:
             # ConfigDict: MMSeg segmentors read test_cfg.mode as an attribute
             inner = MODELS.build(ConfigDict(dict(segmentor, **given)))
-        super().__init__(
-            data_preprocessor=inner.data_preprocessor, init_cfg=init_cfg)
+        super().__init__(data_preprocessor=inner.data_preprocessor, init_cfg=init_cfg)
         self.segmentor = inner
         self.crf = crf
         if score_type == 'auto':
-            score_type = 'scores' if hasattr(inner, 'localization_maps') \
-                else 'logits'
+            score_type = 'scores' if hasattr(inner, 'localization_maps') else 'logits'
         self.score_type = score_type
         self.backend_args = backend_args.copy() if backend_args else None
         self._register_load_state_dict_pre_hook(self._add_prefix)
@@ -113,15 +118,16 @@ class DenseCRFSegmentor(BaseSegmentor):
             return getattr(inner, name)
 
     @staticmethod
-    def _add_prefix(state_dict, prefix, local_metadata, strict, missing_keys,
-                    unexpected_keys, error_msgs) -> None:
+    def _add_prefix(
+        state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
         """Load a plain segmentor's state dict: prefix its keys."""
         inner = prefix + 'segmentor.'
         keys = [k for k in state_dict if k.startswith(prefix)]
         if not keys or any(k.startswith(inner) for k in keys):
             return
         for key in keys:
-            state_dict[inner + key[len(prefix):]] = state_dict.pop(key)
+            state_dict[inner + key[len(prefix) :]] = state_dict.pop(key)
         metadata = getattr(state_dict, '_metadata', None)
         if metadata is not None:
             base = prefix[:-1]
@@ -129,11 +135,10 @@ class DenseCRFSegmentor(BaseSegmentor):
                 if key == base:
                     rel = ''
                 elif key.startswith(prefix):
-                    rel = key[len(prefix):]
+                    rel = key[len(prefix) :]
                 else:
                     continue
-                metadata.setdefault(inner[:-1] + ('.' + rel if rel else ''),
-                                    metadata[key])
+                metadata.setdefault(inner[:-1] + ('.' + rel if rel else ''), metadata[key])
 
     # ------------------------------------------------------------------ #
     # delegation
@@ -169,22 +174,23 @@ class DenseCRFSegmentor(BaseSegmentor):
         """
         x = seg_logits.float()
         if x.shape[0] == 1:
-            p = torch.sigmoid(x) if self.score_type == 'logits' else \
-                x.clamp(0, 1)
+            p = torch.sigmoid(x) if self.score_type == 'logits' else x.clamp(0, 1)
             return torch.cat([1 - p, p])
         if self.score_type == 'logits':
             return F.softmax(x, dim=0)
         x = x.clamp(min=0)
         total = x.sum(dim=0, keepdim=True)
-        uniform = torch.full_like(x, 1. / x.shape[0])
+        uniform = torch.full_like(x, 1.0 / x.shape[0])
         return torch.where(total > 0, x / total.clamp(min=1e-12), uniform)
 
     def _image(self, meta: dict, size) -> np.ndarray:
         """The RGB image of ``meta['img_path']`` at ``size`` (H, W)."""
         path = meta.get('img_path')
         if not path:
-            raise KeyError(f'{_FILE}: the CRF needs img_path in the data '
-                           "sample's metainfo (it reads the image file).")
+            raise KeyError(
+                f'{_FILE}: the CRF needs img_path in the data '
+                "sample's metainfo (it reads the image file)."
+            )
         try:
             data = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError:
@@ -198,9 +204,7 @@ class DenseCRFSegmentor(BaseSegmentor):
             img = mmcv.imresize(img, (size[1], size[0]))
         return img
 
-    def predict(self,
-                inputs: Tensor,
-                data_samples: OptSampleList = None) -> SampleList:
+    def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
         """The wrapped model's predictions with CRF-refined ``pred_sem_seg``.
 
         Args:
@@ -215,8 +219,10 @@ class DenseCRFSegmentor(BaseSegmentor):
         results = self.segmentor.predict(inputs, data_samples)
         for sample in results:
             if 'seg_logits' not in sample:
-                raise KeyError(f'{_FILE}: {type(self.segmentor).__name__} '
-                               'gave no seg_logits to run the CRF on.')
+                raise KeyError(
+                    f'{_FILE}: {type(self.segmentor).__name__} '
+                    'gave no seg_logits to run the CRF on.'
+                )
             logits = sample.seg_logits.data
             size = tuple(logits.shape[-2:])
             image = self._image(sample.metainfo, size)

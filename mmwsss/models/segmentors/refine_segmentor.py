@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The refinement network of DRS stage 2 as a segmentor whose refined maps
 are scored and stored like stage 1's localization maps."""
+
 from typing import List, Optional
 
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
@@ -47,15 +48,17 @@ class RefineSegmentor(CAMClassifier):
         head (dict, optional): Deprecated name of ``decode_head``.
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None,
-                 head: OptConfigType = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        decode_head: OptConfigType = None,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        data_preprocessor: OptConfigType = None,
+        pretrained: Optional[str] = None,
+        init_cfg: OptMultiConfig = None,
+        head: OptConfigType = None,
+    ) -> None:
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -64,11 +67,14 @@ class RefineSegmentor(CAMClassifier):
             data_preprocessor=data_preprocessor,
             pretrained=pretrained,
             init_cfg=init_cfg,
-            head=head)
+            head=head,
+        )
         if not hasattr(self.decode_head, 'loss_by_feat'):
-            raise TypeError(f'{_FILE}: decode_head {type(self.decode_head).__name__} is not '
-                            'a refinement head (no loss_by_feat); use '
-                            'RefineHead.')
+            raise TypeError(
+                f'{_FILE}: decode_head {type(self.decode_head).__name__} is not '
+                'a refinement head (no loss_by_feat); use '
+                'RefineHead.'
+            )
 
     def _scores(self, outputs: List[Tensor], fused: Tensor) -> Tensor:
         """Class scores (B, num_fg_classes): the per-class peak of the fused,

@@ -5,7 +5,7 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/voc12aug_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 # MMSeg's ResNet-50 (V1c stem) at output stride 8 (layer3/4 dilated 2/4), ImageNet weights, BN
 # statistics frozen (batch 10); the classifier is a 1x1 conv on layer4 (no extra convs), ReLU
@@ -16,15 +16,17 @@ model = dict(
         type='ResNetV1c',
         depth=50,
         num_stages=4,
-        out_indices=(3, ),
+        out_indices=(3,),
         dilations=(1, 1, 2, 4),
         strides=(1, 2, 1, 1),
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch',
         contract_dilation=True,
-        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
-    decode_head=dict(in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')))
+        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c'),
+    ),
+    decode_head=dict(in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')),
+)
 # seeds on VOC train (GT only here): mIoU at the object cue 0.2, a threshold sweep, the mAP
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
@@ -39,8 +41,10 @@ custom_hooks = [
         dataset=dict(
             type='WSSSVOCDataset',
             data_root='data/VOCdevkit/VOC2012',
-            ann_file='ImageSets/Segmentation/train_aug.txt'),
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        save_labels=False,
+    )
 ]

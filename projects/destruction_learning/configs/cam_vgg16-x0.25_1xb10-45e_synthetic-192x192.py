@@ -6,18 +6,20 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/synthetic_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py'
+    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py',
 ]
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(
     backbone=dict(
         act_cfg=dict(_delete_=True, type='ReLU'),
         widen_factor=0.25,
-        init_cfg=dict(checkpoint=pretrained)),
+        init_cfg=dict(checkpoint=pretrained),
+    ),
     decode_head=dict(
-        num_classes=4, in_channels=128, channels=128,
-        act_cfg=dict(_delete_=True, type='ReLU')),
-    test_cfg=dict(scales=(1.0, )))
+        num_classes=4, in_channels=128, channels=128, act_cfg=dict(_delete_=True, type='ReLU')
+    ),
+    test_cfg=dict(scales=(1.0,)),
+)
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),
@@ -32,11 +34,13 @@ custom_hooks = [
             type='SyntheticWSSSDataset',
             data_root='data/synthetic',
             ann_file='ImageSets/Segmentation/train.txt',
-            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
+        ),
         out_dir='pseudo_labels',
         scales=(154, 192, 230),
         batch_size=16,
-        pseudo_label_cfg=dict(mode='saliency')),
+        pseudo_label_cfg=dict(mode='saliency'),
+    ),
     # the maps of every 100th image of each validation / test pass, sent to the visualizer
     dict(type='CAMVisualizationHook', interval=100),
 ]

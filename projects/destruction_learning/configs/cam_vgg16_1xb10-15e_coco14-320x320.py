@@ -4,7 +4,7 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/coco14_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 # MS COCO 2014 (80 object classes): trained on train2014 with image-level labels only; the maps are
 # scored on train2014 with its GT masks (the WSSS convention), and written for all of train2014
@@ -17,10 +17,12 @@ _coco_train = dict(
     data_root='data/coco2014',
     ann_file='',
     data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
-    skip_unlabeled=True)
+    skip_unlabeled=True,
+)
 model = dict(
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
-    decode_head=dict(num_classes=80, act_cfg=dict(_delete_=True, type='ReLU')))
+    decode_head=dict(num_classes=80, act_cfg=dict(_delete_=True, type='ReLU')),
+)
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),
@@ -33,5 +35,6 @@ custom_hooks = [
         dataset=_coco_train,
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25))
+        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25),
+    )
 ]

@@ -6,11 +6,12 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/voc12aug_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 model = dict(
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
-    decode_head=dict(act_cfg=dict(_delete_=True, type='ReLU')))
+    decode_head=dict(act_cfg=dict(_delete_=True, type='ReLU')),
+)
 # seeds on VOC train (GT only here): mIoU at the object cue 0.2, a threshold sweep, the mAP
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
@@ -25,8 +26,10 @@ custom_hooks = [
         dataset=dict(
             type='WSSSVOCDataset',
             data_root='data/VOCdevkit/VOC2012',
-            ann_file='ImageSets/Segmentation/train_aug.txt'),
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        save_labels=False,
+    )
 ]

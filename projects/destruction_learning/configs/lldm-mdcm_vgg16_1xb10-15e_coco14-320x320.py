@@ -2,7 +2,8 @@
 _base_ = ['./cam_vgg16_1xb10-15e_coco14-320x320.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 # LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
 # moved at most 1 cell per axis), with the same image-level labels; off at test time.
 train_pipeline = [
@@ -28,5 +29,7 @@ model = dict(
         backbone={{_base_.model.backbone}},
         split_stage=2,
         grid_size=2,
-        aggregation='concat'),
-    decode_head=dict(in_channels=1024))
+        aggregation='concat',
+    ),
+    decode_head=dict(in_channels=1024),
+)

@@ -2,7 +2,8 @@
 _base_ = ['./cam_r50-v1c-d8_1xb10-15e_coco14-320x320.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 # LLDM: every training image also joins the batch as its destructed twin (4x4 grid, each cell
 # moved at most 1 cell per axis), with the same image-level labels; off at test time.
 train_pipeline = [

@@ -9,6 +9,7 @@ Importing this package registers ``LowLevelDestruction`` and
 ``custom_imports=dict(imports=['mmwsss',
 'projects.destruction_learning.destruction_learning'])``.
 """
+
 from .destruction_data_preprocessor import DestructionDataPreProcessor
 from .low_level_destruction import LowLevelDestruction
 from .mdcm import AGGREGATIONS, MDCMBackbone
@@ -17,8 +18,14 @@ from .region_confusion import destruct_image, region_confusion_permutation
 from .staged_backbone import ADAPTERS, StagedBackbone, staged
 
 __all__ = [
-    'LowLevelDestruction', 'PackDestructionInputs',
-    'DestructionDataPreProcessor', 'MDCMBackbone',
-    'AGGREGATIONS', 'region_confusion_permutation', 'destruct_image',
-    'StagedBackbone', 'staged', 'ADAPTERS'
+    'LowLevelDestruction',
+    'PackDestructionInputs',
+    'DestructionDataPreProcessor',
+    'MDCMBackbone',
+    'AGGREGATIONS',
+    'region_confusion_permutation',
+    'destruct_image',
+    'StagedBackbone',
+    'staged',
+    'ADAPTERS',
 ]

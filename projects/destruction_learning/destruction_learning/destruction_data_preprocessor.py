@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """MMSeg's data preprocessor that adds the destructed twins to a training
 batch (the batch side of the Low-Level Destruction Module)."""
+
 from typing import Any, Dict
 
 from mmseg.models.data_preprocessor import SegDataPreProcessor
@@ -56,6 +57,5 @@ class DestructionDataPreProcessor(SegDataPreProcessor):
                 copy.set_metainfo(dict(destructed=True))
                 twin_inputs.append(twin)
                 twin_samples.append(copy)
-        data = dict(data, inputs=inputs + twin_inputs,
-                    data_samples=samples + twin_samples)
+        data = dict(data, inputs=inputs + twin_inputs, data_samples=samples + twin_samples)
         return super().forward(data, training)

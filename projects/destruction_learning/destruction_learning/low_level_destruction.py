@@ -1,17 +1,16 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The Low-Level Destruction Module (LLDM) as a data transform: the
 destructed twin of the training image."""
+
 from typing import Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmwsss.registry import TRANSFORMS
-from .region_confusion import (GridSize, destruct_image,
-                               region_confusion_permutation, to_grid)
+from .region_confusion import GridSize, destruct_image, region_confusion_permutation, to_grid
 
-_FILE = ('projects/destruction_learning/destruction_learning/'
-         'low_level_destruction.py')
+_FILE = 'projects/destruction_learning/destruction_learning/low_level_destruction.py'
 
 
 @TRANSFORMS.register_module()
@@ -46,17 +45,12 @@ class LowLevelDestruction(BaseTransform):
             Default: 1.0.
     """
 
-    def __init__(self,
-                 grid_size: GridSize = 4,
-                 jitter: int = 1,
-                 prob: float = 1.0) -> None:
+    def __init__(self, grid_size: GridSize = 4, jitter: int = 1, prob: float = 1.0) -> None:
         super().__init__()
         self.grid_size = to_grid(grid_size, _FILE)
-        if isinstance(jitter, bool) or not isinstance(
-                jitter, (int, np.integer)) or jitter < 0:
-            raise ValueError(f'{_FILE}: jitter must be an int >= 0, '
-                             f'got {jitter!r}.')
-        if not 0. <= prob <= 1.:
+        if isinstance(jitter, bool) or not isinstance(jitter, (int, np.integer)) or jitter < 0:
+            raise ValueError(f'{_FILE}: jitter must be an int >= 0, got {jitter!r}.')
+        if not 0.0 <= prob <= 1.0:
             raise ValueError(f'{_FILE}: prob must be in [0, 1], got {prob}.')
         self.jitter = int(jitter)
         self.prob = float(prob)
@@ -72,18 +66,23 @@ class LowLevelDestruction(BaseTransform):
             ``destruction_permutation``.
         """
         if 'img' not in results:
-            raise KeyError(f'{_FILE}: LowLevelDestruction needs results'
-                           "['img']; put it after LoadImageFromFile.")
+            raise KeyError(
+                f'{_FILE}: LowLevelDestruction needs results'
+                "['img']; put it after LoadImageFromFile."
+            )
         results.pop('img_destructed', None)
         results.pop('destruction_permutation', None)
-        if self.prob < 1. and np.random.rand() >= self.prob:
+        if self.prob < 1.0 and np.random.rand() >= self.prob:
             return results
         perm = region_confusion_permutation(self.grid_size, self.jitter)
         results['img_destructed'] = destruct_image(
-            results['img'], perm, where=results.get('img_path'))
+            results['img'], perm, where=results.get('img_path')
+        )
         results['destruction_permutation'] = perm
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(grid_size={self.grid_size}, '
-                f'jitter={self.jitter}, prob={self.prob})')
+        return (
+            f'{self.__class__.__name__}(grid_size={self.grid_size}, '
+            f'jitter={self.jitter}, prob={self.prob})'
+        )

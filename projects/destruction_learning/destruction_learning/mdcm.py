@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The Mid-Level Distribution-and-Collection Module (MDCM) as a backbone
 wrapper."""
+
 import math
 from typing import List, Sequence, Tuple
 
@@ -66,34 +67,42 @@ class MDCMBackbone(BaseModule):
             has no parameters of its own). Default: None.
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 split_stage: int = 2,
-                 grid_size: GridSize = 2,
-                 aggregation: str = 'concat',
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        split_stage: int = 2,
+        grid_size: GridSize = 2,
+        aggregation: str = 'concat',
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.stages = staged(self.backbone)
         self.grid_size = to_grid(grid_size, _FILE)
         if aggregation not in AGGREGATIONS:
-            raise ValueError(f'{_FILE}: aggregation must be one of '
-                             f'{AGGREGATIONS}, got {aggregation!r}.')
+            raise ValueError(
+                f'{_FILE}: aggregation must be one of {AGGREGATIONS}, got {aggregation!r}.'
+            )
         self.aggregation = aggregation
         outs = self.stages.out_indices
         last = max(outs)
-        if isinstance(split_stage, bool) or not isinstance(
-                split_stage, int) or not 0 <= split_stage < last:
+        if (
+            isinstance(split_stage, bool)
+            or not isinstance(split_stage, int)
+            or not 0 <= split_stage < last
+        ):
             raise ValueError(
                 f'{_FILE}: split_stage must be an int in [0, {last}) (the '
                 f'wrapped backbone outputs stages {outs}; at least one must '
-                f'come after the split), got {split_stage!r}.')
+                f'come after the split), got {split_stage!r}.'
+            )
         self.split_stage = split_stage
         self.last_stage = last
         # downsampling of the stages after the split: patches are padded to
         # a multiple of it so that each shrinks exactly
         self.rest_stride = math.prod(
-            self.stages.stride(i) for i in range(split_stage + 1, last + 1))
+            self.stages.stride(i) for i in range(split_stage + 1, last + 1)
+        )
 
     # ------------------------------------------------------------------ #
     def forward_early(self, x: Tensor) -> Tuple[Tuple[Tensor, ...], Tensor]:
@@ -152,8 +161,7 @@ class MDCMBackbone(BaseModule):
         wp = w if cols == 1 else math.ceil(w / (cols * s)) * s
         feat = F.pad(feat, (0, cols * wp - w, 0, rows * hp - h))
         patches = feat.reshape(b, c, rows, hp, cols, wp)
-        return patches.permute(0, 2, 4, 1, 3, 5).reshape(
-            b * rows * cols, c, hp, wp)
+        return patches.permute(0, 2, 4, 1, 3, 5).reshape(b * rows * cols, c, hp, wp)
 
     def collect(self, patches: Tensor, size: Sequence[int]) -> Tensor:
         """Stitch patch outputs back into maps and crop them to ``size``.
@@ -168,17 +176,20 @@ class MDCMBackbone(BaseModule):
         rows, cols = self.grid_size
         n, c, qh, qw = patches.shape
         b = n // (rows * cols)
-        maps = patches.reshape(b, rows, cols, c, qh, qw).permute(
-            0, 3, 1, 4, 2, 5).reshape(b, c, rows * qh, cols * qw)
+        maps = (
+            patches.reshape(b, rows, cols, c, qh, qw)
+            .permute(0, 3, 1, 4, 2, 5)
+            .reshape(b, c, rows * qh, cols * qw)
+        )
         if maps.shape[-2] < size[0] or maps.shape[-1] < size[1]:
             raise RuntimeError(
                 f'{_FILE}: stitched patches are {tuple(maps.shape[-2:])} but '
                 f'the full path gives {tuple(size)}; the wrapped backbone '
-                'shrinks padded patches more than its stage strides say.')
-        return maps[..., :size[0], :size[1]]
+                'shrinks padded patches more than its stage strides say.'
+            )
+        return maps[..., : size[0], : size[1]]
 
-    def patch_branch(self, feat: Tensor,
-                     sizes: Sequence[Sequence[int]]) -> List[Tensor]:
+    def patch_branch(self, feat: Tensor, sizes: Sequence[Sequence[int]]) -> List[Tensor]:
         """Distribution, the later stages per patch, collection.
 
         Args:
@@ -193,8 +204,8 @@ class MDCMBackbone(BaseModule):
         return [self.collect(p, size) for p, size in zip(outs, sizes)]
 
     def forward_branches(
-            self, x: Tensor) -> Tuple[Tuple[Tensor, ...], Tuple[Tensor, ...],
-                                      Tuple[Tensor, ...]]:
+        self, x: Tensor
+    ) -> Tuple[Tuple[Tensor, ...], Tuple[Tensor, ...], Tuple[Tensor, ...]]:
         """Both paths, before aggregation.
 
         Args:
@@ -228,5 +239,4 @@ class MDCMBackbone(BaseModule):
             (B, C', h', w') for sum).
         """
         early, full, patch = self.forward_branches(x)
-        return early + tuple(
-            self.aggregate(f, p) for f, p in zip(full, patch))
+        return early + tuple(self.aggregate(f, p) for f, p in zip(full, patch))

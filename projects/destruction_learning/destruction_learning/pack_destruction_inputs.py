@@ -1,13 +1,13 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Packing that also carries the destructed twin of the image."""
+
 import numpy as np
 import torch
 
 from mmwsss.datasets.transforms import PackWSSSInputs
 from mmwsss.registry import TRANSFORMS
 
-_FILE = ('projects/destruction_learning/destruction_learning/'
-         'pack_destruction_inputs.py')
+_FILE = 'projects/destruction_learning/destruction_learning/pack_destruction_inputs.py'
 
 
 @TRANSFORMS.register_module()
@@ -42,6 +42,7 @@ class PackDestructionInputs(PackWSSSInputs):
                 f'{_FILE}: img_destructed of {results.get("img_path")} has '
                 f'shape {tuple(twin.shape)} but the image {tuple(packed["inputs"].shape)}; '
                 'put LowLevelDestruction after every transform that changes '
-                'the image size.')
+                'the image size.'
+            )
         packed['data_samples'].img_destructed = twin
         return packed

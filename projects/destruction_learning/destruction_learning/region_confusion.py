@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Region confusion: a local shuffle of the cells of an image grid (the
 mechanism behind the Low-Level Destruction Module)."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -17,23 +18,20 @@ def to_grid(grid_size: GridSize, where: str = _FILE) -> Tuple[int, int]:
     Raises:
         ValueError: If it is not a positive int or a pair of them.
     """
-    if isinstance(grid_size, (int, np.integer)) and not isinstance(
-            grid_size, bool):
+    if isinstance(grid_size, (int, np.integer)) and not isinstance(grid_size, bool):
         grid = (int(grid_size), int(grid_size))
     elif isinstance(grid_size, (list, tuple)) and len(grid_size) == 2:
         grid = tuple(grid_size)
     else:
-        raise ValueError(f'{where}: grid_size must be an int or a pair of '
-                         f'ints (rows, cols), got {grid_size!r}.')
-    if any(isinstance(g, bool) or not isinstance(g, (int, np.integer))
-           or g < 1 for g in grid):
-        raise ValueError(f'{where}: grid_size entries must be positive ints, '
-                         f'got {grid_size!r}.')
+        raise ValueError(
+            f'{where}: grid_size must be an int or a pair of ints (rows, cols), got {grid_size!r}.'
+        )
+    if any(isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g < 1 for g in grid):
+        raise ValueError(f'{where}: grid_size entries must be positive ints, got {grid_size!r}.')
     return int(grid[0]), int(grid[1])
 
 
-def _uniform(rng: RandomSource, low: float, high: float,
-             size: int) -> np.ndarray:
+def _uniform(rng: RandomSource, low: float, high: float, size: int) -> np.ndarray:
     """Draws in [low, high) from ``rng`` (None: NumPy's global state)."""
     if rng is None:
         return np.random.uniform(low, high, size)
@@ -54,14 +52,14 @@ def _jittered_order(n: int, jitter: int, rng: RandomSource) -> np.ndarray:
     """
     if jitter == 0 or n == 1:
         return np.arange(n)
-    half = (jitter + 1) / 2.
+    half = (jitter + 1) / 2.0
     keys = np.arange(n) + _uniform(rng, -half, half, n)
     return np.argsort(keys, kind='stable')
 
 
-def region_confusion_permutation(grid_size: GridSize,
-                                 jitter: int,
-                                 rng: RandomSource = None) -> np.ndarray:
+def region_confusion_permutation(
+    grid_size: GridSize, jitter: int, rng: RandomSource = None
+) -> np.ndarray:
     """A local shuffle of the cells of a grid (DCL's region confusion).
 
     First every row reorders its cells by a jittered sort, then every
@@ -84,10 +82,8 @@ def region_confusion_permutation(grid_size: GridSize,
         (``row * cols + col``) of the source cell that lands at (r, c).
     """
     rows, cols = to_grid(grid_size)
-    if isinstance(jitter, bool) or not isinstance(
-            jitter, (int, np.integer)) or jitter < 0:
-        raise ValueError(f'{_FILE}: jitter must be an int >= 0, '
-                         f'got {jitter!r}.')
+    if isinstance(jitter, bool) or not isinstance(jitter, (int, np.integer)) or jitter < 0:
+        raise ValueError(f'{_FILE}: jitter must be an int >= 0, got {jitter!r}.')
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         rng = np.random.default_rng(int(rng))
     src = np.arange(rows * cols, dtype=np.int64).reshape(rows, cols)
@@ -98,9 +94,9 @@ def region_confusion_permutation(grid_size: GridSize,
     return src
 
 
-def destruct_image(img: np.ndarray,
-                   permutation: np.ndarray,
-                   where: Optional[str] = None) -> np.ndarray:
+def destruct_image(
+    img: np.ndarray, permutation: np.ndarray, where: Optional[str] = None
+) -> np.ndarray:
     """Move the cells of an image as ``permutation`` says.
 
     The grid covers the largest top-left region whose sides are multiples
@@ -120,25 +116,25 @@ def destruct_image(img: np.ndarray,
     where = where or 'an image'
     perm = np.asarray(permutation)
     if perm.ndim != 2:
-        raise ValueError(f'{_FILE}: permutation must be (rows, cols), '
-                         f'got shape {perm.shape}.')
+        raise ValueError(f'{_FILE}: permutation must be (rows, cols), got shape {perm.shape}.')
     rows, cols = perm.shape
     if not np.array_equal(np.sort(perm.ravel()), np.arange(rows * cols)):
-        raise ValueError(f'{_FILE}: permutation is not a permutation of the '
-                         f'{rows}x{cols} cells.')
+        raise ValueError(f'{_FILE}: permutation is not a permutation of the {rows}x{cols} cells.')
     if img.ndim not in (2, 3):
-        raise ValueError(f'{_FILE}: {where} must be (H, W) or (H, W, C), '
-                         f'got shape {img.shape}.')
+        raise ValueError(f'{_FILE}: {where} must be (H, W) or (H, W, C), got shape {img.shape}.')
     height, width = img.shape[:2]
     ch, cw = height // rows, width // cols
     if ch == 0 or cw == 0:
-        raise ValueError(f'{_FILE}: {where} is {width}x{height} (WxH), too '
-                         f'small for a {rows}x{cols} grid (rows x cols).')
+        raise ValueError(
+            f'{_FILE}: {where} is {width}x{height} (WxH), too '
+            f'small for a {rows}x{cols} grid (rows x cols).'
+        )
     out = img.copy()
-    region = img[:rows * ch, :cols * cw]
+    region = img[: rows * ch, : cols * cw]
     rest = region.shape[2:]
     cells = region.reshape((rows, ch, cols, cw) + rest).swapaxes(1, 2)
     cells = cells.reshape((rows * cols, ch, cw) + rest)[perm.ravel()]
-    out[:rows * ch, :cols * cw] = cells.reshape(
-        (rows, cols, ch, cw) + rest).swapaxes(1, 2).reshape(region.shape)
+    out[: rows * ch, : cols * cw] = (
+        cells.reshape((rows, cols, ch, cw) + rest).swapaxes(1, 2).reshape(region.shape)
+    )
     return out

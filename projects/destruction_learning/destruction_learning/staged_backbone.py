@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Stage-by-stage access to the backbones the Mid-Level
 Distribution-and-Collection Module can wrap (DRSVGG, MMSeg's ResNet)."""
+
 from typing import Callable, Dict, Tuple, Type
 
 import torch.nn as nn
@@ -70,8 +71,9 @@ class DRSVGGStages(StagedBackbone):
 
     def stride(self, index: int) -> int:
         stride = 1
-        for idx in range(self.backbone._stage_ends[index - 1] if index else 0,
-                         self.backbone._stage_ends[index]):
+        for idx in range(
+            self.backbone._stage_ends[index - 1] if index else 0, self.backbone._stage_ends[index]
+        ):
             module = self.backbone.features[idx]
             if isinstance(module, nn.MaxPool2d):
                 s = module.stride
@@ -122,4 +124,5 @@ def staged(backbone: nn.Module) -> StagedBackbone:
     raise TypeError(
         f'{_FILE}: cannot split {type(backbone).__name__} into stages; '
         f'supported: {[c.__name__ for c in ADAPTERS]} and their subclasses '
-        '(add an adapter to ADAPTERS for another backbone).')
+        '(add an adapter to ADAPTERS for another backbone).'
+    )

@@ -6,12 +6,12 @@ _base_ = [
     '../../../configs/_base_/datasets/voc12aug_wsss.py',
     '../../../configs/_base_/default_runtime.py',
     '../../../configs/_base_/schedules/schedule_15e_drs.py',
-    './_base_/models/r50-v1c-d8_cam.py'
+    './_base_/models/r50-v1c-d8_cam.py',
 ]
 model = dict(
     backbone={{_base_.r50_backbone}},
-    decode_head=dict(
-        in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')))
+    decode_head=dict(in_channels=2048, num_convs=0, act_cfg=dict(_delete_=True, type='ReLU')),
+)
 # seeds on VOC train (GT only here): mIoU at the object cue 0.2, a threshold sweep, the mAP
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
@@ -26,8 +26,10 @@ custom_hooks = [
         dataset=dict(
             type='WSSSVOCDataset',
             data_root='data/VOCdevkit/VOC2012',
-            ann_file='ImageSets/Segmentation/train_aug.txt'),
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        save_labels=False,
+    )
 ]

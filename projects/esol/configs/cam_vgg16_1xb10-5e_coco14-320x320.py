@@ -2,9 +2,10 @@
 # with 80 classes and 5 epochs (x0.1 at 2 and 4; ~41k iterations at batch 10). The stage 1 of the
 # COCO ESOL pipeline; the schedule is ours.
 _base_ = [
-    '../../../configs/_base_/models/drs_vgg16.py', '../../../configs/_base_/datasets/coco14_wsss.py',
+    '../../../configs/_base_/models/drs_vgg16.py',
+    '../../../configs/_base_/datasets/coco14_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 relu = dict(_delete_=True, type='ReLU')
 model = dict(backbone=dict(act_cfg=relu), decode_head=dict(num_classes=80, act_cfg=relu))

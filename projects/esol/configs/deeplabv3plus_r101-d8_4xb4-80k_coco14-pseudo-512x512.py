@@ -6,11 +6,13 @@ custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
 # the shrinkage stage's pseudo labels (a pipeline passes '{shrink.labels_dir}'), absolute: data_root
 # would prefix a relative data_prefix path (fileDirname is this config's folder)
-pseudo_labels = ('{{fileDirname}}/../../../work_dirs/pipeline_esol_coco14/shrink/'
-                 'pseudo_labels/labels')
+pseudo_labels = (
+    '{{fileDirname}}/../../../work_dirs/pipeline_esol_coco14/shrink/pseudo_labels/labels'
+)
 num_classes = 81
 model = dict(
-    decode_head=dict(num_classes=num_classes), auxiliary_head=dict(num_classes=num_classes))
+    decode_head=dict(num_classes=num_classes), auxiliary_head=dict(num_classes=num_classes)
+)
 # MMSeg's InfiniteSampler replaced: augmentation as a function of (seed, pass, index), so a resumed
 # run loads the same data (the iteration-based loop restarts the loader at each pass over the data)
 train_dataloader = dict(
@@ -24,7 +26,9 @@ train_dataloader = dict(
         data_prefix=dict(img_path='train2014', seg_map_path=pseudo_labels),
         pipeline={{_base_.train_pipeline}},
         cls_label_file='cls_labels.txt',
-        skip_unlabeled=True))
+        skip_unlabeled=True,
+    ),
+)
 val_dataloader = dict(
     dataset=dict(
         _delete_=True,
@@ -32,7 +36,9 @@ val_dataloader = dict(
         data_root='data/coco2014',
         ann_file='',
         data_prefix=dict(img_path='val2014', seg_map_path='mask/val2014'),
-        pipeline={{_base_.test_pipeline}}))
+        pipeline={{_base_.test_pipeline}},
+    )
+)
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=80000, val_interval=8000)
 param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=80000, by_epoch=False)]

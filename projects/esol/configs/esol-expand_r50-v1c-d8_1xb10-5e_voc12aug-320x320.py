@@ -5,4 +5,5 @@ stage1_checkpoint = 'work_dirs/pipeline_esol_r50-v1c-d8_voc12aug/stage1/epoch_15
 model = dict(
     init_cfg=dict(checkpoint=stage1_checkpoint),
     backbone={{_base_.r50_backbone_from_checkpoint}},
-    decode_head={{_base_.r50_head}})
+    decode_head={{_base_.r50_head}},
+)

@@ -9,7 +9,7 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/synthetic_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py'
+    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py',
 ]
 custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imports=False)
 # what the plain-CAM stage 1 starts from (the synthetic pretraining); here every weight comes
@@ -25,14 +25,16 @@ model = dict(
     # ReLU as the plain-CAM stage 1; no backbone init: the stage-1 checkpoint holds every weight
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU'), widen_factor=0.25, init_cfg=None),
     decode_head=dict(
-        num_classes=4, in_channels=128, channels=128,
-        act_cfg=dict(_delete_=True, type='ReLU')),
-    test_cfg=dict(scales=(1.0, )),
+        num_classes=4, in_channels=128, channels=128, act_cfg=dict(_delete_=True, type='ReLU')
+    ),
+    test_cfg=dict(scales=(1.0,)),
     expansion=dict(
-        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
+        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset
+    ),
     shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),
     feature_clip=dict(type='FeatureClip', mode='relative', tau=0.7),
-    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1))
+    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1),
+)
 # the head is pretrained now (1x / 2x lr); the offset conv is new (10x / 20x)
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.expansion.']))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[8], gamma=0.1)]
@@ -51,11 +53,13 @@ custom_hooks = [
             type='SyntheticWSSSDataset',
             data_root='data/synthetic',
             ann_file='ImageSets/Segmentation/train.txt',
-            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
+        ),
         out_dir='pseudo_labels',
         scales=(154, 192, 230),
         batch_size=16,
-        pseudo_label_cfg=dict(mode='saliency')),
+        pseudo_label_cfg=dict(mode='saliency'),
+    ),
     # the maps of every 100th image of each validation / test pass, sent to the visualizer
     dict(type='CAMVisualizationHook', interval=100),
 ]

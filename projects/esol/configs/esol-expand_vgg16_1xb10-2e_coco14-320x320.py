@@ -5,7 +5,7 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/coco14_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imports=False)
 stage1_checkpoint = 'work_dirs/pipeline_esol_coco14/stage1/epoch_5.pth'
@@ -18,10 +18,12 @@ model = dict(
     backbone=dict(act_cfg=relu, init_cfg=None),
     decode_head=dict(num_classes=80, act_cfg=relu),
     expansion=dict(
-        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
+        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset
+    ),
     shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),
     feature_clip=dict(type='FeatureClip', mode='relative', tau=0.7),
-    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1))
+    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1),
+)
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.expansion.']))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[1], gamma=0.1)]
 train_cfg = dict(max_epochs=2, val_interval=2)

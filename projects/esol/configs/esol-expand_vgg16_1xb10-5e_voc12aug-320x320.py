@@ -9,7 +9,7 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/voc12aug_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imports=False)
 stage1_checkpoint = 'work_dirs/pipeline_esol_voc12aug/stage1/epoch_15.pth'
@@ -23,10 +23,12 @@ model = dict(
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU'), init_cfg=None),
     decode_head=dict(act_cfg=dict(_delete_=True, type='ReLU')),
     expansion=dict(
-        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset),
+        type='ESOLExpansionSampler', grad_scale=1.0, weight_init='mean', max_offset=max_offset
+    ),
     shrinkage=dict(type='ESOLShrinkageSampler', weight_init='identity', max_offset=max_offset),
     feature_clip=dict(type='FeatureClip', mode='relative', tau=0.7),
-    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1))
+    area_loss=dict(type='ESOLAreaLoss', loss_weight=0.1),
+)
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.expansion.']))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[3], gamma=0.1)]
 train_cfg = dict(max_epochs=5, val_interval=5)

@@ -6,7 +6,8 @@ model = dict(
     stage='shrink',
     init_cfg=dict(checkpoint=expand_checkpoint),
     backbone={{_base_.r50_backbone_from_checkpoint}},
-    decode_head={{_base_.r50_head}})
+    decode_head={{_base_.r50_head}},
+)
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['.shrinkage.']))
 # Then the multi-scale maps of train_aug (the DRS refinement's targets), as stage 1 writes them.
 custom_hooks = [
@@ -15,8 +16,10 @@ custom_hooks = [
         dataset=dict(
             type='WSSSVOCDataset',
             data_root='data/VOCdevkit/VOC2012',
-            ann_file='ImageSets/Segmentation/train_aug.txt'),
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        save_labels=False,
+    )
 ]

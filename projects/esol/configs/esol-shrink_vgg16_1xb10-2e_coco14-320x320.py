@@ -13,8 +13,10 @@ custom_hooks = [
             data_root='data/coco2014',
             ann_file='',
             data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
-            skip_unlabeled=True),
+            skip_unlabeled=True,
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25))
+        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25),
+    )
 ]

@@ -11,8 +11,10 @@ custom_hooks = [
         dataset=dict(
             type='WSSSVOCDataset',
             data_root='data/VOCdevkit/VOC2012',
-            ann_file='ImageSets/Segmentation/train_aug.txt'),
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        save_labels=False,
+    )
 ]

@@ -6,6 +6,7 @@ background the expansion attended. Its exact form is not public; ours: for every
 present class ``c``, ``area[b, c] = mean_hw(relu(cam) / (max_hw(relu(cam)) + eps))``, averaged
 over the present (image, class) pairs and times ``loss_weight``.
 """
+
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -45,15 +46,23 @@ class ESOLAreaLoss(nn.Module):
         loss_name (str): Key in the loss dict. Default: 'loss_area'.
     """
 
-    def __init__(self, loss_weight: float = 0.1, eps: float = 1e-5, detach_max: bool = False,
-                 loss_name: str = 'loss_area') -> None:
+    def __init__(
+        self,
+        loss_weight: float = 0.1,
+        eps: float = 1e-5,
+        detach_max: bool = False,
+        loss_name: str = 'loss_area',
+    ) -> None:
         super().__init__()
         if not isinstance(loss_weight, (int, float)) or loss_weight < 0:
-            raise ValueError(f'{_FILE}: ESOLAreaLoss loss_weight must be a number >= 0, '
-                             f'got {loss_weight!r}.')
+            raise ValueError(
+                f'{_FILE}: ESOLAreaLoss loss_weight must be a number >= 0, got {loss_weight!r}.'
+            )
         if not loss_name.startswith('loss_'):
-            raise ValueError(f"{_FILE}: ESOLAreaLoss loss_name must start with 'loss_' "
-                             f'(MMEngine only sums such keys), got {loss_name!r}.')
+            raise ValueError(
+                f"{_FILE}: ESOLAreaLoss loss_name must start with 'loss_' "
+                f'(MMEngine only sums such keys), got {loss_name!r}.'
+            )
         self.loss_weight = float(loss_weight)
         self.eps = eps
         self.detach_max = detach_max
@@ -74,8 +83,10 @@ class ESOLAreaLoss(nn.Module):
             Tensor: Scalar loss (0 when no class is present).
         """
         if cams.dim() != 4 or labels.shape != cams.shape[:2]:
-            raise ValueError(f'{_FILE}: ESOLAreaLoss expects cams (B, K, h, w) and labels (B, K), '
-                             f'got {tuple(cams.shape)} and {tuple(labels.shape)}.')
+            raise ValueError(
+                f'{_FILE}: ESOLAreaLoss expects cams (B, K, h, w) and labels (B, K), '
+                f'got {tuple(cams.shape)} and {tuple(labels.shape)}.'
+            )
         area = normalised_area(cams, self.eps, self.detach_max)
         labels = labels.to(area)
         return (area * labels).sum() / labels.sum().clamp(min=1) * self.loss_weight

@@ -25,6 +25,7 @@ no (usable) kernel for the incoming dtype: bfloat16 anywhere, float16 on CPU. fl
 (the usual ``--amp`` there) is left to mmcv as before. The offset bounds are computed in float32
 too: in bfloat16 the sum ``position + offset`` is quantised to a quarter pixel from position 32.
 """
+
 from typing import Optional
 
 import torch
@@ -108,43 +109,56 @@ class DeformableSampler(BaseModule):
         init_cfg (dict, optional): Initialisation config. Default: None.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 kernel_size: int = 3,
-                 dilation: int = 1,
-                 weight_init: str = 'mean',
-                 weight_source: Optional[str] = None,
-                 offset_kernel_size: int = 3,
-                 max_offset: Optional[float] = None,
-                 keep_inside: bool = True,
-                 grad_scale: Optional[float] = None,
-                 im2col_step: int = 32,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        kernel_size: int = 3,
+        dilation: int = 1,
+        weight_init: str = 'mean',
+        weight_source: Optional[str] = None,
+        offset_kernel_size: int = 3,
+        max_offset: Optional[float] = None,
+        keep_inside: bool = True,
+        grad_scale: Optional[float] = None,
+        im2col_step: int = 32,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         name = type(self).__name__
-        for key, value in (('in_channels', in_channels), ('kernel_size', kernel_size),
-                           ('dilation', dilation), ('offset_kernel_size', offset_kernel_size),
-                           ('im2col_step', im2col_step)):
+        for key, value in (
+            ('in_channels', in_channels),
+            ('kernel_size', kernel_size),
+            ('dilation', dilation),
+            ('offset_kernel_size', offset_kernel_size),
+            ('im2col_step', im2col_step),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f'{_FILE}: {name} {key} must be a positive int, got {value!r}.')
         if kernel_size % 2 == 0 or offset_kernel_size % 2 == 0:
-            raise ValueError(f'{_FILE}: {name} kernel sizes must be odd, got kernel_size='
-                             f'{kernel_size}, offset_kernel_size={offset_kernel_size}.')
+            raise ValueError(
+                f'{_FILE}: {name} kernel sizes must be odd, got kernel_size='
+                f'{kernel_size}, offset_kernel_size={offset_kernel_size}.'
+            )
         if weight_init not in WEIGHT_INITS:
-            raise ValueError(f'{_FILE}: {name} weight_init must be one of {WEIGHT_INITS}, '
-                             f'got {weight_init!r}.')
+            raise ValueError(
+                f'{_FILE}: {name} weight_init must be one of {WEIGHT_INITS}, got {weight_init!r}.'
+            )
         if (weight_init == 'copy') != (weight_source is not None):
-            raise ValueError(f"{_FILE}: {name} weight_source is needed by weight_init='copy' "
-                             f'and only by it (got weight_init={weight_init!r}, '
-                             f'weight_source={weight_source!r}).')
-        if max_offset is not None and not (isinstance(max_offset, (int, float))
-                                           and max_offset > 0):
-            raise ValueError(f'{_FILE}: {name} max_offset must be None or > 0, '
-                             f'got {max_offset!r}.')
-        if grad_scale is not None and (isinstance(grad_scale, bool) or not isinstance(
-                grad_scale, (int, float)) or grad_scale < 0):
-            raise ValueError(f'{_FILE}: {name} grad_scale must be None or a number >= 0, '
-                             f'got {grad_scale!r}.')
+            raise ValueError(
+                f"{_FILE}: {name} weight_source is needed by weight_init='copy' "
+                f'and only by it (got weight_init={weight_init!r}, '
+                f'weight_source={weight_source!r}).'
+            )
+        if max_offset is not None and not (isinstance(max_offset, (int, float)) and max_offset > 0):
+            raise ValueError(f'{_FILE}: {name} max_offset must be None or > 0, got {max_offset!r}.')
+        if grad_scale is not None and (
+            isinstance(grad_scale, bool)
+            or not isinstance(grad_scale, (int, float))
+            or grad_scale < 0
+        ):
+            raise ValueError(
+                f'{_FILE}: {name} grad_scale must be None or a number >= 0, got {grad_scale!r}.'
+            )
         self.in_channels = in_channels
         self.kernel_size = kernel_size
         self.dilation = dilation
@@ -161,7 +175,8 @@ class DeformableSampler(BaseModule):
             in_channels,
             2 * kernel_size * kernel_size,
             kernel_size=offset_kernel_size,
-            padding=offset_kernel_size // 2)
+            padding=offset_kernel_size // 2,
+        )
         nn.init.zeros_(self.offset_conv.weight)
         nn.init.zeros_(self.offset_conv.bias)
         # fixed: a buffer, so no optimizer ever sees it; saved with the checkpoint
@@ -182,9 +197,11 @@ class DeformableSampler(BaseModule):
         """Set the fixed kernel (``weight_init='copy'``) from a (C, C, k, k) tensor."""
         expected = tuple(self.weight.shape)
         if tuple(weight.shape) != expected:
-            raise ValueError(f'{_FILE}: {type(self).__name__} cannot copy {self.weight_source} '
-                             f'of shape {tuple(weight.shape)}; the fixed kernel is {expected} '
-                             '(C, C, k, k).')
+            raise ValueError(
+                f'{_FILE}: {type(self).__name__} cannot copy {self.weight_source} '
+                f'of shape {tuple(weight.shape)}; the fixed kernel is {expected} '
+                '(C, C, k, k).'
+            )
         self.weight.copy_(weight.detach().to(self.weight))
 
     def _bound(self, offsets: Tensor) -> Tensor:
@@ -201,10 +218,18 @@ class DeformableSampler(BaseModule):
         base_y = ys + taps[:, :, 0]  # (1, kk, h, 1)
         base_x = xs + taps[:, :, 1]  # (1, kk, 1, w)
         off = offsets.view(b, kk, 2, h, w)
-        dy = torch.minimum(torch.maximum(base_y + off[:, :, 0], base_y.clamp(max=0)),
-                           base_y.clamp(min=h - 1)) - base_y
-        dx = torch.minimum(torch.maximum(base_x + off[:, :, 1], base_x.clamp(max=0)),
-                           base_x.clamp(min=w - 1)) - base_x
+        dy = (
+            torch.minimum(
+                torch.maximum(base_y + off[:, :, 0], base_y.clamp(max=0)), base_y.clamp(min=h - 1)
+            )
+            - base_y
+        )
+        dx = (
+            torch.minimum(
+                torch.maximum(base_x + off[:, :, 1], base_x.clamp(max=0)), base_x.clamp(min=w - 1)
+            )
+            - base_x
+        )
         return torch.stack([dy, dx], dim=2).view(b, 2 * kk, h, w)
 
     def offsets(self, x: Tensor) -> Tensor:
@@ -232,16 +257,27 @@ class DeformableSampler(BaseModule):
             Tensor: Shape (B, C, H, W).
         """
         if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f'{_FILE}: {type(self).__name__} expects (B, {self.in_channels}, H, '
-                             f'W) features, got shape {tuple(x.shape)}.')
-        return deformable_conv(x, self.offsets(x), self.weight, self.padding, self.dilation,
-                               self.im2col_step, self.groups)
+            raise ValueError(
+                f'{_FILE}: {type(self).__name__} expects (B, {self.in_channels}, H, '
+                f'W) features, got shape {tuple(x.shape)}.'
+            )
+        return deformable_conv(
+            x,
+            self.offsets(x),
+            self.weight,
+            self.padding,
+            self.dilation,
+            self.im2col_step,
+            self.groups,
+        )
 
     def extra_repr(self) -> str:
-        return (f'in_channels={self.in_channels}, kernel_size={self.kernel_size}, '
-                f'dilation={self.dilation}, weight_init={self.weight_init}, '
-                f'max_offset={self.max_offset}, keep_inside={self.keep_inside}, '
-                f'grad_scale={self.grad_scale}')
+        return (
+            f'in_channels={self.in_channels}, kernel_size={self.kernel_size}, '
+            f'dilation={self.dilation}, weight_init={self.weight_init}, '
+            f'max_offset={self.max_offset}, keep_inside={self.keep_inside}, '
+            f'grad_scale={self.grad_scale}'
+        )
 
 
 def _mmcv_has_kernel(dtype: torch.dtype, device_type: str) -> bool:
@@ -253,8 +289,15 @@ def _mmcv_has_kernel(dtype: torch.dtype, device_type: str) -> bool:
     return dtype == torch.float16 and device_type == 'cuda'
 
 
-def deformable_conv(x: Tensor, offsets: Tensor, weight: Tensor, padding: int = 1,
-                    dilation: int = 1, im2col_step: int = 32, groups: int = 1) -> Tensor:
+def deformable_conv(
+    x: Tensor,
+    offsets: Tensor,
+    weight: Tensor,
+    padding: int = 1,
+    dilation: int = 1,
+    im2col_step: int = 32,
+    groups: int = 1,
+) -> Tensor:
     """``mmcv.ops.deform_conv2d`` at stride 1, with the batch-size, small-input and dtype cases
     handled (float32 with autocast off where mmcv has no kernel, see the module doc).
 
@@ -280,17 +323,37 @@ def deformable_conv(x: Tensor, offsets: Tensor, weight: Tensor, padding: int = 1
     step = _largest_divisor_at_most(x.shape[0], im2col_step)
     if _mmcv_has_kernel(offsets.dtype, x.device.type):
         # mmcv computes in the offsets' dtype (it casts input and weight to it), as before
-        out = deform_conv2d(x.contiguous(), offsets.contiguous(), weight, 1, padding, dilation,
-                            groups, 1, False, step)
+        out = deform_conv2d(
+            x.contiguous(),
+            offsets.contiguous(),
+            weight,
+            1,
+            padding,
+            dilation,
+            groups,
+            1,
+            False,
+            step,
+        )
     else:
         # no mmcv kernel for this dtype (bfloat16; float16 on CPU): float32, autocast off locally
         with torch.autocast(x.device.type, enabled=False):
-            out = deform_conv2d(x.float().contiguous(), offsets.float().contiguous(),
-                                weight.float(), 1, padding, dilation, groups, 1, False, step)
+            out = deform_conv2d(
+                x.float().contiguous(),
+                offsets.float().contiguous(),
+                weight.float(),
+                1,
+                padding,
+                dilation,
+                groups,
+                1,
+                False,
+                step,
+            )
         if x.dtype != out.dtype:
             out = out.to(x.dtype)  # back to the features' dtype (bf16 in, bf16 out)
     if pad_h or pad_w:
-        out = out[..., :out.shape[-2] - pad_h, :out.shape[-1] - pad_w]
+        out = out[..., : out.shape[-2] - pad_h, : out.shape[-1] - pad_w]
     return out
 
 
@@ -302,11 +365,14 @@ class ESOLExpansionSampler(DeformableSampler):
     offsets and the 'mean' kernel by default, so the k x k sampling points can spread out.
     """
 
-    def __init__(self, in_channels: int, grad_scale: float = 1.0, weight_init: str = 'mean',
-                 **kwargs) -> None:
+    def __init__(
+        self, in_channels: int, grad_scale: float = 1.0, weight_init: str = 'mean', **kwargs
+    ) -> None:
         if grad_scale is None:
-            raise ValueError(f'{_FILE}: ESOLExpansionSampler needs a grad_scale (the inverse '
-                             'supervision); use DeformableSampler for plain descent.')
+            raise ValueError(
+                f'{_FILE}: ESOLExpansionSampler needs a grad_scale (the inverse '
+                'supervision); use DeformableSampler for plain descent.'
+            )
         super().__init__(in_channels, grad_scale=grad_scale, weight_init=weight_init, **kwargs)
 
 
@@ -320,7 +386,8 @@ class ESOLShrinkageSampler(DeformableSampler):
 
     def __init__(self, in_channels: int, weight_init: str = 'identity', **kwargs) -> None:
         if kwargs.get('grad_scale') is not None:
-            raise ValueError(f'{_FILE}: ESOLShrinkageSampler learns by descent; grad_scale '
-                             'must stay None.')
+            raise ValueError(
+                f'{_FILE}: ESOLShrinkageSampler learns by descent; grad_scale must stay None.'
+            )
         kwargs.pop('grad_scale', None)
         super().__init__(in_channels, weight_init=weight_init, **kwargs)

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The ESOL classifier: a CAM classifier with an expansion and a shrinkage sampler between its
 backbone and its CAM head, trained one stage at a time."""
+
 import re
 from typing import List, Optional, Sequence, Tuple
 
@@ -19,10 +20,11 @@ from mmwsss.registry import MODELS
 _FILE = 'projects/esol/esol/esol_classifier.py'
 STAGES = ('expand', 'shrink')
 PARTS = ('backbone', 'expansion', 'shrinkage', 'decode_head')
-DEFAULT_TRAINABLE = dict(expand=('expansion', 'decode_head'), shrink=('shrinkage', ))
+DEFAULT_TRAINABLE = dict(expand=('expansion', 'decode_head'), shrink=('shrinkage',))
 # the parts a stage's starting checkpoint must hold (stage 1 -> expand -> shrink)
-REQUIRED_IN_CHECKPOINT = dict(expand=('backbone', 'decode_head'),
-                              shrink=('backbone', 'decode_head', 'expansion'))
+REQUIRED_IN_CHECKPOINT = dict(
+    expand=('backbone', 'decode_head'), shrink=('backbone', 'decode_head', 'expansion')
+)
 # the old name of decode_head in ``trainable`` (before mmwsss followed MMSeg's naming)
 LEGACY_PARTS = dict(head='decode_head')
 
@@ -75,22 +77,24 @@ class ESOLClassifier(CAMClassifier):
             :class:`CAMClassifier`.
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: OptConfigType = None,
-                 stage: str = 'expand',
-                 expansion: ConfigType = dict(type='ESOLExpansionSampler'),
-                 shrinkage: ConfigType = dict(type='ESOLShrinkageSampler'),
-                 feature_clip: OptConfigType = dict(type='FeatureClip'),
-                 area_loss: OptConfigType = dict(type='ESOLAreaLoss'),
-                 trainable: Optional[Sequence[str]] = None,
-                 check_pretrained: bool = True,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None,
-                 head: OptConfigType = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        decode_head: OptConfigType = None,
+        stage: str = 'expand',
+        expansion: ConfigType = dict(type='ESOLExpansionSampler'),
+        shrinkage: ConfigType = dict(type='ESOLShrinkageSampler'),
+        feature_clip: OptConfigType = dict(type='FeatureClip'),
+        area_loss: OptConfigType = dict(type='ESOLAreaLoss'),
+        trainable: Optional[Sequence[str]] = None,
+        check_pretrained: bool = True,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        data_preprocessor: OptConfigType = None,
+        pretrained: Optional[str] = None,
+        init_cfg: OptMultiConfig = None,
+        head: OptConfigType = None,
+    ) -> None:
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -99,10 +103,12 @@ class ESOLClassifier(CAMClassifier):
             data_preprocessor=data_preprocessor,
             pretrained=pretrained,
             init_cfg=init_cfg,
-            head=head)
+            head=head,
+        )
         if stage not in STAGES:
-            raise ValueError(f'{_FILE}: ESOLClassifier stage must be one of {STAGES}, '
-                             f'got {stage!r}.')
+            raise ValueError(
+                f'{_FILE}: ESOLClassifier stage must be one of {STAGES}, got {stage!r}.'
+            )
         self.stage = stage
         channels = getattr(self.decode_head, 'in_channels', None)
         self.expansion = self._build_sampler(expansion, channels, 'expansion')
@@ -121,33 +127,42 @@ class ESOLClassifier(CAMClassifier):
     @staticmethod
     def _build_sampler(cfg: ConfigType, channels: Optional[int], name: str) -> nn.Module:
         if not cfg or 'type' not in cfg:
-            raise ValueError(f'{_FILE}: ESOLClassifier {name} must be a sampler config with a '
-                             f'type, got {cfg!r}.')
+            raise ValueError(
+                f'{_FILE}: ESOLClassifier {name} must be a sampler config with a type, got {cfg!r}.'
+            )
         cfg = dict(cfg)
         if cfg.get('in_channels') is None:
             if channels is None:
-                raise ValueError(f'{_FILE}: ESOLClassifier cannot infer {name}.in_channels (the '
-                                 'decode_head has no in_channels); set it in the config.')
+                raise ValueError(
+                    f'{_FILE}: ESOLClassifier cannot infer {name}.in_channels (the '
+                    'decode_head has no in_channels); set it in the config.'
+                )
             cfg['in_channels'] = channels
         elif channels is not None and cfg['in_channels'] != channels:
-            raise ValueError(f"{_FILE}: {name}.in_channels={cfg['in_channels']} differs from the "
-                             f'decode_head in_channels={channels}; the sampler keeps the channel '
-                             'count.')
+            raise ValueError(
+                f'{_FILE}: {name}.in_channels={cfg["in_channels"]} differs from the '
+                f'decode_head in_channels={channels}; the sampler keeps the channel '
+                'count.'
+            )
         return MODELS.build(cfg)
 
     def _check_trainable(self, trainable: Optional[Sequence[str]]) -> Tuple[str, ...]:
         if trainable is None:
             trainable = DEFAULT_TRAINABLE[self.stage]
         if isinstance(trainable, str):
-            trainable = (trainable, )
+            trainable = (trainable,)
         trainable = tuple(LEGACY_PARTS.get(part, part) for part in trainable)
         unknown = sorted(set(trainable) - set(PARTS))
         if unknown or not trainable:
-            raise ValueError(f'{_FILE}: ESOLClassifier trainable must be a non-empty subset of '
-                             f'{PARTS}, got {trainable!r}.')
+            raise ValueError(
+                f'{_FILE}: ESOLClassifier trainable must be a non-empty subset of '
+                f'{PARTS}, got {trainable!r}.'
+            )
         if self.stage == 'expand' and 'shrinkage' in trainable:
-            raise ValueError(f"{_FILE}: the shrinkage sampler is not used in stage 'expand' and "
-                             'cannot be trainable there.')
+            raise ValueError(
+                f"{_FILE}: the shrinkage sampler is not used in stage 'expand' and "
+                'cannot be trainable there.'
+            )
         return trainable
 
     def train(self, mode: bool = True) -> 'ESOLClassifier':
@@ -172,8 +187,10 @@ class ESOLClassifier(CAMClassifier):
                 continue
             state = self.state_dict() if state is None else state
             if sampler.weight_source not in state:
-                raise KeyError(f'{_FILE}: {name}.weight_source {sampler.weight_source!r} is not a '
-                               'parameter of the model (e.g. backbone.features.28.weight).')
+                raise KeyError(
+                    f'{_FILE}: {name}.weight_source {sampler.weight_source!r} is not a '
+                    'parameter of the model (e.g. backbone.features.28.weight).'
+                )
             sampler.copy_weight(state[sampler.weight_source])
         if self.check_pretrained:
             for checkpoint in self._pretrained_checkpoints():
@@ -182,7 +199,8 @@ class ESOLClassifier(CAMClassifier):
     def _pretrained_checkpoints(self) -> List[str]:
         cfgs = self.init_cfg if isinstance(self.init_cfg, (list, tuple)) else [self.init_cfg]
         return [
-            cfg['checkpoint'] for cfg in cfgs
+            cfg['checkpoint']
+            for cfg in cfgs
             if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained' and not cfg.get('prefix')
         ]
 
@@ -210,9 +228,13 @@ class ESOLClassifier(CAMClassifier):
             raise RuntimeError(
                 f'{_FILE}: stage {self.stage!r} starts from {before} checkpoint, but '
                 f'{checkpoint} lacks {len(missing)} weights {missing[:5]} and has '
-                f'{len(shapes)} shape mismatches {shapes[:5]} (checkpoint vs model).')
-        print_log(f'ESOLClassifier ({self.stage}): {checkpoint} holds every weight of '
-                  f'{", ".join(REQUIRED_IN_CHECKPOINT[self.stage])}.', logger='current')
+                f'{len(shapes)} shape mismatches {shapes[:5]} (checkpoint vs model).'
+            )
+        print_log(
+            f'ESOLClassifier ({self.stage}): {checkpoint} holds every weight of '
+            f'{", ".join(REQUIRED_IN_CHECKPOINT[self.stage])}.',
+            logger='current',
+        )
 
     # ------------------------------------------------------------------ #
     # network
@@ -256,8 +278,10 @@ class ESOLClassifier(CAMClassifier):
         cams = self._forward(inputs)
         logits = self.decode_head.pool(cams)
         labels = self.decode_head.stack_labels(data_samples).to(logits)
-        losses = dict(loss_cls=F.multilabel_soft_margin_loss(logits, labels) *
-                      getattr(self.decode_head, 'loss_weight', 1.0))
+        losses = dict(
+            loss_cls=F.multilabel_soft_margin_loss(logits, labels)
+            * getattr(self.decode_head, 'loss_weight', 1.0)
+        )
         if self.stage == 'shrink' and self.area_loss is not None:
             losses[self.area_loss.loss_name] = self.area_loss(cams, labels)
         return losses

@@ -8,6 +8,7 @@ The paper names the op but its form is not public; ours is switchable:
   the channel's maximum;
 - ``'absolute'``: ``min(x, value)``, a plain clamp at a fixed value.
 """
+
 from typing import Optional
 
 import torch
@@ -34,19 +35,22 @@ class FeatureClip(nn.Module):
             not). Default: False.
     """
 
-    def __init__(self,
-                 mode: str = 'relative',
-                 tau: float = 0.7,
-                 value: Optional[float] = None,
-                 detach_max: bool = False) -> None:
+    def __init__(
+        self,
+        mode: str = 'relative',
+        tau: float = 0.7,
+        value: Optional[float] = None,
+        detach_max: bool = False,
+    ) -> None:
         super().__init__()
         if mode not in _MODES:
             raise ValueError(f'{_FILE}: FeatureClip mode must be one of {_MODES}, got {mode!r}.')
         if mode == 'relative' and not (isinstance(tau, (int, float)) and 0 < tau <= 1):
             raise ValueError(f'{_FILE}: FeatureClip tau must be in (0, 1], got {tau!r}.')
         if mode == 'absolute' and not isinstance(value, (int, float)):
-            raise ValueError(f"{_FILE}: FeatureClip mode 'absolute' needs a number `value`, "
-                             f'got {value!r}.')
+            raise ValueError(
+                f"{_FILE}: FeatureClip mode 'absolute' needs a number `value`, got {value!r}."
+            )
         self.mode = mode
         self.tau = float(tau)
         self.value = value
@@ -62,8 +66,9 @@ class FeatureClip(nn.Module):
             Tensor: Clipped features, shape (B, C, H, W).
         """
         if x.dim() != 4:
-            raise ValueError(f'{_FILE}: FeatureClip expects (B, C, H, W) features, got shape '
-                             f'{tuple(x.shape)}.')
+            raise ValueError(
+                f'{_FILE}: FeatureClip expects (B, C, H, W) features, got shape {tuple(x.shape)}.'
+            )
         if self.mode == 'absolute':
             return x.clamp(max=float(self.value))
         peak = x.amax(dim=(2, 3), keepdim=True)

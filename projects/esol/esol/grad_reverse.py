@@ -5,6 +5,7 @@ ESOL's expansion sampler learns its offsets by *maximising* the image-level clas
 ("inverse supervision") while the rest of the network minimises it. A reversal layer between the
 offsets and the loss lets one optimizer minimising one loss do both.
 """
+
 from typing import Any, Tuple
 
 import torch
@@ -48,8 +49,9 @@ class GradientReversal(nn.Module):
     def __init__(self, scale: float = 1.0) -> None:
         super().__init__()
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0:
-            raise ValueError(f'{_FILE}: GradientReversal scale must be a number >= 0, '
-                             f'got {scale!r}.')
+            raise ValueError(
+                f'{_FILE}: GradientReversal scale must be a number >= 0, got {scale!r}.'
+            )
         self.scale = float(scale)
 
     def forward(self, x: Tensor) -> Tensor:

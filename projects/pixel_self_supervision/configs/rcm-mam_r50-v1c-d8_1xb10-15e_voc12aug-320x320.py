@@ -4,7 +4,8 @@
 _base_ = ['./cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 model = dict(
     type='MainSupportCAMClassifier',
     support_mode='frozen',
@@ -16,12 +17,15 @@ model = dict(
         temperature=0.1,
         prototype_scope='batch',
         feature='head',
-        loss_weight=0.1),
+        loss_weight=0.1,
+    ),
     mam=dict(
         type='MultiScaleAttentiveModule',
         scales=(0.5, 1.0, 1.5),
         fusion='max',
         up_weight=1.0,
         down_weight=0.5,
-        loss_weight=1.0))
+        loss_weight=1.0,
+    ),
+)
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))

@@ -12,22 +12,24 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/synthetic_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py'
+    '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py',
 ]
 custom_imports = dict(
     imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(
     type='MainSupportCAMClassifier',
     backbone=dict(
         act_cfg=dict(_delete_=True, type='ReLU'),
         widen_factor=0.25,
-        init_cfg=dict(checkpoint=pretrained)),
+        init_cfg=dict(checkpoint=pretrained),
+    ),
     decode_head=dict(
-        num_classes=4, in_channels=128, channels=128,
-        act_cfg=dict(_delete_=True, type='ReLU')),
-    test_cfg=dict(scales=(1.0, )),
+        num_classes=4, in_channels=128, channels=128, act_cfg=dict(_delete_=True, type='ReLU')
+    ),
+    test_cfg=dict(scales=(1.0,)),
     support_mode='frozen',
     support_checkpoint='work_dirs/pipeline_cam_synthetic/stage1/epoch_20.pth',
     # SupportNet's regions (maps >= 0.5) and background (all maps < 0.15) on MainNet's features
@@ -38,7 +40,8 @@ model = dict(
         temperature=0.1,
         prototype_scope='batch',
         feature='head',
-        loss_weight=0.1),
+        loss_weight=0.1,
+    ),
     # SupportNet's maps at half, full and 1.5x input size, fused by max, pull MainNet's maps up
     mam=dict(
         type='MultiScaleAttentiveModule',
@@ -46,7 +49,9 @@ model = dict(
         fusion='max',
         up_weight=1.0,
         down_weight=0.5,
-        loss_weight=1.0))
+        loss_weight=1.0,
+    ),
+)
 # the projection head is trained from scratch: the lr multipliers of new layers
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))
 # seeds on the training images (GT only here): mIoU at the object cue 0.2, a threshold sweep,
@@ -65,11 +70,13 @@ custom_hooks = [
             type='SyntheticWSSSDataset',
             data_root='data/synthetic',
             ann_file='ImageSets/Segmentation/train.txt',
-            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
+        ),
         out_dir='pseudo_labels',
         scales=(154, 192, 230),
         batch_size=16,
-        pseudo_label_cfg=dict(mode='saliency')),
+        pseudo_label_cfg=dict(mode='saliency'),
+    ),
     # the maps of every 100th image of each validation / test pass, sent to the visualizer
     dict(type='CAMVisualizationHook', interval=100),
 ]

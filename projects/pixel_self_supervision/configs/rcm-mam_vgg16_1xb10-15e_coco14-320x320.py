@@ -5,11 +5,12 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/coco14_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 custom_imports = dict(
     imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 model = dict(
     type='MainSupportCAMClassifier',
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
@@ -24,7 +25,8 @@ model = dict(
         temperature=0.1,
         prototype_scope='batch',
         feature='head',
-        loss_weight=0.1),
+        loss_weight=0.1,
+    ),
     # SupportNet's maps at half, full and 1.5x input size, fused by max, pull MainNet's maps up
     mam=dict(
         type='MultiScaleAttentiveModule',
@@ -32,7 +34,9 @@ model = dict(
         fusion='max',
         up_weight=1.0,
         down_weight=0.5,
-        loss_weight=1.0))
+        loss_weight=1.0,
+    ),
+)
 # the projection head is trained from scratch: the lr multipliers of new layers
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))
 # seeds on the training images (GT only here): mIoU at the object cue 0.2, a threshold sweep,
@@ -53,8 +57,10 @@ custom_hooks = [
             data_root='data/coco2014',
             ann_file='',
             data_prefix=dict(img_path='train2014', seg_map_path='mask/train2014'),
-            skip_unlabeled=True),
+            skip_unlabeled=True,
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25))
+        pseudo_label_cfg=dict(mode='threshold', bg_thr=0.25),
+    )
 ]

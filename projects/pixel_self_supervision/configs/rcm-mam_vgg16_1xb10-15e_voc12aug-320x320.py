@@ -9,11 +9,12 @@ _base_ = [
     '../../../configs/_base_/models/drs_vgg16.py',
     '../../../configs/_base_/datasets/voc12aug_wsss.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_15e_drs.py'
+    '../../../configs/_base_/schedules/schedule_15e_drs.py',
 ]
 custom_imports = dict(
     imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 model = dict(
     type='MainSupportCAMClassifier',
     backbone=dict(act_cfg=dict(_delete_=True, type='ReLU')),
@@ -28,7 +29,8 @@ model = dict(
         temperature=0.1,
         prototype_scope='batch',
         feature='head',
-        loss_weight=0.1),
+        loss_weight=0.1,
+    ),
     # SupportNet's maps at half, full and 1.5x input size, fused by max, pull MainNet's maps up
     mam=dict(
         type='MultiScaleAttentiveModule',
@@ -36,7 +38,9 @@ model = dict(
         fusion='max',
         up_weight=1.0,
         down_weight=0.5,
-        loss_weight=1.0))
+        loss_weight=1.0,
+    ),
+)
 # the projection head is trained from scratch: the lr multipliers of new layers
 optim_wrapper = dict(paramwise_cfg=dict(new_keys=['decode_head.', '.fc', 'rcm.']))
 # seeds on the training images (GT only here): mIoU at the object cue 0.2, a threshold sweep,
@@ -54,8 +58,10 @@ custom_hooks = [
         dataset=dict(
             type='WSSSVOCDataset',
             data_root='data/VOCdevkit/VOC2012',
-            ann_file='ImageSets/Segmentation/train_aug.txt'),
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+        ),
         out_dir='pseudo_labels',
         scales=(256, 320, 384),
-        save_labels=False)
+        save_labels=False,
+    )
 ]

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """MainNet + SupportNet: a CAM classifier trained with pixel-level self-supervision from a second
 network (the regional contrastive and multi-scale attentive modules)."""
+
 import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -36,11 +37,14 @@ def load_cam_weights(path: str) -> Dict[str, Tensor]:
     if not isinstance(state, dict):
         raise TypeError(f'{_FILE}: {path} is not a checkpoint (no state dict inside).')
     state = CAMClassifier.convert_legacy_keys(
-        {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()})
+        {(k[len('module.') :] if k.startswith('module.') else k): v for k, v in state.items()}
+    )
     picked = {k: v for k, v in state.items() if k.startswith(('backbone.', 'decode_head.'))}
     if not picked:
-        raise KeyError(f'{_FILE}: {path} holds no backbone.* / decode_head.* weights; a '
-                       'SupportNet checkpoint must come from a CAM classifier (stage 1).')
+        raise KeyError(
+            f'{_FILE}: {path} holds no backbone.* / decode_head.* weights; a '
+            'SupportNet checkpoint must come from a CAM classifier (stage 1).'
+        )
     return picked
 
 
@@ -96,27 +100,31 @@ class MainSupportCAMClassifier(CAMClassifier):
         train_cfg, test_cfg, data_preprocessor, pretrained, init_cfg, head: As
             :class:`CAMClassifier`.
     """
+
     # checkpoints written before version 2 also called SupportNet's head ``head``
     LEGACY_KEY_PREFIXES = CAMClassifier.LEGACY_KEY_PREFIXES + (
-        ('support_net.head.', 'support_net.decode_head.'), )
+        ('support_net.head.', 'support_net.decode_head.'),
+    )
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: OptConfigType = None,
-                 support_mode: str = 'frozen',
-                 support_checkpoint: Optional[str] = None,
-                 support_net: OptConfigType = None,
-                 rcm: OptConfigType = None,
-                 mam: OptConfigType = None,
-                 ema_momentum: float = 0.99,
-                 init_main_from_support: bool = False,
-                 warmup_iters: int = 0,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None,
-                 head: OptConfigType = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        decode_head: OptConfigType = None,
+        support_mode: str = 'frozen',
+        support_checkpoint: Optional[str] = None,
+        support_net: OptConfigType = None,
+        rcm: OptConfigType = None,
+        mam: OptConfigType = None,
+        ema_momentum: float = 0.99,
+        init_main_from_support: bool = False,
+        warmup_iters: int = 0,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        data_preprocessor: OptConfigType = None,
+        pretrained: Optional[str] = None,
+        init_cfg: OptMultiConfig = None,
+        head: OptConfigType = None,
+    ) -> None:
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -125,13 +133,17 @@ class MainSupportCAMClassifier(CAMClassifier):
             data_preprocessor=data_preprocessor,
             pretrained=pretrained,
             init_cfg=init_cfg,
-            head=head)
+            head=head,
+        )
         if support_mode not in SUPPORT_MODES:
-            raise ValueError(f'{_FILE}: support_mode must be one of {SUPPORT_MODES}, got '
-                             f'{support_mode!r}.')
+            raise ValueError(
+                f'{_FILE}: support_mode must be one of {SUPPORT_MODES}, got {support_mode!r}.'
+            )
         if support_net is not None and support_mode != 'frozen':
-            raise ValueError(f'{_FILE}: support_net (another architecture) needs '
-                             f"support_mode='frozen'; {support_mode!r} uses MainNet's.")
+            raise ValueError(
+                f'{_FILE}: support_net (another architecture) needs '
+                f"support_mode='frozen'; {support_mode!r} uses MainNet's."
+            )
         if not 0 <= ema_momentum <= 1:
             raise ValueError(f'{_FILE}: ema_momentum must be in [0, 1], got {ema_momentum}.')
         if not isinstance(warmup_iters, int) or warmup_iters < 0:
@@ -154,19 +166,25 @@ class MainSupportCAMClassifier(CAMClassifier):
                 if 'head' in net and 'decode_head' not in net:
                     net['decode_head'] = net.pop('head')  # the old name
             if set(net) != {'backbone', 'decode_head'}:
-                raise KeyError(f'{_FILE}: support_net must hold exactly backbone and '
-                               f'decode_head, got {sorted(net)}.')
+                raise KeyError(
+                    f'{_FILE}: support_net must hold exactly backbone and '
+                    f'decode_head, got {sorted(net)}.'
+                )
             # A ModuleDict (no init_weights): SupportNet's weights come from a checkpoint or
             # from MainNet, never from its own init_cfg.
             self.support_net = nn.ModuleDict(
                 dict(
                     backbone=MODELS.build(copy.deepcopy(net['backbone'])),
-                    decode_head=MODELS.build(copy.deepcopy(net['decode_head']))))
+                    decode_head=MODELS.build(copy.deepcopy(net['decode_head'])),
+                )
+            )
             support_head = self.support_net['decode_head']
             self._check_cam_head(support_head, 'support_net.decode_head')
             if support_head.num_classes != self.num_fg_classes:
-                raise ValueError(f'{_FILE}: SupportNet has {support_head.num_classes} '
-                                 f'classes, MainNet {self.num_fg_classes}.')
+                raise ValueError(
+                    f'{_FILE}: SupportNet has {support_head.num_classes} '
+                    f'classes, MainNet {self.num_fg_classes}.'
+                )
             self.support_net.requires_grad_(False)
 
         self.rcm = None
@@ -174,8 +192,9 @@ class MainSupportCAMClassifier(CAMClassifier):
             rcm = dict(rcm)
             feature = rcm.get('feature', 'head')
             rcm.setdefault('in_channels', self._feature_channels(self.decode_head, feature))
-            rcm.setdefault('support_channels',
-                           self._feature_channels(self._support_modules()[1], feature))
+            rcm.setdefault(
+                'support_channels', self._feature_channels(self._support_modules()[1], feature)
+            )
             self.rcm = MODELS.build(rcm)
         self.mam = MODELS.build(dict(mam)) if mam is not None else None
         self.register_buffer('num_train_steps', torch.zeros((), dtype=torch.long))
@@ -190,8 +209,10 @@ class MainSupportCAMClassifier(CAMClassifier):
     def _check_cam_head(head: nn.Module, where: str) -> None:
         for attr in ('convs', 'conv_cls', 'pool', 'localization_maps', 'in_index'):
             if not hasattr(head, attr):
-                raise TypeError(f'{_FILE}: {where} ({type(head).__name__}) is not a CAMHead '
-                                f'(no {attr}); RCM/MAM read its features and class maps.')
+                raise TypeError(
+                    f'{_FILE}: {where} ({type(head).__name__}) is not a CAMHead '
+                    f'(no {attr}); RCM/MAM read its features and class maps.'
+                )
 
     @staticmethod
     def _feature_channels(head: nn.Module, feature: str) -> int:
@@ -219,27 +240,34 @@ class MainSupportCAMClassifier(CAMClassifier):
         super().init_weights()
         if self.support_mode == 'frozen':
             if not self.support_checkpoint:
-                raise ValueError(f"{_FILE}: support_mode='frozen' needs support_checkpoint (a "
-                                 'stage-1 CAM checkpoint), e.g. --cfg-options '
-                                 'model.support_checkpoint=work_dirs/.../epoch_20.pth')
+                raise ValueError(
+                    f"{_FILE}: support_mode='frozen' needs support_checkpoint (a "
+                    'stage-1 CAM checkpoint), e.g. --cfg-options '
+                    'model.support_checkpoint=work_dirs/.../epoch_20.pth'
+                )
             state = load_cam_weights(self.support_checkpoint)
             self._load_strict(self.support_net, state, 'SupportNet')
             if self.init_main_from_support:
                 self._load_strict(
                     nn.ModuleDict(dict(backbone=self.backbone, decode_head=self.decode_head)),
-                    state, 'MainNet')
-            print_log(f'SupportNet (frozen) loaded from {self.support_checkpoint}',
-                      logger='current')
+                    state,
+                    'MainNet',
+                )
+            print_log(
+                f'SupportNet (frozen) loaded from {self.support_checkpoint}', logger='current'
+            )
         elif self.support_mode == 'ema':
-            ema_update_(self.support_net.named_parameters(), self._main_named('params'), 0.)
-            ema_update_(self.support_net.named_buffers(), self._main_named('buffers'), 0.)
+            ema_update_(self.support_net.named_parameters(), self._main_named('params'), 0.0)
+            ema_update_(self.support_net.named_buffers(), self._main_named('buffers'), 0.0)
 
     def _load_strict(self, module: nn.Module, state: Dict[str, Tensor], what: str) -> None:
         missing, unexpected = module.load_state_dict(state, strict=False)
         if missing or unexpected:
-            raise KeyError(f'{_FILE}: {self.support_checkpoint} does not fit {what}: missing '
-                           f'{missing[:5]}{"..." if len(missing) > 5 else ""}, unexpected '
-                           f'{unexpected[:5]}{"..." if len(unexpected) > 5 else ""}.')
+            raise KeyError(
+                f'{_FILE}: {self.support_checkpoint} does not fit {what}: missing '
+                f'{missing[:5]}{"..." if len(missing) > 5 else ""}, unexpected '
+                f'{unexpected[:5]}{"..." if len(unexpected) > 5 else ""}.'
+            )
 
     @torch.no_grad()
     def update_support_net(self, momentum: Optional[float] = None) -> None:
@@ -249,11 +277,13 @@ class MainSupportCAMClassifier(CAMClassifier):
             momentum (float, optional): Defaults to ``ema_momentum``.
         """
         if self.support_mode != 'ema':
-            raise RuntimeError(f"{_FILE}: update_support_net needs support_mode='ema', the model "
-                               f'has {self.support_mode!r}.')
+            raise RuntimeError(
+                f"{_FILE}: update_support_net needs support_mode='ema', the model "
+                f'has {self.support_mode!r}.'
+            )
         m = self.ema_momentum if momentum is None else momentum
         ema_update_(self.support_net.named_parameters(), self._main_named('params'), m)
-        ema_update_(self.support_net.named_buffers(), self._main_named('buffers'), 0.)
+        ema_update_(self.support_net.named_buffers(), self._main_named('buffers'), 0.0)
         self._ema_updates += 1
 
     def train(self, mode: bool = True) -> 'MainSupportCAMClassifier':
@@ -267,8 +297,9 @@ class MainSupportCAMClassifier(CAMClassifier):
     # training
     # ------------------------------------------------------------------ #
     @staticmethod
-    def _run(backbone: nn.Module, head: nn.Module, inputs: Tensor,
-             feature: str = 'head') -> Tuple[Tensor, Tensor]:
+    def _run(
+        backbone: nn.Module, head: nn.Module, inputs: Tensor, feature: str = 'head'
+    ) -> Tuple[Tensor, Tensor]:
         """One network pass.
 
         Returns:
@@ -280,8 +311,9 @@ class MainSupportCAMClassifier(CAMClassifier):
         hidden = head.convs(x)
         return (hidden if feature == 'head' else x), head.conv_cls(hidden)
 
-    def _support_outputs(self, inputs: Tensor, labels: Tensor,
-                         size: Sequence[int]) -> Dict[str, object]:
+    def _support_outputs(
+        self, inputs: Tensor, labels: Tensor, size: Sequence[int]
+    ) -> Dict[str, object]:
         """SupportNet's features and maps at MainNet's CAM ``size`` (h, w), without gradient.
 
         Returns:
@@ -308,10 +340,16 @@ class MainSupportCAMClassifier(CAMClassifier):
                     if scaled == in_size and cams1 is not None:
                         maps.append(out['maps'])
                         continue
-                    x = inputs if scaled == in_size else F.interpolate(
-                        inputs, size=scaled, mode='bilinear', align_corners=False)
-                    maps.append(head.localization_maps(self._run(backbone, head, x)[1], size,
-                                                       labels))
+                    x = (
+                        inputs
+                        if scaled == in_size
+                        else F.interpolate(
+                            inputs, size=scaled, mode='bilinear', align_corners=False
+                        )
+                    )
+                    maps.append(
+                        head.localization_maps(self._run(backbone, head, x)[1], size, labels)
+                    )
                 out['mam_maps'] = maps
         return out
 
@@ -337,14 +375,16 @@ class MainSupportCAMClassifier(CAMClassifier):
         main_feat, cams = self._run(self.backbone, self.decode_head, inputs, feature)
         labels = self.decode_head.stack_labels(data_samples).to(cams)
         losses = dict(
-            loss_cls=F.multilabel_soft_margin_loss(self.decode_head.pool(cams), labels) *
-            self.decode_head.loss_weight)
+            loss_cls=F.multilabel_soft_margin_loss(self.decode_head.pool(cams), labels)
+            * self.decode_head.loss_weight
+        )
         if self.rcm is not None or self.mam is not None:
             support = self._support_outputs(inputs, labels, cams.shape[-2:])
             ramp = self._ramp()
             if self.rcm is not None:
-                losses['loss_rcm'] = self.rcm.loss(main_feat, support['feat'], support['maps'],
-                                                   labels) * ramp
+                losses['loss_rcm'] = (
+                    self.rcm.loss(main_feat, support['feat'], support['maps'], labels) * ramp
+                )
             if self.mam is not None:
                 losses['loss_mam'] = self.mam.loss(cams, support['mam_maps'], labels) * ramp
         if self.training:
@@ -354,9 +394,17 @@ class MainSupportCAMClassifier(CAMClassifier):
     def _check_ema_hook(self) -> None:
         """Warn once when an ``'ema'`` SupportNet is never updated (no SupportNetEMAHook)."""
         self._loss_calls += 1
-        if (self.support_mode == 'ema' and self.training and self._loss_calls > 10
-                and self._ema_updates == 0 and not self._warned_no_ema):
+        if (
+            self.support_mode == 'ema'
+            and self.training
+            and self._loss_calls > 10
+            and self._ema_updates == 0
+            and not self._warned_no_ema
+        ):
             self._warned_no_ema = True
-            print_log(f"{_FILE}: support_mode='ema' but SupportNet was not updated in 10 "
-                      "iterations; add dict(type='SupportNetEMAHook') to custom_hooks.",
-                      logger='current', level=30)
+            print_log(
+                f"{_FILE}: support_mode='ema' but SupportNet was not updated in 10 "
+                "iterations; add dict(type='SupportNetEMAHook') to custom_hooks.",
+                logger='current',
+                level=30,
+            )

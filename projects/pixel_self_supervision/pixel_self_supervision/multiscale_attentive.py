@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The Multi-scale Attentive Module (MAM): SupportNet's localization maps at several input scales,
 fused, guide MainNet's maps towards the regions SupportNet finds and MainNet misses."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -13,8 +14,9 @@ from mmwsss.registry import MODELS
 _FILE = 'projects/pixel_self_supervision/pixel_self_supervision/multiscale_attentive.py'
 
 
-def normalized_maps(cams: Tensor, labels: Optional[Tensor] = None, detach_max: bool = False,
-                    eps: float = 1e-5) -> Tensor:
+def normalized_maps(
+    cams: Tensor, labels: Optional[Tensor] = None, detach_max: bool = False, eps: float = 1e-5
+) -> Tensor:
     """``relu(cams)`` divided by its per-(image, class) maximum, masked by the labels.
 
     Args:
@@ -46,8 +48,13 @@ def fuse_maps(maps: Sequence[Tensor], fusion: str = 'max') -> Tensor:
     raise ValueError(f"{_FILE}: fusion must be 'max' or 'mean', got {fusion!r}.")
 
 
-def attentive_loss(main_maps: Tensor, support_maps: Tensor, labels: Tensor,
-                   up_weight: float = 1.0, down_weight: float = 0.5) -> Tensor:
+def attentive_loss(
+    main_maps: Tensor,
+    support_maps: Tensor,
+    labels: Tensor,
+    up_weight: float = 1.0,
+    down_weight: float = 0.5,
+) -> Tensor:
     """Weighted L1 between MainNet's and SupportNet's maps over the classes of each image.
 
     ``up_weight * relu(S - M) + down_weight * relu(M - S)`` per pixel, averaged over the pixels of
@@ -65,9 +72,11 @@ def attentive_loss(main_maps: Tensor, support_maps: Tensor, labels: Tensor,
         Tensor: Scalar (zero when the image has no labels).
     """
     if main_maps.shape != support_maps.shape or labels.shape != main_maps.shape[:2]:
-        raise ValueError(f'{_FILE}: main maps {tuple(main_maps.shape)}, support maps '
-                         f'{tuple(support_maps.shape)} and labels {tuple(labels.shape)} do not '
-                         'fit.')
+        raise ValueError(
+            f'{_FILE}: main maps {tuple(main_maps.shape)}, support maps '
+            f'{tuple(support_maps.shape)} and labels {tuple(labels.shape)} do not '
+            'fit.'
+        )
     diff = support_maps.detach() - main_maps
     per_pixel = up_weight * F.relu(diff) + down_weight * F.relu(-diff)
     weight = labels.to(main_maps)[:, :, None, None].expand_as(per_pixel)
@@ -93,25 +102,32 @@ class MultiScaleAttentiveModule(BaseModule):
         init_cfg (dict, optional): Unused (no parameters).
     """
 
-    def __init__(self,
-                 scales: Sequence[Union[int, float]] = (0.5, 1.0, 1.5),
-                 fusion: str = 'max',
-                 up_weight: float = 1.0,
-                 down_weight: float = 0.5,
-                 detach_max: bool = False,
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        scales: Sequence[Union[int, float]] = (0.5, 1.0, 1.5),
+        fusion: str = 'max',
+        up_weight: float = 1.0,
+        down_weight: float = 0.5,
+        detach_max: bool = False,
+        loss_weight: float = 1.0,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
-        scales = (scales, ) if isinstance(scales, (int, float)) else tuple(scales)
+        scales = (scales,) if isinstance(scales, (int, float)) else tuple(scales)
         if not scales or any(
-                isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0 for s in scales):
-            raise ValueError(f'{_FILE}: scales must be positive ints (square sides) or floats '
-                             f'(factors), got {scales!r}.')
+            isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0 for s in scales
+        ):
+            raise ValueError(
+                f'{_FILE}: scales must be positive ints (square sides) or floats '
+                f'(factors), got {scales!r}.'
+            )
         if fusion not in ('max', 'mean'):
             raise ValueError(f"{_FILE}: fusion must be 'max' or 'mean', got {fusion!r}.")
         if up_weight < 0 or down_weight < 0:
-            raise ValueError(f'{_FILE}: up_weight and down_weight must be >= 0, got {up_weight} '
-                             f'and {down_weight}.')
+            raise ValueError(
+                f'{_FILE}: up_weight and down_weight must be >= 0, got {up_weight} '
+                f'and {down_weight}.'
+            )
         self.scales: Tuple[Union[int, float], ...] = scales
         self.fusion = fusion
         self.up_weight = up_weight
@@ -139,5 +155,7 @@ class MultiScaleAttentiveModule(BaseModule):
         """
         target = fuse_maps(support_maps, self.fusion)
         main = normalized_maps(main_cams.float(), labels, self.detach_max)
-        return attentive_loss(main, target.float(), labels, self.up_weight,
-                              self.down_weight) * self.loss_weight
+        return (
+            attentive_loss(main, target.float(), labels, self.up_weight, self.down_weight)
+            * self.loss_weight
+        )

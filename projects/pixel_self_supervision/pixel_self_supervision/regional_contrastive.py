@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The Regional Contrastive Module (RCM): class region masks and class prototypes from SupportNet,
 a pixel-wise contrastive loss on a projection of MainNet's features."""
+
 from typing import Optional, Tuple
 
 import torch
@@ -15,8 +16,9 @@ _FILE = 'projects/pixel_self_supervision/pixel_self_supervision/regional_contras
 IGNORE = -1
 
 
-def class_region_masks(maps: Tensor, labels: Tensor, fg_threshold: float,
-                       bg_threshold: float) -> Tensor:
+def class_region_masks(
+    maps: Tensor, labels: Tensor, fg_threshold: float, bg_threshold: float
+) -> Tensor:
     """Class region masks from localization maps by two thresholds.
 
     A pixel belongs to the best class of the image's labels where that class's map reaches
@@ -33,11 +35,15 @@ def class_region_masks(maps: Tensor, labels: Tensor, fg_threshold: float,
         Tensor: Long, shape (B, h, w): 0 background, ``k + 1`` class k, -1 ignored.
     """
     if maps.dim() != 4 or labels.shape != maps.shape[:2]:
-        raise ValueError(f'{_FILE}: maps must be (B, K, h, w) and labels (B, K), got '
-                         f'{tuple(maps.shape)} and {tuple(labels.shape)}.')
+        raise ValueError(
+            f'{_FILE}: maps must be (B, K, h, w) and labels (B, K), got '
+            f'{tuple(maps.shape)} and {tuple(labels.shape)}.'
+        )
     if not 0 <= bg_threshold <= fg_threshold <= 1:
-        raise ValueError(f'{_FILE}: need 0 <= bg_threshold <= fg_threshold <= 1, got '
-                         f'{bg_threshold} and {fg_threshold}.')
+        raise ValueError(
+            f'{_FILE}: need 0 <= bg_threshold <= fg_threshold <= 1, got '
+            f'{bg_threshold} and {fg_threshold}.'
+        )
     masked = maps * labels.to(maps)[:, :, None, None]
     best, cls = masked.max(dim=1)
     masks = torch.full_like(cls, IGNORE)
@@ -46,8 +52,9 @@ def class_region_masks(maps: Tensor, labels: Tensor, fg_threshold: float,
     return masks
 
 
-def masked_prototypes(features: Tensor, masks: Tensor, num_classes: int,
-                      scope: str = 'batch') -> Tuple[Tensor, Tensor]:
+def masked_prototypes(
+    features: Tensor, masks: Tensor, num_classes: int, scope: str = 'batch'
+) -> Tuple[Tensor, Tensor]:
     """Class prototypes: the mean feature inside each class region (masked average pooling).
 
     Args:
@@ -62,9 +69,11 @@ def masked_prototypes(features: Tensor, masks: Tensor, num_classes: int,
         bool (the region is not empty), N = 1 for ``'batch'`` and B for ``'image'``. Prototypes of
         empty regions are zero.
     """
-    if features.dim() != 4 or masks.shape != (features.shape[0], ) + features.shape[2:]:
-        raise ValueError(f'{_FILE}: features must be (B, C, h, w) and masks (B, h, w), got '
-                         f'{tuple(features.shape)} and {tuple(masks.shape)}.')
+    if features.dim() != 4 or masks.shape != (features.shape[0],) + features.shape[2:]:
+        raise ValueError(
+            f'{_FILE}: features must be (B, C, h, w) and masks (B, h, w), got '
+            f'{tuple(features.shape)} and {tuple(masks.shape)}.'
+        )
     if scope not in ('batch', 'image'):
         raise ValueError(f"{_FILE}: prototype scope must be 'batch' or 'image', got {scope!r}.")
     one_hot = F.one_hot(masks.clamp(min=0), num_classes).permute(0, 3, 1, 2).to(features)
@@ -76,8 +85,9 @@ def masked_prototypes(features: Tensor, masks: Tensor, num_classes: int,
     return sums / counts.clamp(min=1)[..., None], counts > 0
 
 
-def pixel_contrastive_loss(embeddings: Tensor, prototypes: Tensor, valid: Tensor, masks: Tensor,
-                           temperature: float) -> Tensor:
+def pixel_contrastive_loss(
+    embeddings: Tensor, prototypes: Tensor, valid: Tensor, masks: Tensor, temperature: float
+) -> Tensor:
     """InfoNCE of every labelled pixel against the prototypes (cosine similarity / temperature).
 
     The positive of a pixel is its class's prototype; the negatives are the other valid prototypes
@@ -99,11 +109,13 @@ def pixel_contrastive_loss(embeddings: Tensor, prototypes: Tensor, valid: Tensor
         raise ValueError(f'{_FILE}: temperature must be > 0, got {temperature}.')
     batch = embeddings.shape[0]
     if prototypes.shape[0] not in (1, batch) or prototypes.shape[-1] != embeddings.shape[1]:
-        raise ValueError(f'{_FILE}: prototypes {tuple(prototypes.shape)} do not fit embeddings '
-                         f'{tuple(embeddings.shape)}.')
+        raise ValueError(
+            f'{_FILE}: prototypes {tuple(prototypes.shape)} do not fit embeddings '
+            f'{tuple(embeddings.shape)}.'
+        )
     labelled = masks >= 0
     if not bool(labelled.any()):
-        return embeddings.sum() * 0.
+        return embeddings.sum() * 0.0
     z = F.normalize(embeddings, dim=1)
     protos = F.normalize(prototypes, dim=-1).expand(batch, -1, -1)
     logits = torch.einsum('bchw,bkc->bkhw', z, protos) / temperature
@@ -143,28 +155,33 @@ class RegionalContrastiveModule(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to Kaiming normal convs.
     """
 
-    def __init__(self,
-                 in_channels: Optional[int] = None,
-                 support_channels: Optional[int] = None,
-                 hidden_channels: Optional[int] = None,
-                 fg_threshold: float = 0.5,
-                 bg_threshold: float = 0.15,
-                 temperature: float = 0.1,
-                 prototype_scope: str = 'batch',
-                 feature: str = 'head',
-                 loss_weight: float = 0.1,
-                 init_cfg: Optional[dict] = dict(type='Kaiming', layer='Conv2d', bias=0)) -> None:
+    def __init__(
+        self,
+        in_channels: Optional[int] = None,
+        support_channels: Optional[int] = None,
+        hidden_channels: Optional[int] = None,
+        fg_threshold: float = 0.5,
+        bg_threshold: float = 0.15,
+        temperature: float = 0.1,
+        prototype_scope: str = 'batch',
+        feature: str = 'head',
+        loss_weight: float = 0.1,
+        init_cfg: Optional[dict] = dict(type='Kaiming', layer='Conv2d', bias=0),
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'{_FILE}: in_channels must be a positive int, got {in_channels!r}.')
         if not 0 <= bg_threshold <= fg_threshold <= 1:
-            raise ValueError(f'{_FILE}: need 0 <= bg_threshold <= fg_threshold <= 1, got '
-                             f'{bg_threshold} and {fg_threshold}.')
+            raise ValueError(
+                f'{_FILE}: need 0 <= bg_threshold <= fg_threshold <= 1, got '
+                f'{bg_threshold} and {fg_threshold}.'
+            )
         if temperature <= 0:
             raise ValueError(f'{_FILE}: temperature must be > 0, got {temperature}.')
         if prototype_scope not in ('batch', 'image'):
-            raise ValueError(f"{_FILE}: prototype_scope must be 'batch' or 'image', got "
-                             f'{prototype_scope!r}.')
+            raise ValueError(
+                f"{_FILE}: prototype_scope must be 'batch' or 'image', got {prototype_scope!r}."
+            )
         if feature not in ('head', 'backbone'):
             raise ValueError(f"{_FILE}: feature must be 'head' or 'backbone', got {feature!r}.")
         support_channels = support_channels or in_channels
@@ -178,15 +195,18 @@ class RegionalContrastiveModule(BaseModule):
         self.feature = feature
         self.loss_weight = loss_weight
         self.projection = nn.Sequential(
-            nn.Conv2d(in_channels, hidden_channels, 1), nn.ReLU(inplace=True),
-            nn.Conv2d(hidden_channels, support_channels, 1))
+            nn.Conv2d(in_channels, hidden_channels, 1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(hidden_channels, support_channels, 1),
+        )
 
     def forward(self, main_feats: Tensor) -> Tensor:
         """Project MainNet's features (B, in_channels, h, w) to (B, support_channels, h, w)."""
         return self.projection(main_feats)
 
-    def loss(self, main_feats: Tensor, support_feats: Tensor, support_maps: Tensor,
-             labels: Tensor) -> Tensor:
+    def loss(
+        self, main_feats: Tensor, support_feats: Tensor, support_maps: Tensor, labels: Tensor
+    ) -> Tensor:
         """The weighted RCM loss.
 
         Args:
@@ -199,16 +219,25 @@ class RegionalContrastiveModule(BaseModule):
         Returns:
             Tensor: ``loss_weight`` * the pixel contrastive loss (scalar).
         """
-        if support_feats.shape[-2:] != main_feats.shape[-2:] or \
-                support_maps.shape[-2:] != main_feats.shape[-2:]:
-            raise ValueError(f'{_FILE}: MainNet features {tuple(main_feats.shape)}, SupportNet '
-                             f'features {tuple(support_feats.shape)} and maps '
-                             f'{tuple(support_maps.shape)} must share (h, w).')
+        if (
+            support_feats.shape[-2:] != main_feats.shape[-2:]
+            or support_maps.shape[-2:] != main_feats.shape[-2:]
+        ):
+            raise ValueError(
+                f'{_FILE}: MainNet features {tuple(main_feats.shape)}, SupportNet '
+                f'features {tuple(support_feats.shape)} and maps '
+                f'{tuple(support_maps.shape)} must share (h, w).'
+            )
         with torch.no_grad():
-            masks = class_region_masks(support_maps.detach(), labels, self.fg_threshold,
-                                       self.bg_threshold)
-            protos, valid = masked_prototypes(support_feats.detach().float(), masks,
-                                              support_maps.shape[1] + 1, self.prototype_scope)
+            masks = class_region_masks(
+                support_maps.detach(), labels, self.fg_threshold, self.bg_threshold
+            )
+            protos, valid = masked_prototypes(
+                support_feats.detach().float(),
+                masks,
+                support_maps.shape[1] + 1,
+                self.prototype_scope,
+            )
         embeddings = self(main_feats)
         loss = pixel_contrastive_loss(embeddings.float(), protos, valid, masks, self.temperature)
         return loss * self.loss_weight

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The hook that moves an ``ema`` SupportNet towards MainNet after each optimizer step."""
+
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -43,9 +44,11 @@ class SupportNetEMAHook(Hook):
     def before_train(self, runner) -> None:
         model = self._model(runner)
         if getattr(model, 'support_mode', None) != 'ema':
-            raise TypeError(f"{_FILE}: SupportNetEMAHook needs a model with support_mode='ema' "
-                            f'(MainSupportCAMClassifier); got {type(model).__name__} with '
-                            f"support_mode={getattr(model, 'support_mode', None)!r}.")
+            raise TypeError(
+                f"{_FILE}: SupportNetEMAHook needs a model with support_mode='ema' "
+                f'(MainSupportCAMClassifier); got {type(model).__name__} with '
+                f'support_mode={getattr(model, "support_mode", None)!r}.'
+            )
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if self.every_n_train_iters(runner, self.interval):

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The per-sample seed protocol: seed derivation, the seeded index, the seeded generator block and
 the dataset mixin."""
+
 import pickle
 import random
 
@@ -8,8 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from mmwsss.datasets.samplers import (SampleSeedMixin, SeededIndex, process_seed, sample_seed,
-                                      seed_global_rngs, seeded_global_rngs)
+from mmwsss.datasets.samplers import (
+    SampleSeedMixin,
+    SeededIndex,
+    process_seed,
+    sample_seed,
+    seed_global_rngs,
+    seeded_global_rngs,
+)
 
 
 def _draws() -> tuple:
@@ -81,7 +88,7 @@ class _Draws:
 
     def __getitem__(self, idx: int) -> tuple:
         assert type(idx) is int  # the mixin passes plain ints on
-        return (idx, ) + _draws()
+        return (idx,) + _draws()
 
 
 class _SeededDraws(SampleSeedMixin, _Draws):

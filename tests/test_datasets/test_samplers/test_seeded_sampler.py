@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """SeededSampler: DefaultSampler's order with per-sample seeds of (seed, epoch, index), the same
 data whatever the number of workers, their persistence, the number of ranks or a restart."""
+
 import random
 from typing import List
 
@@ -11,8 +12,13 @@ from mmengine.dataset import DefaultSampler
 from mmengine.runner import Runner
 
 from mmwsss.datasets import SeededSampler, generate_synthetic_benchmark
-from mmwsss.datasets.samplers import (SampleSeedMixin, SeededIndex, process_seed, sample_seed,
-                                      seed_global_rngs)
+from mmwsss.datasets.samplers import (
+    SampleSeedMixin,
+    SeededIndex,
+    process_seed,
+    sample_seed,
+    seed_global_rngs,
+)
 from mmwsss.registry import DATA_SAMPLERS
 from projects.destruction_learning import destruction_learning  # noqa: F401 (LLDM)
 
@@ -34,10 +40,16 @@ class _SeededDraws(SampleSeedMixin, _Draws):
 def _epochs(num_workers: int, persistent: bool, epochs: range, seed: int = 0) -> List[list]:
     """What a loader built like the Runner's yields in ``epochs`` (a fresh loader: a restart)."""
     loader = Runner.build_dataloader(
-        dict(batch_size=3, num_workers=num_workers, persistent_workers=persistent,
-             sampler=dict(type='SeededSampler', shuffle=True), dataset=_SeededDraws(),
-             collate_fn=dict(type='pseudo_collate')),
-        seed=seed)
+        dict(
+            batch_size=3,
+            num_workers=num_workers,
+            persistent_workers=persistent,
+            sampler=dict(type='SeededSampler', shuffle=True),
+            dataset=_SeededDraws(),
+            collate_fn=dict(type='pseudo_collate'),
+        ),
+        seed=seed,
+    )
     out = []
     for epoch in epochs:
         loader.sampler.set_epoch(epoch)
@@ -104,8 +116,9 @@ def test_data_is_the_same_whatever_the_workers_and_after_a_restart():
 
 def test_a_real_wsss_pipeline_gives_the_same_tensors_with_and_without_workers(tmp_path):
     root = str(tmp_path / 'syn')
-    generate_synthetic_benchmark(root, num_train=6, num_val=0, num_object_classes=2,
-                                 image_size=32, seed=0)
+    generate_synthetic_benchmark(
+        root, num_train=6, num_val=0, num_object_classes=2, image_size=32, seed=0
+    )
     pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='LoadImageLevelLabels'),
@@ -120,15 +133,23 @@ def test_a_real_wsss_pipeline_gives_the_same_tensors_with_and_without_workers(tm
 
     def images(num_workers: int, persistent: bool) -> List[torch.Tensor]:
         loader = Runner.build_dataloader(
-            dict(batch_size=2, num_workers=num_workers, persistent_workers=persistent,
-                 sampler=dict(type='SeededSampler', shuffle=True),
-                 dataset=dict(type='SyntheticWSSSDataset', data_root=root, pipeline=pipeline)),
-            seed=0)
+            dict(
+                batch_size=2,
+                num_workers=num_workers,
+                persistent_workers=persistent,
+                sampler=dict(type='SeededSampler', shuffle=True),
+                dataset=dict(type='SyntheticWSSSDataset', data_root=root, pipeline=pipeline),
+            ),
+            seed=0,
+        )
         out = []
         for epoch in range(2):
             loader.sampler.set_epoch(epoch)
-            out += [torch.cat([img, sample.img_destructed]) for batch in loader
-                    for img, sample in zip(batch['inputs'], batch['data_samples'])]
+            out += [
+                torch.cat([img, sample.img_destructed])
+                for batch in loader
+                for img, sample in zip(batch['inputs'], batch['data_samples'])
+            ]
         return out
 
     reference = images(0, False)

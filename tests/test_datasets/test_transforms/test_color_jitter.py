@@ -9,7 +9,8 @@ from mmwsss.registry import TRANSFORMS
 
 def test_color_jitter_negative_hue_and_masks_untouched():
     jitter = TRANSFORMS.build(
-        dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1))
+        dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1)
+    )
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
     mask = rng.integers(0, 5, (8, 8), dtype=np.uint8)

@@ -4,6 +4,7 @@
 The saliency map of the test image is a fixed function (a look-up table) of its mask, so after any
 sequence of resizes, crops and flips the two must still satisfy ``saliency == LUT[mask]``.
 """
+
 import os.path as osp
 
 import numpy as np
@@ -32,26 +33,30 @@ def sample(tmp_path):
         seg_map_path=str(tmp_path / 'mask.png'),
         sal_path=str(tmp_path / 'sal.png'),
         reduce_zero_label=False,
-        seg_fields=[]), mask
+        seg_fields=[],
+    ), mask
 
 
 LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadSaliencyMap')]
 
 
-@pytest.mark.parametrize('steps', [
-    [dict(type='RandomFlip', prob=1.0)],
-    [dict(type='RandomFlip', prob=1.0, direction='vertical')],
-    [dict(type='Resize', scale=(37, 23), keep_ratio=False)],
-    [dict(type='Resize', scale=(40, 40), keep_ratio=True)],
-    [dict(type='RandomResize', scale=(32, 24), ratio_range=(0.5, 2.0), keep_ratio=True)],
-    [dict(type='RandomCrop', crop_size=(7, 9))],
+@pytest.mark.parametrize(
+    'steps',
     [
-        dict(type='RandomResize', scale=(32, 24), ratio_range=(0.5, 2.0), keep_ratio=True),
-        dict(type='RandomCrop', crop_size=(10, 10)),
-        dict(type='RandomFlip', prob=0.5),
-        dict(type='PhotoMetricDistortion'),
+        [dict(type='RandomFlip', prob=1.0)],
+        [dict(type='RandomFlip', prob=1.0, direction='vertical')],
+        [dict(type='Resize', scale=(37, 23), keep_ratio=False)],
+        [dict(type='Resize', scale=(40, 40), keep_ratio=True)],
+        [dict(type='RandomResize', scale=(32, 24), ratio_range=(0.5, 2.0), keep_ratio=True)],
+        [dict(type='RandomCrop', crop_size=(7, 9))],
+        [
+            dict(type='RandomResize', scale=(32, 24), ratio_range=(0.5, 2.0), keep_ratio=True),
+            dict(type='RandomCrop', crop_size=(10, 10)),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='PhotoMetricDistortion'),
+        ],
     ],
-])
+)
 def test_saliency_follows_mask(sample, steps):
     info, mask = sample
     pipeline = Compose(LOAD + steps)
@@ -68,19 +73,23 @@ def test_flip_and_resize_really_change_the_maps(sample):
     np.testing.assert_array_equal(out['gt_seg_map'], mask[:, ::-1])
     np.testing.assert_array_equal(out['gt_saliency'], LUT[mask[:, ::-1]])
     out = Compose(LOAD + [dict(type='Resize', scale=(32, 24), keep_ratio=False)])(
-        dict(info, seg_fields=[]))
+        dict(info, seg_fields=[])
+    )
     assert out['gt_saliency'].shape == (24, 32)
     np.testing.assert_array_equal(out['gt_saliency'], LUT[np.repeat(np.repeat(mask, 2, 0), 2, 1)])
 
 
 def test_packed_saliency_matches_packed_mask(sample):
     info, _ = sample
-    pipeline = Compose(LOAD + [
-        dict(type='RandomResize', scale=(32, 24), ratio_range=(0.5, 2.0), keep_ratio=True),
-        dict(type='RandomCrop', crop_size=(10, 10)),
-        dict(type='RandomFlip', prob=1.0),
-        dict(type='PackWSSSInputs')
-    ])
+    pipeline = Compose(
+        LOAD
+        + [
+            dict(type='RandomResize', scale=(32, 24), ratio_range=(0.5, 2.0), keep_ratio=True),
+            dict(type='RandomCrop', crop_size=(10, 10)),
+            dict(type='RandomFlip', prob=1.0),
+            dict(type='PackWSSSInputs'),
+        ]
+    )
     np.random.seed(0)
     sample = pipeline(dict(info, seg_fields=[]))['data_samples']
     gt = sample.gt_sem_seg.data.numpy().astype(np.uint8)

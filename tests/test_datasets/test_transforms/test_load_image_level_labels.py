@@ -21,7 +21,8 @@ def test_num_classes_argument_overrides():
 @pytest.mark.parametrize('labels', [[0], [5], [-1, 2]])
 def test_out_of_range_names_image(labels):
     with pytest.raises(
-            ValueError, match=r'image dir/img7\.jpg has class indices .* outside 1\.\.4'):
+        ValueError, match=r'image dir/img7\.jpg has class indices .* outside 1\.\.4'
+    ):
         LoadImageLevelLabels()(dict(img_path='dir/img7.jpg', cls_labels=labels, num_classes=5))
 
 

@@ -19,8 +19,9 @@ def test_loads_indices_and_packs_them(tmp_path):
     part = np.zeros((4, 5), np.uint8)
     part[1:3, 2] = 2
     _png(path, part)
-    results = LoadPartMask()(dict(part_path=path, img=np.zeros((4, 5, 3), np.uint8),
-                                  img_path='x.png', seg_fields=[]))
+    results = LoadPartMask()(
+        dict(part_path=path, img=np.zeros((4, 5, 3), np.uint8), img_path='x.png', seg_fields=[])
+    )
     np.testing.assert_array_equal(results['gt_part_seg'], part)
     assert 'gt_part_seg' in results['seg_fields']  # geometric transforms move it with the mask
     results.update(ori_shape=(4, 5), img_shape=(4, 5))

@@ -8,10 +8,8 @@ from mmwsss.registry import TRANSFORMS
 
 def results_for(sal_path, h=6, w=5):
     return dict(
-        img=np.zeros((h, w, 3), np.uint8),
-        img_path='img.jpg',
-        sal_path=str(sal_path),
-        seg_fields=[])
+        img=np.zeros((h, w, 3), np.uint8), img_path='img.jpg', sal_path=str(sal_path), seg_fields=[]
+    )
 
 
 @pytest.mark.parametrize('backend', ['cv2', 'pillow'])
@@ -48,11 +46,13 @@ def test_corrupt_file(tmp_path, backend):
     (tmp_path / 'bad.png').write_bytes(b'\x89PNG not really a png')
     with pytest.raises(ValueError, match=r'saliency map .*bad\.png cannot be decoded'):
         TRANSFORMS.build(dict(type='LoadSaliencyMap', imdecode_backend=backend))(
-            results_for(tmp_path / 'bad.png'))
+            results_for(tmp_path / 'bad.png')
+        )
 
 
 def test_size_mismatch(tmp_path):
     Image.fromarray(np.zeros((6, 4), np.uint8)).save(tmp_path / 'small.png')
     with pytest.raises(
-            ValueError, match=r'small\.png is 4x6 \(WxH\) but its image img\.jpg is 5x6'):
+        ValueError, match=r'small\.png is 4x6 \(WxH\) but its image img\.jpg is 5x6'
+    ):
         TRANSFORMS.build(dict(type='LoadSaliencyMap'))(results_for(tmp_path / 'small.png'))

@@ -21,7 +21,8 @@ def make_results(flip_view=False):
         img_shape=(4, 5),
         gt_seg_map=np.ones((4, 5), np.uint8),
         gt_cls_label=np.array([0, 1, 1], np.float32),
-        gt_saliency=sal)
+        gt_saliency=sal,
+    )
 
 
 @pytest.mark.parametrize('flip_view', [False, True])
@@ -31,7 +32,7 @@ def test_pack(flip_view):
     sample = packed['data_samples']
     assert isinstance(sample, SegDataSample)
     assert packed['inputs'].shape == (3, 4, 5)
-    assert sample.gt_cls_label.dtype == torch.float32 and sample.gt_cls_label.shape == (3, )
+    assert sample.gt_cls_label.dtype == torch.float32 and sample.gt_cls_label.shape == (3,)
     assert sample.gt_cls_label.tolist() == [0, 1, 1]
     sal = sample.gt_saliency.data
     assert sal.dtype == torch.uint8 and sal.shape == (1, 4, 5)

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """CAMVisualizationHook: during validation and test every interval-th image's localization maps
 reach the visualizer's backends (LocalVisBackend writes them as PNGs under vis_data)."""
+
 import glob
 import os.path as osp
 
@@ -18,11 +19,18 @@ from mmwsss.visualization import grid_size
 
 def _runner(data_root, tmp_path, **hook):
     cfg = Config.fromfile(write_stage1_config(tmp_path / 'stage1.py', data_root))
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadImageLevelLabels'),
-                dict(type='LoadAnnotations'), dict(type='PackWSSSInputs')]
-    loader = dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-                  dataset=dict(type='SyntheticWSSSDataset', data_root=data_root,
-                               pipeline=pipeline))
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadImageLevelLabels'),
+        dict(type='LoadAnnotations'),
+        dict(type='PackWSSSInputs'),
+    ]
+    loader = dict(
+        batch_size=4,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        dataset=dict(type='SyntheticWSSSDataset', data_root=data_root, pipeline=pipeline),
+    )
     for split in ('val', 'test'):
         cfg[f'{split}_dataloader'] = loader
         cfg[f'{split}_cfg'] = dict(type=f'{split.capitalize()}Loop')
@@ -42,7 +50,7 @@ def test_maps_reach_the_backends(data_root, tmp_path):
     picture = np.array(Image.open(osp.join(folder, drawn[0])))
     classes = runner.val_dataloader.dataset.get_data_info(0)['cls_labels']
     # image, one heat map per class of the image, prediction, ground truth
-    assert picture.shape == grid_size(1, 3 + len(classes), 32) + (3, )
+    assert picture.shape == grid_size(1, 3 + len(classes), 32) + (3,)
     assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 8  # a picture, not a blank
     runner.test()
     tested = sorted(osp.basename(p) for p in glob.glob(osp.join(folder, 'test_cam_*.png')))
@@ -57,7 +65,7 @@ def test_every_image_and_no_test(data_root, tmp_path):
     assert len(glob.glob(osp.join(folder, 'val_cam_*.png'))) == NUM_IMAGES
     assert not glob.glob(osp.join(folder, 'test_cam_*.png'))
     picture = np.array(Image.open(sorted(glob.glob(osp.join(folder, 'val_cam_*.png')))[0]))
-    assert picture.shape == grid_size(1, 4, 32) + (3, )  # one heat map: the classes' maximum
+    assert picture.shape == grid_size(1, 4, 32) + (3,)  # one heat map: the classes' maximum
 
 
 def test_registered_and_checked():

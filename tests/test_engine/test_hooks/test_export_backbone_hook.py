@@ -20,7 +20,7 @@ def test_export_backbone_hook_writes_loadable_folded_weights(tmp_path):
     ckpt = torch.load(tmp_path / 'exported' / 'backbone.pth', weights_only=True)
     assert all(k.startswith('backbone.features.') for k in ckpt['state_dict'])
     plain = DRSVGG(widen_factor=1 / 16)
-    plain.load_state_dict({k[len('backbone.'):]: v for k, v in ckpt['state_dict'].items()})
+    plain.load_state_dict({k[len('backbone.') :]: v for k, v in ckpt['state_dict'].items()})
     model.backbone.eval()
     x = torch.rand(1, 3, 16, 16)
     torch.testing.assert_close(plain(x)[0], model.backbone(x)[0], rtol=1e-4, atol=1e-5)

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from stage1_helpers import NUM_IMAGES, REPO, write_stage1_config
 from mmengine.config import Config
 from mmengine.runner import Runner
+from stage1_helpers import NUM_IMAGES, REPO, write_stage1_config
 
 from mmwsss.engine.hooks import PseudoLabelHook
 from mmwsss.registry import HOOKS
@@ -36,7 +36,7 @@ def test_hook_is_registered_and_checks_arguments(tmp_path):
     hook = HOOKS.build(dict(type='PseudoLabelHook', dataset=dict(type='X'), out_dir='pl'))
     assert isinstance(hook, PseudoLabelHook) and hook.priority == 'VERY_LOW'
     with pytest.raises(ValueError, match='scales'):
-        PseudoLabelHook(dataset=dict(type='X'), scales=(-1, ))
+        PseudoLabelHook(dataset=dict(type='X'), scales=(-1,))
 
 
 def test_hook_writes_after_training_and_a_finished_rerun_skips(data_root, tmp_path):
@@ -77,7 +77,8 @@ def test_missing_saliency_stops_before_training(data_root, tmp_path):
     cfg_obj = Config.fromfile(cfg)
     # the training set does not need saliency; only the hook's dataset does
     cfg_obj.train_dataloader.dataset.data_prefix = dict(
-        img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path=None)
+        img_path='JPEGImages', seg_map_path='SegmentationClass', sal_path=None
+    )
     cfg_obj.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg_obj)
     with pytest.raises(FileNotFoundError, match=r'SaliencyMap/train_00003\.png'):
@@ -96,16 +97,34 @@ def test_two_process_run_writes_what_one_process_writes(data_root, tmp_path):
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     proc = subprocess.run(
-        [torchrun, '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port',
-         str(port), osp.join(REPO, 'tools', 'train.py'), cfg, '--work-dir', str(work),
-         '--launcher', 'pytorch'],
-        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=240)
+        [
+            torchrun,
+            '--nproc_per_node',
+            '2',
+            '--master_addr',
+            '127.0.0.1',
+            '--master_port',
+            str(port),
+            osp.join(REPO, 'tools', 'train.py'),
+            cfg,
+            '--work-dir',
+            str(work),
+            '--launcher',
+            'pytorch',
+        ],
+        cwd=str(tmp_path),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     two = _tree(work / 'pl')
     assert len(two) == 2 * NUM_IMAGES
 
     spec = importlib.util.spec_from_file_location(
-        'gen_pseudo_labels_tool', osp.join(REPO, 'tools', 'gen_pseudo_labels.py'))
+        'gen_pseudo_labels_tool', osp.join(REPO, 'tools', 'gen_pseudo_labels.py')
+    )
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     metrics = tool.main([cfg, str(work / 'epoch_1.pth'), '--out-dir', str(tmp_path / 'one')])

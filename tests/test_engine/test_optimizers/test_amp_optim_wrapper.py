@@ -13,9 +13,13 @@ def _model():
 
 
 def _wrapper(model, **kwargs):
-    return OPTIM_WRAPPERS.build(dict(
-        type='DeviceAgnosticAmpOptimWrapper',
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), **kwargs))
+    return OPTIM_WRAPPERS.build(
+        dict(
+            type='DeviceAgnosticAmpOptimWrapper',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+            **kwargs,
+        )
+    )
 
 
 @pytest.fixture
@@ -51,7 +55,10 @@ def test_loads_a_gpu_runs_state_with_a_loss_scaler(bf16_cpu):
     state = dict(wrapper.state_dict(), loss_scaler={'scale': 1024.0})
     fresh = _wrapper(_model())
     fresh.load_state_dict(state)
-    assert fresh.optimizer.state_dict()['state'].keys() == wrapper.optimizer.state_dict()['state'].keys()
+    assert (
+        fresh.optimizer.state_dict()['state'].keys()
+        == wrapper.optimizer.state_dict()['state'].keys()
+    )
 
 
 def test_a_cpu_without_bf16_is_refused_with_its_name(monkeypatch):

@@ -13,7 +13,6 @@ BASE_WD = 5e-4
 
 
 class Suppressor(nn.Module):
-
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(4, 4, bias=False)
@@ -25,8 +24,7 @@ class TinyNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.backbone = nn.Sequential(
-            nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Conv2d(4, 4, 1))
+        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Conv2d(4, 4, 1))
         self.backbone.add_module('drs', Suppressor())
         self.backbone.register_parameter('delta', nn.Parameter(torch.ones(1)))
         self.head = nn.Sequential(nn.Conv2d(4, 4, 3), nn.Conv2d(4, 2, 1))
@@ -57,9 +55,7 @@ PARAMWISE = dict(new_keys=['head', '.fc.'])
 
 
 def _build(model, paramwise_cfg=PARAMWISE, **optimizer):
-    optimizer_cfg = dict(
-        type='SGD', lr=BASE_LR, momentum=0.9, nesterov=True,
-        weight_decay=BASE_WD)
+    optimizer_cfg = dict(type='SGD', lr=BASE_LR, momentum=0.9, nesterov=True, weight_decay=BASE_WD)
     optimizer_cfg.update(optimizer)
     return build_optim_wrapper(
         model,
@@ -67,7 +63,9 @@ def _build(model, paramwise_cfg=PARAMWISE, **optimizer):
             type='OptimWrapper',
             optimizer=optimizer_cfg,
             constructor='DRSOptimWrapperConstructor',
-            paramwise_cfg=paramwise_cfg))
+            paramwise_cfg=paramwise_cfg,
+        ),
+    )
 
 
 def _lr_of_every_param(optim_wrapper):
@@ -81,8 +79,9 @@ def _lr_of_every_param(optim_wrapper):
 
 
 def test_registered():
-    assert OPTIM_WRAPPER_CONSTRUCTORS.get(
-        'DRSOptimWrapperConstructor') is DRSOptimWrapperConstructor
+    assert (
+        OPTIM_WRAPPER_CONSTRUCTORS.get('DRSOptimWrapperConstructor') is DRSOptimWrapperConstructor
+    )
 
 
 def test_every_parameter_gets_the_drs_lr_exactly_once():
@@ -100,12 +99,12 @@ def test_every_parameter_gets_the_drs_lr_exactly_once():
     total = sum(len(g['params']) for g in optimizer.param_groups)
     assert total == len(named)
     for name, param in named.items():
-        assert lrs[id(param)] == pytest.approx(
-            BASE_LR * EXPECTED_MULT[name]), name
+        assert lrs[id(param)] == pytest.approx(BASE_LR * EXPECTED_MULT[name]), name
         assert wds[id(param)] == pytest.approx(BASE_WD), name
     # the four official groups, in the official order
     assert [g['lr'] for g in optimizer.param_groups] == pytest.approx(
-        [BASE_LR, 2 * BASE_LR, 10 * BASE_LR, 20 * BASE_LR])
+        [BASE_LR, 2 * BASE_LR, 10 * BASE_LR, 20 * BASE_LR]
+    )
 
 
 def test_custom_multipliers_and_decay():
@@ -113,18 +112,21 @@ def test_custom_multipliers_and_decay():
     optim_wrapper = _build(
         model,
         dict(
-            new_keys=('head', ),
+            new_keys=('head',),
             lr_mult=0.5,
             bias_lr_mult=1.0,
             new_lr_mult=4.0,
             new_bias_lr_mult=8.0,
-            bias_decay_mult=0.0))
+            bias_decay_mult=0.0,
+        ),
+    )
     lrs, wds = _lr_of_every_param(optim_wrapper)
     for name, param in model.named_parameters():
         new = name.startswith('head.')
         bias = name.endswith('.bias')
-        mult = {(False, False): 0.5, (False, True): 1.0,
-                (True, False): 4.0, (True, True): 8.0}[(new, bias)]
+        mult = {(False, False): 0.5, (False, True): 1.0, (True, False): 4.0, (True, True): 8.0}[
+            (new, bias)
+        ]
         assert lrs[id(param)] == pytest.approx(BASE_LR * mult), name
         assert wds[id(param)] == pytest.approx(0.0 if bias else BASE_WD)
 
@@ -150,7 +152,6 @@ def test_top_level_key_with_leading_dot_and_shared_and_frozen_params():
 def test_ddp_like_wrapper_is_unwrapped():
 
     class Wrapper(nn.Module):
-
         def __init__(self, module):
             super().__init__()
             self.module = module
@@ -158,8 +159,7 @@ def test_ddp_like_wrapper_is_unwrapped():
     model = TinyNet()
     lrs, _ = _lr_of_every_param(_build(Wrapper(model)))
     for name, param in model.named_parameters():
-        assert lrs[id(param)] == pytest.approx(
-            BASE_LR * EXPECTED_MULT[name]), name
+        assert lrs[id(param)] == pytest.approx(BASE_LR * EXPECTED_MULT[name]), name
 
 
 def test_no_weight_decay_in_optimizer():
@@ -169,18 +169,23 @@ def test_no_weight_decay_in_optimizer():
         dict(
             optimizer=dict(type='SGD', lr=BASE_LR),
             constructor='DRSOptimWrapperConstructor',
-            paramwise_cfg=PARAMWISE))
+            paramwise_cfg=PARAMWISE,
+        ),
+    )
     for group in optim_wrapper.optimizer.param_groups:
         assert group['weight_decay'] == 0  # SGD's default, untouched
 
 
-@pytest.mark.parametrize('paramwise_cfg, optimizer, error, message', [
-    (dict(custom_keys={}), {}, KeyError, 'unknown paramwise_cfg'),
-    (dict(new_keys='head'), {}, TypeError, 'new_keys'),
-    (dict(new_keys=['']), {}, TypeError, 'new_keys'),
-    (dict(new_lr_mult=-1), {}, ValueError, 'new_lr_mult'),
-    (PARAMWISE, dict(lr=None), ValueError, '`lr`'),
-])
+@pytest.mark.parametrize(
+    'paramwise_cfg, optimizer, error, message',
+    [
+        (dict(custom_keys={}), {}, KeyError, 'unknown paramwise_cfg'),
+        (dict(new_keys='head'), {}, TypeError, 'new_keys'),
+        (dict(new_keys=['']), {}, TypeError, 'new_keys'),
+        (dict(new_lr_mult=-1), {}, ValueError, 'new_lr_mult'),
+        (PARAMWISE, dict(lr=None), ValueError, '`lr`'),
+    ],
+)
 def test_bad_config_raises(paramwise_cfg, optimizer, error, message):
     optimizer_cfg = dict(type='SGD', lr=BASE_LR)
     optimizer_cfg.update(optimizer)
@@ -188,6 +193,6 @@ def test_bad_config_raises(paramwise_cfg, optimizer, error, message):
         optimizer_cfg.pop('lr')
     with pytest.raises(error, match='drs_optim_wrapper_constructor') as info:
         DRSOptimWrapperConstructor(
-            dict(type='OptimWrapper', optimizer=optimizer_cfg),
-            paramwise_cfg)
+            dict(type='OptimWrapper', optimizer=optimizer_cfg), paramwise_cfg
+        )
     assert message in str(info.value)

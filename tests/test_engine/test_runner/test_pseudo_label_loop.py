@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """PseudoLabelLoop: the maps of the model's predictions and the pseudo labels, written per image,
 resumably, atomically and in fixed batches; scored against the ground truth."""
+
 import json
 import os
 import os.path as osp
@@ -14,8 +15,13 @@ from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
 
 import mmwsss.datasets.stage_files as storage
-from mmwsss.datasets.stage_files import (full_palette, load_label_png, load_maps, maps_to_uint8,
-                                         uint8_to_maps)
+from mmwsss.datasets.stage_files import (
+    full_palette,
+    load_label_png,
+    load_maps,
+    maps_to_uint8,
+    uint8_to_maps,
+)
 from mmwsss.engine import PseudoLabelLoop
 from mmwsss.pseudo_labels import generate_pseudo_label
 from mmwsss.registry import DATASETS, LOOPS
@@ -75,8 +81,10 @@ def _count_images(model, maps_of=None):
 
 def test_is_registered_and_built_from_settings(make_runner, model, data_root, tmp_path):
     runner = make_runner(model)
-    loop = LOOPS.build(dict(type='PseudoLabelLoop', dataset=dataset_cfg(data_root),
-                            out_dir='pl'), default_args=dict(runner=runner))
+    loop = LOOPS.build(
+        dict(type='PseudoLabelLoop', dataset=dataset_cfg(data_root), out_dir='pl'),
+        default_args=dict(runner=runner),
+    )
     assert isinstance(loop, PseudoLabelLoop)
     assert loop.out_dir == osp.join(str(tmp_path / 'work'), 'pl')  # relative: in the work dir
     assert loop.maps_dir == osp.join(loop.out_dir, 'maps')
@@ -87,7 +95,7 @@ def test_writes_one_map_and_one_label_per_image(data_root, model, make_runner, t
     gen = _loop(make_runner(model), data_root, out)
     metrics = gen.run()
 
-    assert tuple(model.test_cfg.scales) == (1.0, )  # the override is undone
+    assert tuple(model.test_cfg.scales) == (1.0,)  # the override is undone
     assert len(gen.infos) == NUM_IMAGES
     palette = full_palette(gen.dataset.metainfo['palette'])
     peaks = []
@@ -104,8 +112,9 @@ def test_writes_one_map_and_one_label_per_image(data_root, model, make_runner, t
             label = np.array(img)
         assert set(np.unique(label)) <= {0, 255, *info['cls_labels']}
         # MMSeg's LoadAnnotations (what a segmentation stage uses) reads the same indices
-        loaded = LoadAnnotations()(dict(seg_map_path=gen.label_path(index), reduce_zero_label=False,
-                                        seg_fields=[]))['gt_seg_map']
+        loaded = LoadAnnotations()(
+            dict(seg_map_path=gen.label_path(index), reduce_zero_label=False, seg_fields=[])
+        )['gt_seg_map']
         np.testing.assert_array_equal(loaded, label)
         # the label is the DRS rule applied to the stored maps and the saliency map
         saliency = np.array(Image.open(info['sal_path']))
@@ -118,7 +127,8 @@ def test_writes_one_map_and_one_label_per_image(data_root, model, make_runner, t
     # the maps are the model's multi-scale maps at the original size, masked by the labels
     item = gen.dataset.prepare_data(0)
     data = model.data_preprocessor(
-        dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False)
+        dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
+    )
     model.test_cfg.scales = SCALES
     try:
         onehot = torch.zeros(1, NUM_FG)
@@ -126,7 +136,7 @@ def test_writes_one_map_and_one_label_per_image(data_root, model, make_runner, t
         with torch.no_grad():
             ref, _ = model.localization_maps(data['inputs'], (40, 40), onehot)
     finally:
-        model.test_cfg.scales = (1.0, )
+        model.test_cfg.scales = (1.0,)
     stored, labels = load_maps(gen.map_path(0))
     np.testing.assert_array_equal(stored, maps_to_uint8(ref[0, labels - 1]))
 
@@ -134,8 +144,13 @@ def test_writes_one_map_and_one_label_per_image(data_root, model, make_runner, t
         saved = json.load(f)
     assert saved['num_images'] == NUM_IMAGES and saved['num_scored'] == NUM_IMAGES
     assert saved['metrics'] == pytest.approx(metrics)
-    for key in ('pseudo_label/mIoU', 'pseudo_label/mPrecision', 'pseudo_label/mRecall',
-                'loc_map/mIoU', 'loc_map/best_mIoU'):
+    for key in (
+        'pseudo_label/mIoU',
+        'pseudo_label/mPrecision',
+        'pseudo_label/mRecall',
+        'loc_map/mIoU',
+        'loc_map/best_mIoU',
+    ):
         assert 0 <= metrics[key] <= 100
     assert metrics['loc_map/mIoU'] == metrics['loc_map/mIoU@0.20']
     assert not [n for n in os.listdir(out / 'maps') if n.endswith('.tmp')]
@@ -155,7 +170,7 @@ def test_rerun_skips_finished_images_and_completes_partial_dirs(data_root, model
     os.remove(osp.join(out, 'labels', 'train_00002.png'))  # remade from the stored maps
     half = reference['labels/train_00003.png']
     with open(osp.join(out, 'labels', 'train_00003.png'), 'wb') as f:
-        f.write(half[:len(half) // 2])  # a truncated file counts as missing
+        f.write(half[: len(half) // 2])  # a truncated file counts as missing
     with open(osp.join(out, 'maps', '.train_00004.npz.tmp'), 'wb') as f:
         f.write(b'junk of a killed writer')
     run(model, data_root, out)
@@ -184,7 +199,7 @@ def test_killed_run_restarts_to_identical_files(data_root, model, run, tmp_path,
         calls.append(path)
         if len(calls) == 5:  # mid-file: half the bytes in the temporary file, then the kill
             with open(storage.tmp_path_of(path), 'wb') as f:
-                f.write(data[:len(data) // 2])
+                f.write(data[: len(data) // 2])
             raise _Killed()
         real_write(path, data)
 
@@ -194,8 +209,9 @@ def test_killed_run_restarts_to_identical_files(data_root, model, run, tmp_path,
     partial = _files(out)
     assert len(partial) == 4 < len(reference)
     assert all(reference[rel] == data for rel, data in partial.items())  # no half file
-    assert any(n.endswith('.tmp') for sub in ('maps', 'labels')
-               for n in os.listdir(osp.join(out, sub)))
+    assert any(
+        n.endswith('.tmp') for sub in ('maps', 'labels') for n in os.listdir(osp.join(out, sub))
+    )
 
     monkeypatch.setattr(storage, 'atomic_write_bytes', real_write)
     run(model, data_root, out, batch_size=2)
@@ -219,12 +235,15 @@ def test_batched_generation_matches_one_by_one(data_root, model, run, tmp_path):
 def test_threshold_mode_without_saliency_and_labels_only(data_root, model, make_runner, tmp_path):
     out = tmp_path / 'out'
     rule = dict(mode='threshold', bg_thr=0.3)
-    gen = _loop(make_runner(model), data_root, out, saliency=False, save_maps=False,
-                pseudo_label_cfg=rule)
+    gen = _loop(
+        make_runner(model), data_root, out, saliency=False, save_maps=False, pseudo_label_cfg=rule
+    )
     metrics = gen.run()
     assert not osp.exists(out / 'maps')
-    assert sorted(metrics) == sorted(f'pseudo_label/{k}' for k in (
-        'mIoU', 'mIoU_strict', 'mPrecision', 'mRecall', 'ignore_ratio'))
+    assert sorted(metrics) == sorted(
+        f'pseudo_label/{k}'
+        for k in ('mIoU', 'mIoU_strict', 'mPrecision', 'mRecall', 'ignore_ratio')
+    )
     for index, info in enumerate(gen.infos):
         label = load_label_png(gen.label_path(index))
         assert set(np.unique(label)) <= {0, *info['cls_labels']}  # no ignore rule configured
@@ -262,7 +281,7 @@ def test_unwritable_out_dir_is_refused_up_front(data_root, tmp_path):
 
 
 def test_saliency_mode_needs_saliency_maps(data_root, tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"train_00000\.png.*sal_path"):
+    with pytest.raises(FileNotFoundError, match=r'train_00000\.png.*sal_path'):
         _loop(None, data_root, tmp_path / 'o1', saliency=False).prepare()
 
     dataset = DATASETS.build(dataset_cfg(data_root))  # built while every file existed
@@ -284,8 +303,9 @@ def test_bad_settings_are_refused_up_front(data_root, model, tmp_path):
     with pytest.raises(ValueError, match='nothing to do'):
         _loop(None, data_root, tmp_path / 'o', save_maps=False, save_labels=False)
     with pytest.raises(KeyError, match='cls_label_file'):
-        PseudoLabelLoop(None, dataset_cfg(data_root, cls_label_file=None),
-                        str(tmp_path / 'o')).prepare()
+        PseudoLabelLoop(
+            None, dataset_cfg(data_root, cls_label_file=None), str(tmp_path / 'o')
+        ).prepare()
     with pytest.raises(TypeError, match='localization_maps'):
         _loop(None, data_root, tmp_path / 'o').generate(torch.nn.Conv2d(3, 3, 1))
 
@@ -299,12 +319,15 @@ def test_model_with_other_classes_is_refused(data_root, make_runner, tmp_path):
 
 def _above_one(inputs, out_size=None, labels=None):
     """Maps of 1.5 everywhere (as a refinement output may give): above the stored range."""
-    return (torch.full((inputs.shape[0], NUM_FG) + tuple(out_size), 1.5),
-            torch.ones(inputs.shape[0], NUM_FG))
+    return (
+        torch.full((inputs.shape[0], NUM_FG) + tuple(out_size), 1.5),
+        torch.ones(inputs.shape[0], NUM_FG),
+    )
 
 
-def test_labels_from_raw_maps_let_a_class_above_one_beat_the_background(data_root, model, run,
-                                                                        tmp_path):
+def test_labels_from_raw_maps_let_a_class_above_one_beat_the_background(
+    data_root, model, run, tmp_path
+):
     labels = {}
     seen = _count_images(model, _above_one)
     for raw in (False, True):
@@ -329,5 +352,6 @@ def test_labels_from_raw_maps_let_a_class_above_one_beat_the_background(data_roo
     seen.clear()
     run(model, data_root, out, labels_from_raw_maps=True)
     assert sum(seen) == 1
-    assert np.array_equal(load_label_png(osp.join(out, 'labels', 'train_00002.png')),
-                          labels[True][2])
+    assert np.array_equal(
+        load_label_png(osp.join(out, 'labels', 'train_00002.png')), labels[True][2]
+    )

@@ -2,6 +2,7 @@
 """PseudoLabelLoop with pseudo_label_cfg.crf: the labels are the rule after a dense CRF on
 the image, remade from the stored maps bit for bit, and a missing extra stops the run before any
 work."""
+
 import os
 import os.path as osp
 
@@ -19,8 +20,15 @@ CRF_RULE = dict(mode='saliency', crf=True)
 
 
 def _loop(runner, root, out_dir, rule):
-    return PseudoLabelLoop(runner, dataset_cfg(root), str(out_dir), scales=SCALES, batch_size=2,
-                           precision='fp32', pseudo_label_cfg=rule)
+    return PseudoLabelLoop(
+        runner,
+        dataset_cfg(root),
+        str(out_dir),
+        scales=SCALES,
+        batch_size=2,
+        precision='fp32',
+        pseudo_label_cfg=rule,
+    )
 
 
 def _read(path):
@@ -40,11 +48,12 @@ def test_crf_labels_and_remade_from_stored_maps(data_root, model, make_runner, t
     for index, info in enumerate(gen.infos):
         maps, labels = load_maps(gen.map_path(index))
         np.testing.assert_array_equal(maps, load_maps(plain.map_path(index))[0])
-        dense = np.zeros((NUM_FG, ) + maps.shape[1:], np.float32)
+        dense = np.zeros((NUM_FG,) + maps.shape[1:], np.float32)
         dense[labels - 1] = uint8_to_maps(maps)
         image = mmcv.imread(info['img_path'], channel_order='rgb')
-        expected = generate_pseudo_label(dense, CRF_RULE, gen.label_inputs(index)['saliency'],
-                                         info['cls_labels'], image=image)
+        expected = generate_pseudo_label(
+            dense, CRF_RULE, gen.label_inputs(index)['saliency'], info['cls_labels'], image=image
+        )
         label = load_label_png(gen.label_path(index))
         np.testing.assert_array_equal(label, expected)
         differ += int((label != load_label_png(plain.label_path(index))).any())
@@ -62,12 +71,12 @@ def test_crf_labels_and_remade_from_stored_maps(data_root, model, make_runner, t
 def test_missing_extra_stops_before_any_work(data_root, tmp_path, monkeypatch):
 
     def missing():
-        raise ImportError('dense CRF post-processing needs pydensecrf (the "pydensecrf2" '
-                          'package)')
+        raise ImportError('dense CRF post-processing needs pydensecrf (the "pydensecrf2" package)')
 
     monkeypatch.setattr(dense_crf, 'import_pydensecrf', missing)
     gen = _loop(None, data_root, tmp_path / 'o', dict(mode='threshold', bg_thr=0.3, crf=True))
-    with pytest.raises(ImportError, match='pseudo_label_cfg.crf needs the dense-CRF extra '
-                       'pydensecrf2'):
+    with pytest.raises(
+        ImportError, match='pseudo_label_cfg.crf needs the dense-CRF extra pydensecrf2'
+    ):
         gen.prepare()
     assert not os.listdir(osp.join(tmp_path, 'o', 'labels'))

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Maps and pseudo labels under bf16 autocast against fp32, on a briefly trained classifier."""
+
 import numpy as np
 import pytest
 import torch
@@ -29,14 +30,24 @@ def _trained_model(root: str) -> torch.nn.Module:
     cfg['decode_head'].update(in_channels=64, channels=16)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
-    dataset = DATASETS.build(dict(
-        type='SyntheticWSSSDataset', data_root=root, data_prefix=dict(img_path='JPEGImages'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadImageLevelLabels'),
-                  dict(type='Resize', scale=(48, 48), keep_ratio=False),
-                  dict(type='PackWSSSInputs')]))
+    dataset = DATASETS.build(
+        dict(
+            type='SyntheticWSSSDataset',
+            data_root=root,
+            data_prefix=dict(img_path='JPEGImages'),
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='LoadImageLevelLabels'),
+                dict(type='Resize', scale=(48, 48), keep_ratio=False),
+                dict(type='PackWSSSInputs'),
+            ],
+        )
+    )
     batch = [dataset[i] for i in range(len(dataset))]
-    data = model.data_preprocessor(dict(inputs=[b['inputs'] for b in batch],
-                                        data_samples=[b['data_samples'] for b in batch]), False)
+    data = model.data_preprocessor(
+        dict(inputs=[b['inputs'] for b in batch], data_samples=[b['data_samples'] for b in batch]),
+        False,
+    )
     images = data['inputs']
     labels = model.decode_head.stack_labels(data['data_samples'])
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -51,20 +62,28 @@ def _trained_model(root: str) -> torch.nn.Module:
 
 def test_bf16_maps_and_labels_agree_with_fp32(tmp_path, bf16_cpu, monkeypatch, make_runner):
     root = str(tmp_path / 'syn')
-    generate_synthetic_benchmark(root, num_train=NUM_TRAIN, num_val=0, num_object_classes=NUM_FG,
-                                 image_size=40, seed=3)
+    generate_synthetic_benchmark(
+        root, num_train=NUM_TRAIN, num_val=0, num_object_classes=NUM_FG, image_size=40, seed=3
+    )
     model = _trained_model(root)
     chosen = []
-    monkeypatch.setattr(loop_module, 'channels_last_model',
-                        lambda m, enabled: chosen.append(enabled) or
-                        precision.channels_last_model(m, enabled))
+    monkeypatch.setattr(
+        loop_module,
+        'channels_last_model',
+        lambda m, enabled: chosen.append(enabled) or precision.channels_last_model(m, enabled),
+    )
     outs = {}
     for name in ('fp32', 'auto'):
         out = tmp_path / name
         gen = PseudoLabelLoop(
-            make_runner(model), dict(type='SyntheticWSSSDataset', data_root=root,
-                                     pipeline=GEN_PIPELINE), str(out),
-            scales=SCALES, batch_size=8, precision=name, evaluate=False)
+            make_runner(model),
+            dict(type='SyntheticWSSSDataset', data_root=root, pipeline=GEN_PIPELINE),
+            str(out),
+            scales=SCALES,
+            batch_size=8,
+            precision=name,
+            evaluate=False,
+        )
         gen.run()
         outs[name] = gen
     assert outs['fp32'].used_precision == 'fp32' and outs['auto'].used_precision == 'bf16'
@@ -87,16 +106,22 @@ def test_bf16_maps_and_labels_agree_with_fp32(tmp_path, bf16_cpu, monkeypatch, m
     assert equal / total >= 0.995, f'only {100 * equal / total:.2f}% of label pixels agree'
 
 
-def test_an_unsupported_precision_is_refused_before_any_file(tmp_path, data_root, model,
-                                                             make_runner, monkeypatch):
+def test_an_unsupported_precision_is_refused_before_any_file(
+    tmp_path, data_root, model, make_runner, monkeypatch
+):
     monkeypatch.setattr(precision, 'cpu_bf16_supported', lambda: False)
     out = tmp_path / 'out'
     gen = PseudoLabelLoop(
-        make_runner(model), dict(type='SyntheticWSSSDataset', data_root=data_root,
-                                 pipeline=GEN_PIPELINE), str(out), scales=SCALES, precision='bf16')
+        make_runner(model),
+        dict(type='SyntheticWSSSDataset', data_root=data_root, pipeline=GEN_PIPELINE),
+        str(out),
+        scales=SCALES,
+        precision='bf16',
+    )
     with pytest.raises(ValueError, match="PseudoLabelLoop: precision 'bf16'.*no native bf16"):
         gen.run()
     assert not list((out / 'maps').iterdir()) and not list((out / 'labels').iterdir())
     with pytest.raises(ValueError, match='precision must be one of'):
-        PseudoLabelLoop(None, dict(type='SyntheticWSSSDataset', data_root=data_root), str(out),
-                        precision='half')
+        PseudoLabelLoop(
+            None, dict(type='SyntheticWSSSDataset', data_root=data_root), str(out), precision='half'
+        )

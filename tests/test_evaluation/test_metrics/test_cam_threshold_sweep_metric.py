@@ -27,8 +27,7 @@ def _sample(maps, gt, as_dict=True):
 
 
 # Image A (2 x 3), classes: 0 bg, 1, 2; GT has one ignored pixel.
-A_MAPS = [[[0.9, 0.4, 0.1], [0.3, 0.0, 0.6]],
-          [[0.1, 0.45, 0.0], [0.35, 0.0, 0.7]]]
+A_MAPS = [[[0.9, 0.4, 0.1], [0.3, 0.0, 0.6]], [[0.1, 0.45, 0.0], [0.35, 0.0, 0.7]]]
 A_GT = [[1, 1, 0], [2, 255, 2]]
 # Image B (1 x 2): background only, class 1 scores 0.3.
 B_MAPS = [[[0.3, 0.3]], [[0.0, 0.0]]]
@@ -46,8 +45,7 @@ def test_single_image_by_hand():
     # t=0.2: pred [[1,2,0],[2,-,2]]: IoU bg 1/1, c1 1/2, c2 2/3
     assert res['mIoU@0.20'] == pytest.approx((1 + 1 / 2 + 2 / 3) / 3 * 100)
     # t=0.5: pred [[1,0,0],[0,-,2]]: IoU bg 1/3, c1 1/2, c2 1/2
-    assert res['mIoU@0.50'] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3 *
-                                             100)
+    assert res['mIoU@0.50'] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3 * 100)
     assert res['best_threshold'] == 0.2
     assert res['best_mIoU'] == pytest.approx(res['mIoU@0.20'])
     # at 0.2: precision c1 1/1, c2 2/3; recall c1 1/2, c2 2/2
@@ -64,11 +62,9 @@ def test_two_images_accumulate_and_move_the_best_threshold():
     assert len(metric.results) == 2  # one entry per image
     res = metric.compute_metrics(metric.results)
     # t=0.2: bg I1 P1 L3 -> 1/3; c1 I1 P3 L2 -> 1/4; c2 -> 2/3
-    assert res['mIoU@0.20'] == pytest.approx((1 / 3 + 1 / 4 + 2 / 3) / 3 *
-                                             100)
+    assert res['mIoU@0.20'] == pytest.approx((1 / 3 + 1 / 4 + 2 / 3) / 3 * 100)
     # t=0.5: bg I3 P5 L3 -> 3/5; c1 1/2; c2 1/2
-    assert res['mIoU@0.50'] == pytest.approx((3 / 5 + 1 / 2 + 1 / 2) / 3 *
-                                             100)
+    assert res['mIoU@0.50'] == pytest.approx((3 / 5 + 1 / 2 + 1 / 2) / 3 * 100)
     assert res['best_threshold'] == 0.5
     assert res['best_mPrecision'] == pytest.approx(100)
     assert res['best_mRecall'] == pytest.approx(50)
@@ -103,21 +99,14 @@ def test_default_thresholds_and_keys():
 
 def test_evaluator_with_data_samples_prefix_and_size():
     evaluator = Evaluator(
-        METRICS.build(
-            dict(
-                type='CAMThresholdSweepMetric',
-                thresholds=[0.2, 0.5],
-                prefix='cam')))
+        METRICS.build(dict(type='CAMThresholdSweepMetric', thresholds=[0.2, 0.5], prefix='cam'))
+    )
     evaluator.dataset_meta = dict(classes=('background', 'a', 'b'))
-    evaluator.process([
-        _sample(A_MAPS, A_GT, as_dict=False),
-        _sample(B_MAPS, B_GT, as_dict=False)
-    ])
+    evaluator.process([_sample(A_MAPS, A_GT, as_dict=False), _sample(B_MAPS, B_GT, as_dict=False)])
     # size=1 drops the second (as DDP padding removal does)
     res = evaluator.evaluate(1)
     assert res['cam/best_threshold'] == 0.2
-    assert res['cam/best_mIoU'] == pytest.approx(
-        (1 + 1 / 2 + 2 / 3) / 3 * 100)
+    assert res['cam/best_mIoU'] == pytest.approx((1 + 1 / 2 + 2 / 3) / 3 * 100)
 
 
 def test_bad_input_raises():

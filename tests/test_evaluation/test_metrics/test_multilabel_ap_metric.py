@@ -12,14 +12,8 @@ from mmwsss.evaluation.metrics import MultiLabelAPMetric, average_precision
 from mmwsss.registry import METRICS
 
 # 4 images x 4 foreground classes.
-SCORES = [[0.9, 0.2, 0.5, 0.3],
-          [0.8, 0.7, 0.5, 0.2],
-          [0.3, 0.6, 0.5, 0.1],
-          [0.1, 0.4, 0.1, 0.0]]
-LABELS = [[1, 0, 1, 0],
-          [0, 1, 0, 0],
-          [1, 0, 0, 0],
-          [0, 0, 0, 0]]
+SCORES = [[0.9, 0.2, 0.5, 0.3], [0.8, 0.7, 0.5, 0.2], [0.3, 0.6, 0.5, 0.1], [0.1, 0.4, 0.1, 0.0]]
+LABELS = [[1, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]
 # class 1: ranks 1(+) 2(-) 3(+) 4(-): precision at positives 1, 2/3
 # class 2: its only positive ranks first -> 1
 # class 3: three images tie at 0.5, one positive among them -> 1/3 (whatever
@@ -50,13 +44,11 @@ def test_registered():
 def test_average_precision_by_hand():
     scores, labels = np.array(SCORES), np.array(LABELS)
     for k, expected in enumerate(AP):
-        assert average_precision(scores[:, k],
-                                 labels[:, k]) == pytest.approx(expected)
+        assert average_precision(scores[:, k], labels[:, k]) == pytest.approx(expected)
     assert math.isnan(average_precision(scores[:, 3], labels[:, 3]))
     # the tie result does not depend on the order of the tied images
     order = [2, 1, 0, 3]
-    assert average_precision(scores[order, 2],
-                             labels[order, 2]) == pytest.approx(1 / 3)
+    assert average_precision(scores[order, 2], labels[order, 2]) == pytest.approx(1 / 3)
 
 
 def test_metric_by_hand_with_classwise():
@@ -84,25 +76,25 @@ def test_matches_mmpretrain_without_ties():
     labels = (rng.random((12, 5)) < 0.4).astype(np.float64)
     labels[0] = 1  # every class has a positive
     metric = MultiLabelAPMetric()
-    metric.process(None, [
-        dict(pred_score=torch.tensor(s), gt_cls_label=torch.tensor(t))
-        for s, t in zip(scores, labels)
-    ])
+    metric.process(
+        None,
+        [
+            dict(pred_score=torch.tensor(s), gt_cls_label=torch.tensor(t))
+            for s, t in zip(scores, labels)
+        ],
+    )
     ours = metric.compute_metrics(metric.results)['mAP']
     theirs = multi_label.AveragePrecision.calculate(
-        torch.tensor(scores), torch.tensor(labels)).item()
+        torch.tensor(scores), torch.tensor(labels)
+    ).item()
     assert ours == pytest.approx(theirs, rel=1e-5)
 
 
 def test_bad_input_raises():
     metric = MultiLabelAPMetric()
     with pytest.raises(ValueError, match='shape'):
-        metric.process(
-            None,
-            [dict(pred_score=torch.zeros(3), gt_cls_label=torch.zeros(4))])
+        metric.process(None, [dict(pred_score=torch.zeros(3), gt_cls_label=torch.zeros(4))])
     with pytest.raises(ValueError, match='multi-hot'):
-        metric.process(None, [
-            dict(pred_score=torch.zeros(2), gt_cls_label=torch.tensor([2., 0]))
-        ])
+        metric.process(None, [dict(pred_score=torch.zeros(2), gt_cls_label=torch.tensor([2.0, 0]))])
     with pytest.raises(KeyError, match='gt_cls_label'):
         metric.process(None, [dict(pred_score=torch.zeros(2))])

@@ -64,8 +64,7 @@ def test_absent_class_is_skipped_and_images_accumulate():
     res = metric.compute_metrics(metric.results)
     # bg now: TP 3, P 3, G_lab 3, G 4
     assert res['mIoU'] == pytest.approx((1 + 1 / 2 + 1 / 2) / 3 * 100)
-    assert res['mIoU_strict'] == pytest.approx(
-        (3 / 4 + 1 / 3 + 1 / 3) / 3 * 100)
+    assert res['mIoU_strict'] == pytest.approx((3 / 4 + 1 / 3 + 1 / 3) / 3 * 100)
     assert res['mRecall'] == pytest.approx((3 / 4 + 1 / 3 + 1 / 2) / 3 * 100)
     assert res['ignore_ratio'] == pytest.approx(3 / 10 * 100)
 
@@ -89,11 +88,15 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match='same size'):
         metric.process(None, [_sample([[0, 1]], [[0]])])
     with pytest.raises(TypeError, match='integer'):
-        metric.process(None, [
-            dict(
-                pred_sem_seg=dict(data=torch.zeros(1, 1, 2)),
-                gt_sem_seg=dict(data=torch.zeros(1, 1, 2)))
-        ])
+        metric.process(
+            None,
+            [
+                dict(
+                    pred_sem_seg=dict(data=torch.zeros(1, 1, 2)),
+                    gt_sem_seg=dict(data=torch.zeros(1, 1, 2)),
+                )
+            ],
+        )
 
 
 def test_part_and_body_recall_of_labels():

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """DRSResNetV1c: MMSeg's ResNetV1c with every activation from ``act_cfg``."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -48,16 +49,19 @@ def test_relu_reproduces_mmseg_resnet_v1c_exactly(depth, train):
 
 @pytest.mark.parametrize('depth, per_block', [(18, 2), (50, 3)])
 def test_every_activation_comes_from_act_cfg(depth, per_block):
-    model = DRSResNetV1c(depth=depth, stem_channels=16, base_channels=8,
-                         act_cfg=dict(type='DRS', delta=0.55))
+    model = DRSResNetV1c(
+        depth=depth, stem_channels=16, base_channels=8, act_cfg=dict(type='DRS', delta=0.55)
+    )
     assert not any(isinstance(m, nn.ReLU) for m in model.modules())
     drs = [n for n, m in model.named_modules() if isinstance(m, DRS)]
     assert drs[:3] == ['stem.2', 'stem.5', 'stem.8']
     assert len(drs) == 3 + per_block * sum(model.stage_blocks)
     assert 'layer1.0.act_out' in drs and 'layer4.1.act1' in drs
     # the fixed suppressor adds no parameter: MMSeg's key layout exactly
-    assert model.state_dict().keys() == ResNetV1c(depth=depth, stem_channels=16,
-                                                  base_channels=8).state_dict().keys()
+    assert (
+        model.state_dict().keys()
+        == ResNetV1c(depth=depth, stem_channels=16, base_channels=8).state_dict().keys()
+    )
 
 
 def _manual_block(block, x, act, act_out=None):
@@ -76,8 +80,9 @@ def _manual_block(block, x, act, act_out=None):
 @pytest.mark.parametrize('depth', [18, 50])
 def test_suppressor_after_the_residual_add(depth):
     torch.manual_seed(1)
-    model = DRSResNetV1c(depth=depth, stem_channels=16, base_channels=8,
-                         act_cfg=dict(type='DRS', delta=0.4))
+    model = DRSResNetV1c(
+        depth=depth, stem_channels=16, base_channels=8, act_cfg=dict(type='DRS', delta=0.4)
+    )
     _randomise_norms(model, seed=1)
     model.eval()
     drs = DRS(delta=0.4)
@@ -99,15 +104,17 @@ def _square_sum(model):
     return total
 
 
-@pytest.mark.parametrize('depth, expected, plain', [(50, 22_640_640, 23_527_264),
-                                                    (101, 42_694_656, 42_519_392)])
+@pytest.mark.parametrize(
+    'depth, expected, plain', [(50, 22_640_640, 23_527_264), (101, 42_694_656, 42_519_392)]
+)
 def test_learnable_parameter_count_full_size(depth, expected, plain):
     # stem 32^2 + 32^2 + 64^2; a Bottleneck of width p: p^2 + p^2 + (4p)^2
     blocks = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}[depth]
-    formula = 32**2 * 2 + 64**2 + sum(n * 18 * (64 * 2**i)**2 for i, n in enumerate(blocks))
+    formula = 32**2 * 2 + 64**2 + sum(n * 18 * (64 * 2**i) ** 2 for i, n in enumerate(blocks))
     assert formula == expected
-    model = MODELS.build(dict(type='DRSResNetV1c', depth=depth,
-                              act_cfg=dict(type='DRS', learnable=True), **D8))
+    model = MODELS.build(
+        dict(type='DRSResNetV1c', depth=depth, act_cfg=dict(type='DRS', learnable=True), **D8)
+    )
     drs = sum(p.numel() for n, p in model.named_parameters() if n.endswith('.fc.weight'))
     assert drs == expected == _square_sum(model)
     assert sum(p.numel() for p in model.parameters()) == plain + expected
@@ -117,12 +124,18 @@ def test_learnable_parameter_count_full_size(depth, expected, plain):
 
 def test_forward_backward_learnable():
     torch.manual_seed(2)
-    model = DRSResNetV1c(depth=50, stem_channels=16, base_channels=8, out_indices=(3, ),
-                         act_cfg=dict(type='DRS', learnable=True), **D8)
+    model = DRSResNetV1c(
+        depth=50,
+        stem_channels=16,
+        base_channels=8,
+        out_indices=(3,),
+        act_cfg=dict(type='DRS', learnable=True),
+        **D8,
+    )
     _randomise_norms(model, seed=2)  # MMSeg's zero-init residual would cut the branches' grads
     model.train()
     x = torch.randn(2, 3, 32, 32, requires_grad=True)
-    (out, ) = model(x)
+    (out,) = model(x)
     assert out.shape == (2, 256, 4, 4)
     assert out.min() >= 0
     out.mean().backward()
@@ -132,8 +145,15 @@ def test_forward_backward_learnable():
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in fc)
     # gradient checkpointing gives the same output
     model.eval()
-    cp_model = DRSResNetV1c(depth=50, stem_channels=16, base_channels=8, out_indices=(3, ),
-                            act_cfg=dict(type='DRS', learnable=True), with_cp=True, **D8)
+    cp_model = DRSResNetV1c(
+        depth=50,
+        stem_channels=16,
+        base_channels=8,
+        out_indices=(3,),
+        act_cfg=dict(type='DRS', learnable=True),
+        with_cp=True,
+        **D8,
+    )
     cp_model.load_state_dict(model.state_dict())
     cp_model.eval()
     y = torch.randn(1, 3, 24, 24, requires_grad=True)
@@ -152,9 +172,15 @@ def test_loads_mmseg_imagenet_checkpoint_layout(tmp_path):
     state['fc.bias'] = torch.randn(1000)
     ckpt = tmp_path / 'resnet50_v1c.pth'
     torch.save(dict(state_dict=state), ckpt)
-    model = MODELS.build(dict(type='DRSResNetV1c', depth=50,
-                              act_cfg=dict(type='DRS', learnable=True),
-                              init_cfg=dict(type='Pretrained', checkpoint=str(ckpt)), **D8))
+    model = MODELS.build(
+        dict(
+            type='DRSResNetV1c',
+            depth=50,
+            act_cfg=dict(type='DRS', learnable=True),
+            init_cfg=dict(type='Pretrained', checkpoint=str(ckpt)),
+            **D8,
+        )
+    )
     before = {n: p.clone() for n, p in model.named_parameters() if n.endswith('.fc.weight')}
     model.init_weights()
     loaded = model.state_dict()
@@ -171,5 +197,4 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match='deep_stem and avg_down'):
         DRSResNetV1c(depth=18, deep_stem=False)
     none = DRSResNetV1c(depth=18, stem_channels=16, base_channels=8, act_cfg=None)
-    assert isinstance(none.stem[2], nn.Identity) and isinstance(none.layer1[0].act_out,
-                                                                 nn.Identity)
+    assert isinstance(none.stem[2], nn.Identity) and isinstance(none.layer1[0].act_out, nn.Identity)

@@ -13,11 +13,10 @@ TORCHVISION_CONVS = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
 
 def test_full_size_output_stride_8():
     torch.manual_seed(0)
-    model = MODELS.build(
-        dict(type='DRSVGG', act_cfg=dict(type='DRS', learnable=True)))
+    model = MODELS.build(dict(type='DRSVGG', act_cfg=dict(type='DRS', learnable=True)))
     model.eval()
     with torch.no_grad():
-        (out, ) = model(torch.randn(1, 3, 320, 320))
+        (out,) = model(torch.randn(1, 3, 320, 320))
     assert out.shape == (1, 512, 40, 40)
     assert out.min() >= 0
     assert model.stage_channels == [64, 128, 256, 512, 512]
@@ -25,11 +24,9 @@ def test_full_size_output_stride_8():
 
 def test_topology_and_torchvision_names():
     model = DRSVGG(act_cfg=dict(type='DRS', learnable=True), widen_factor=0.125)
-    convs = [(i, m) for i, m in enumerate(model.features)
-             if isinstance(m, nn.Conv2d)]
+    convs = [(i, m) for i, m in enumerate(model.features) if isinstance(m, nn.Conv2d)]
     assert tuple(i for i, _ in convs) == TORCHVISION_CONVS
-    assert [m.out_channels for _, m in convs] == \
-        [8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64]
+    assert [m.out_channels for _, m in convs] == [8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64]
     assert [m.dilation[0] for _, m in convs] == [1] * 10 + [2] * 3
     assert [m.padding[0] for _, m in convs] == [1] * 10 + [2] * 3
     # a learnable suppressor after every conv, told its channel count
@@ -37,21 +34,22 @@ def test_topology_and_torchvision_names():
         act = model.features[i + 1]
         assert isinstance(act, DRS) and act.channels == conv.out_channels
     pools = [m for m in model.features if isinstance(m, nn.MaxPool2d)]
-    assert [(p.kernel_size, p.stride, p.padding) for p in pools] == \
-        [(2, 2, 0)] * 3 + [(3, 1, 1)]
+    assert [(p.kernel_size, p.stride, p.padding) for p in pools] == [(2, 2, 0)] * 3 + [(3, 1, 1)]
     names = {k for k in model.state_dict() if not k.endswith('fc.weight')}
-    assert names == {f'features.{i}.{p}' for i in TORCHVISION_CONVS
-                     for p in ('weight', 'bias')}
+    assert names == {f'features.{i}.{p}' for i in TORCHVISION_CONVS for p in ('weight', 'bias')}
 
 
 def test_out_indices_and_shapes():
     model = DRSVGG(widen_factor=0.125, out_indices=(0, 1, 2, 3, 4))
     outs = model(torch.randn(2, 3, 32, 32))
-    assert [tuple(o.shape) for o in outs] == [(2, 8, 16, 16), (2, 16, 8, 8),
-                                              (2, 32, 4, 4), (2, 64, 4, 4),
-                                              (2, 64, 4, 4)]
-    (only, ) = DRSVGG(widen_factor=0.125, out_indices=2)(
-        torch.randn(1, 3, 32, 32))
+    assert [tuple(o.shape) for o in outs] == [
+        (2, 8, 16, 16),
+        (2, 16, 8, 8),
+        (2, 32, 4, 4),
+        (2, 64, 4, 4),
+        (2, 64, 4, 4),
+    ]
+    (only,) = DRSVGG(widen_factor=0.125, out_indices=2)(torch.randn(1, 3, 32, 32))
     assert only.shape == (1, 32, 4, 4)
 
 
@@ -73,13 +71,13 @@ def test_default_init_is_kaiming_fan_out_with_zero_bias():
     model.init_weights()
     conv = model.features[28]  # 256 -> 256, 3 x 3
     assert torch.count_nonzero(conv.bias) == 0
-    expected = (2. / (9 * 256))**0.5
+    expected = (2.0 / (9 * 256)) ** 0.5
     assert abs(conv.weight.std().item() - expected) / expected < 0.05
 
 
 def test_gradients_reach_first_conv():
     model = DRSVGG(widen_factor=0.0625, act_cfg=dict(type='DRS', learnable=True))
-    (out, ) = model(torch.randn(2, 3, 32, 32))
+    (out,) = model(torch.randn(2, 3, 32, 32))
     out.mean().backward()
     assert model.features[0].weight.grad.abs().sum() > 0
     assert model.features[1].fc.weight.grad.abs().sum() > 0
@@ -89,12 +87,14 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match='drs_vgg.py.*widen_factor'):
         DRSVGG(widen_factor=0)
     with pytest.raises(ValueError, match='out_indices'):
-        DRSVGG(out_indices=(5, ))
+        DRSVGG(out_indices=(5,))
 
 
 def test_folded_bn_backbone_equals_plain_backbone_in_eval():
     import torch
+
     from mmwsss.models.backbones import DRSVGG
+
     torch.manual_seed(0)
     with_bn = DRSVGG(widen_factor=1 / 16, norm_cfg=dict(type='BN'))
     with_bn.init_weights()

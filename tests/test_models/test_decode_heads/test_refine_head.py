@@ -21,16 +21,20 @@ def _samples(maps, metas=None):
 
 
 def test_argmax_masked_target_by_hand():
-    maps = torch.tensor([
-        [[0.9, 0.2], [0.0, 0.5]],  # class 1
-        [[0.3, 0.7], [0.0, 0.5]],  # class 2
-        [[0.1, 0.1], [0.0, 0.4]],  # class 3
-    ])
-    expected = torch.tensor([
-        [[0.9, 0.0], [0.0, 0.5]],
-        [[0.0, 0.7], [0.0, 0.5]],  # a tie keeps both, as the official mask
-        [[0.0, 0.0], [0.0, 0.0]],
-    ])
+    maps = torch.tensor(
+        [
+            [[0.9, 0.2], [0.0, 0.5]],  # class 1
+            [[0.3, 0.7], [0.0, 0.5]],  # class 2
+            [[0.1, 0.1], [0.0, 0.4]],  # class 3
+        ]
+    )
+    expected = torch.tensor(
+        [
+            [[0.9, 0.0], [0.0, 0.5]],
+            [[0.0, 0.7], [0.0, 0.5]],  # a tie keeps both, as the official mask
+            [[0.0, 0.0], [0.0, 0.0]],
+        ]
+    )
     assert torch.equal(argmax_masked_target(maps), expected)
     batched = argmax_masked_target(torch.stack([maps, maps.flip(0)]))
     assert torch.equal(batched[1], expected.flip(0))
@@ -49,8 +53,7 @@ def test_full_size_parameter_count():
     assert vgg == 14_714_688
     assert sum(p.numel() for p in head.parameters()) == extra == 7_089_684
     assert vgg + extra == 21_804_372
-    assert [m.kernel_size for m in head.convs
-            if isinstance(m, nn.Conv2d)] == [(3, 3)] * 3
+    assert [m.kernel_size for m in head.convs if isinstance(m, nn.Conv2d)] == [(3, 3)] * 3
     assert head.conv_seg.kernel_size == (1, 1)
     assert sum(isinstance(m, nn.ReLU) for m in head.modules()) == 3
     assert head.conv_seg.out_channels == 20 and head.dropout is None
@@ -69,20 +72,18 @@ def test_init_is_normal_0_01_with_zero_bias():
 
 def test_forward_and_loss_by_hand():
     torch.manual_seed(0)
-    head = RefineHead(
-        num_classes=3, in_channels=4, channels=5, loss_weight=2.0)
+    head = RefineHead(num_classes=3, in_channels=4, channels=5, loss_weight=2.0)
     feats = (torch.randn(2, 7, 3, 3), torch.randn(2, 4, 3, 3))
     out = head(feats)
     assert out.shape == (2, 3, 3, 3)
     maps = torch.randint(0, 256, (2, 3, 9, 9), dtype=torch.uint8)
     losses = head.loss(feats, _samples(maps), None)
     up = F.interpolate(out, size=(9, 9), mode='bilinear', align_corners=True)
-    target = argmax_masked_target(maps.float() / 255.)
+    target = argmax_masked_target(maps.float() / 255.0)
     assert set(losses) == {'loss_refine'}
-    assert torch.allclose(
-        losses['loss_refine'], 2.0 * ((up - target)**2).mean(), atol=1e-6)
+    assert torch.allclose(losses['loss_refine'], 2.0 * ((up - target) ** 2).mean(), atol=1e-6)
     # float targets in [0, 1] are taken as they are
-    losses_f = head.loss(feats, _samples(maps.float() / 255.), None)
+    losses_f = head.loss(feats, _samples(maps.float() / 255.0), None)
     assert torch.allclose(losses_f['loss_refine'], losses['loss_refine'])
 
 
@@ -95,10 +96,12 @@ def test_padded_batch_ignores_the_padding():
     metas = [dict(padding_size=(0, 3, 0, 2)), dict(padding_size=(0, 0, 0, 0))]
     loss = head.loss_by_feat(out, _samples([small, full], metas))
     up = F.interpolate(out, size=(8, 8), mode='bilinear', align_corners=True)
-    err = torch.cat([
-        (up[0, :, :6, :5] - argmax_masked_target(small / 255.)).flatten(),
-        (up[1] - argmax_masked_target(full / 255.)).flatten()
-    ])
+    err = torch.cat(
+        [
+            (up[0, :, :6, :5] - argmax_masked_target(small / 255.0)).flatten(),
+            (up[1] - argmax_masked_target(full / 255.0)).flatten(),
+        ]
+    )
     assert torch.allclose(loss['loss_refine'], (err**2).mean(), atol=1e-6)
     bad = [dict(padding_size=(0, 3, 0, 2)), dict(padding_size=(0, 1, 0, 0))]
     with pytest.raises(ValueError, match='do not give one batch input size'):
@@ -109,7 +112,7 @@ def test_loss_decreases_with_adam():
     torch.manual_seed(0)
     head = RefineHead(num_classes=2, in_channels=8, channels=16)
     head.init_weights()
-    feats = (torch.randn(2, 8, 8, 8), )
+    feats = (torch.randn(2, 8, 8, 8),)
     maps = torch.zeros(2, 2, 32, 32, dtype=torch.uint8)
     maps[:, 0, 4:20, 4:20] = 200
     maps[:, 1, 12:30, 10:28] = 150
@@ -128,29 +131,27 @@ def test_loss_decreases_with_adam():
 
 def test_localization_maps_upsample_clip_and_mask():
     head = RefineHead(num_classes=2, in_channels=4, channels=4)
-    out = torch.tensor([[[[-1., 2.], [0.5, 0.25]], [[0.3, 0.3], [0.3, 0.3]]]])
+    out = torch.tensor([[[[-1.0, 2.0], [0.5, 0.25]], [[0.3, 0.3], [0.3, 0.3]]]])
     maps = head.localization_maps(out, (3, 3))
     assert maps.shape == (1, 2, 3, 3)
     assert maps.min() >= 0
     # the negative corner is clipped to 0, the one above 1 kept (the official max with zeros)
     assert maps[0, 0, 0, 0] == 0 and maps[0, 0, 0, 2] == 2
     assert torch.allclose(maps[0, 0, 2, 1], torch.tensor(0.375))  # centre
-    masked = head.localization_maps(out, (3, 3), torch.tensor([[0., 1.]]))
-    assert masked[0, 0].abs().sum() == 0 and torch.equal(
-        masked[0, 1], maps[0, 1])
+    masked = head.localization_maps(out, (3, 3), torch.tensor([[0.0, 1.0]]))
+    assert masked[0, 0].abs().sum() == 0 and torch.equal(masked[0, 1], maps[0, 1])
 
 
 def test_errors():
     head = RefineHead(num_classes=3, in_channels=4, channels=4)
-    feats = (torch.randn(1, 4, 2, 2), )
-    with pytest.raises(
-            KeyError, match='has no gt_loc_map; add '
-            'LoadLocalizationMaps'):
+    feats = (torch.randn(1, 4, 2, 2),)
+    with pytest.raises(KeyError, match='has no gt_loc_map; add LoadLocalizationMaps'):
         head.loss(feats, [SegDataSample()], None)
     with pytest.raises(
-            ValueError,
-            match=r'shape \(2, 4, 4\) but '
-            'RefineHead.num_classes is 3'):
+        ValueError,
+        match=r'shape \(2, 4, 4\) but '
+        'RefineHead.num_classes is 3',
+    ):
         head.loss(feats, _samples(torch.zeros(1, 2, 4, 4)), None)
     with pytest.raises(KeyError, match='has no gt_cls_label'):
         head.stack_labels([SegDataSample()])

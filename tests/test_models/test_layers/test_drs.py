@@ -11,14 +11,14 @@ import mmwsss  # noqa: F401  (registers DRS)
 from mmwsss.models.layers import DRS, build_activation
 
 # one sample, two channels, 2 x 2; pre-activations
-X = torch.tensor([[[[-1., 2.], [4., 1.]], [[3., -2.], [0.5, 6.]]]])
+X = torch.tensor([[[[-1.0, 2.0], [4.0, 1.0]], [[3.0, -2.0], [0.5, 6.0]]]])
 
 
 def test_fixed_matches_hand_computation():
     # ch0: relu -> [0, 2, 4, 1], max 4, cap 0.5 * 4 = 2
     # ch1: relu -> [3, 0, 0.5, 6], max 6, cap 3
     out = DRS(delta=0.5)(X)
-    expected = torch.tensor([[[[0., 2.], [2., 1.]], [[3., 0.], [0.5, 3.]]]])
+    expected = torch.tensor([[[[0.0, 2.0], [2.0, 1.0]], [[3.0, 0.0], [0.5, 3.0]]]])
     assert out.shape == X.shape
     assert torch.allclose(out, expected)
     assert sum(p.numel() for p in DRS(delta=0.5).parameters()) == 0
@@ -31,18 +31,16 @@ def test_learnable_matches_hand_computation():
     drs = DRS(learnable=True, channels=2)
     # channel means of relu(X): ch0 7 / 4 = 1.75, ch1 9.5 / 4 = 2.375
     with torch.no_grad():
-        drs.fc.weight.copy_(
-            torch.tensor([[4. / 7., 0.], [0., -math.log(3.) / 2.375]]))
+        drs.fc.weight.copy_(torch.tensor([[4.0 / 7.0, 0.0], [0.0, -math.log(3.0) / 2.375]]))
     # delta0 = sigmoid(1), delta1 = sigmoid(-ln 3) = 0.25
-    d0 = 1. / (1. + math.exp(-1.))
+    d0 = 1.0 / (1.0 + math.exp(-1.0))
     out = drs(X)
-    expected = torch.tensor([[[[0., 2.], [min(4., 4 * d0), 1.]],
-                              [[1.5, 0.], [0.5, 1.5]]]])
+    expected = torch.tensor([[[[0.0, 2.0], [min(4.0, 4 * d0), 1.0]], [[1.5, 0.0], [0.5, 1.5]]]])
     assert torch.allclose(out, expected, atol=1e-6)
     # a second sample with doubled inputs: means double, so delta0 = sigmoid(2)
     out2 = drs(torch.cat([X, 2 * X]))[1]
     # and delta1 = sigmoid(-2 ln 3) = 0.1, cap 12 * 0.1
-    d0b = 1. / (1. + math.exp(-2.))
+    d0b = 1.0 / (1.0 + math.exp(-2.0))
     assert torch.allclose(out2[0, 1, 0], torch.tensor(8 * d0b))
     assert torch.allclose(out2[1, 0, 0], torch.tensor(1.2))
 
@@ -62,7 +60,7 @@ def test_gradient_flows_through_the_max():
     DRS(delta=0.6)(x).sum().backward()  # cap 2.4: only the peak is capped
     # d/dx of min(r, 0.6 * max r): 1 where uncapped, 0.6 at the peak (the
     # cap moves with it); a detached max would give 0 there
-    assert torch.allclose(x.grad, torch.tensor([[[[0., 1.], [0.6, 1.]]]]))
+    assert torch.allclose(x.grad, torch.tensor([[[[0.0, 1.0], [0.6, 1.0]]]]))
 
 
 def test_gradient_reaches_learnable_weight():
@@ -88,16 +86,13 @@ def test_build_activation_layer_in_any_scope(scope):
         assert isinstance(conv.activate, DRS)
         out = conv(torch.randn(1, 3, 6, 6))
         assert out.shape == (1, 4, 6, 6) and out.min() >= 0
-        conv2 = ConvModule(
-            3, 4, 1, act_cfg=dict(type='DRS', learnable=True, channels=4))
+        conv2 = ConvModule(3, 4, 1, act_cfg=dict(type='DRS', learnable=True, channels=4))
         assert conv2.activate.channels == 4
 
 
 def test_lazy_learnable_trains_with_optimizer_built_before_forward():
     torch.manual_seed(0)
-    conv = ConvModule(
-        3, 5, 3, padding=1, norm_cfg=None,
-        act_cfg=dict(type='DRS', learnable=True))
+    conv = ConvModule(3, 5, 3, padding=1, norm_cfg=None, act_cfg=dict(type='DRS', learnable=True))
     optim = torch.optim.SGD(conv.parameters(), lr=1.0)
     lazy_weight = conv.activate.fc.weight
     x = torch.randn(2, 3, 6, 6)
@@ -126,8 +121,7 @@ def test_lazy_learnable_loads_a_state_dict():
 
 
 def test_plugin_builder_passes_in_channels():
-    name, layer = build_plugin_layer(
-        dict(type='DRS', learnable=True), postfix='_1', in_channels=16)
+    name, layer = build_plugin_layer(dict(type='DRS', learnable=True), postfix='_1', in_channels=16)
     assert name == 'drs_1'
     assert isinstance(layer, DRS) and layer.channels == 16
 

@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """CAMClassifier.predict: maps at the original size (padding cropped, flip undone), masked by the
 image labels; passes batched by geometry on request; the saliency background."""
+
 import pytest
 import torch
 from generation_helpers import NUM_FG, tiny_model_cfg
@@ -17,13 +18,17 @@ def _model(**test_cfg):
 
 
 def _sample(labels, ori_shape=(20, 24), pad=(0, 0, 0, 0), flip=False, saliency=None):
-    sample = SegDataSample(metainfo=dict(ori_shape=ori_shape, img_padding_size=pad, flip=flip,
-                                         flip_direction='horizontal'))
+    sample = SegDataSample(
+        metainfo=dict(
+            ori_shape=ori_shape, img_padding_size=pad, flip=flip, flip_direction='horizontal'
+        )
+    )
     multi_hot = torch.zeros(NUM_FG)
     multi_hot[[c - 1 for c in labels]] = 1
     sample.gt_cls_label = multi_hot
     if saliency is not None:
         from mmengine.structures import PixelData
+
         sample.gt_saliency = PixelData(data=saliency[None])
     return sample
 
@@ -51,7 +56,7 @@ def test_predict_gives_masked_maps_at_the_original_size(mmseg_scope):
         first, _ = model.localization_maps(inputs[:1, :, :28, :24], (20, 24))
     logits = out[0].seg_logits.data
     assert logits.shape == (NUM_FG + 1, 20, 24) and out[0].pred_sem_seg.data.shape == (1, 20, 24)
-    assert out[0].pred_score.shape == (NUM_FG, )
+    assert out[0].pred_score.shape == (NUM_FG,)
     torch.testing.assert_close(logits[[1, 3]], first[0, [0, 2]])
     assert not logits[2].any()  # class 2 is not in the image's labels
     assert (logits[0] == 0.2).all()  # the constant background score (bg_threshold)

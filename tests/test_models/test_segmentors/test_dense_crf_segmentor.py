@@ -16,14 +16,14 @@ from mmwsss.models.segmentors import DenseCRFSegmentor
 from mmwsss.models.utils import DenseCRF
 from mmwsss.registry import MODELS
 
-
 H, W = 16, 20
 PREPROCESSOR = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
-    size_divisor=8)
+    size_divisor=8,
+)
 BACKBONE = dict(type='DRSVGG', widen_factor=1 / 16, act_cfg=dict(type='ReLU'))
 ENCODER_DECODER = dict(
     type='EncoderDecoder',
@@ -38,13 +38,16 @@ ENCODER_DECODER = dict(
         num_classes=3,
         norm_cfg=None,
         dropout_ratio=0,
-        align_corners=False),
-    test_cfg=dict(mode='whole'))
+        align_corners=False,
+    ),
+    test_cfg=dict(mode='whole'),
+)
 REFINE = dict(
     type='RefineSegmentor',
     data_preprocessor=PREPROCESSOR,
     backbone=BACKBONE,
-    decode_head=dict(type='RefineHead', num_classes=2, in_channels=32, channels=8))
+    decode_head=dict(type='RefineHead', num_classes=2, in_channels=32, channels=8),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -58,10 +61,7 @@ def mmseg_scope_one_thread():
 
 def _build(inner, seed=0, **kwargs):
     torch.manual_seed(seed)
-    model = MODELS.build(
-        dict(
-            type='DenseCRFSegmentor', segmentor=copy.deepcopy(inner),
-            **kwargs))
+    model = MODELS.build(dict(type='DenseCRFSegmentor', segmentor=copy.deepcopy(inner), **kwargs))
     model.init_weights()  # near-uniform outputs: the CRF has a say
     return model.eval()
 
@@ -69,7 +69,7 @@ def _build(inner, seed=0, **kwargs):
 @pytest.fixture
 def image_file(tmp_path):
     img = np.zeros((H, W, 3), np.uint8)  # BGR as cv2 reads it
-    img[:, W // 2:] = (40, 200, 90)
+    img[:, W // 2 :] = (40, 200, 90)
     img[4:12, 3:8] = (250, 250, 250)
     path = str(tmp_path / 'img.png')
     mmcv.imwrite(img, path)
@@ -81,7 +81,7 @@ def _data(img_bgr, path=None, **meta):
     if path:
         info['img_path'] = path
     sample = SegDataSample(metainfo=info)
-    sample.gt_cls_label = torch.tensor([1., 1.])
+    sample.gt_cls_label = torch.tensor([1.0, 1.0])
     inputs = torch.from_numpy(img_bgr.transpose(2, 0, 1).copy())
     return dict(inputs=[inputs], data_samples=[sample])
 
@@ -90,10 +90,10 @@ def _fake_logits(inputs, batch_img_metas):
     """Weak logits: class 1 on the right half, class 0 on the left, three
     wrong pixels on the right, class 2 nowhere."""
     logits = torch.zeros(inputs.shape[0], 3, H, W)
-    logits[:, 0, :, :W // 2] = 0.5
-    logits[:, 1, :, W // 2:] = 0.5
+    logits[:, 0, :, : W // 2] = 0.5
+    logits[:, 1, :, W // 2 :] = 0.5
     for y, x in ((2, 15), (9, 12), (13, 17)):
-        logits[:, :2, y, x] = torch.tensor([0.6, 0.])
+        logits[:, :2, y, x] = torch.tensor([0.6, 0.0])
     return logits
 
 
@@ -114,9 +114,9 @@ def test_crf_on_an_mmseg_segmentor(image_file, monkeypatch):
     assert pred.shape == (1, H, W) and pred.dtype == torch.long
     np.testing.assert_array_equal(pred[0].numpy(), by_hand)
     # the CRF cleans the three wrong pixels, following the image halves
-    assert (plain.pred_sem_seg.data[0, :, W // 2:] == 0).sum() == 3
+    assert (plain.pred_sem_seg.data[0, :, W // 2 :] == 0).sum() == 3
     expected = torch.zeros(H, W, dtype=torch.long)
-    expected[:, W // 2:] = 1
+    expected[:, W // 2 :] = 1
     assert torch.equal(pred[0], expected)
 
 
@@ -150,8 +150,9 @@ def test_plain_checkpoints_load_into_the_wrapper():
     # its own (prefixed) state dict loads too
     other = _build(ENCODER_DECODER, seed=3)
     other.load_state_dict(wrapper.state_dict())
-    assert torch.equal(other.segmentor.decode_head.conv_seg.weight,
-                       plain.decode_head.conv_seg.weight)
+    assert torch.equal(
+        other.segmentor.decode_head.conv_seg.weight, plain.decode_head.conv_seg.weight
+    )
 
 
 def test_to_probs():
@@ -159,12 +160,10 @@ def test_to_probs():
     logits = torch.randn(3, 2, 2)
     assert torch.allclose(model.to_probs(logits), F.softmax(logits, 0))
     binary = model.to_probs(torch.zeros(1, 2, 2))
-    assert binary.shape == (2, 2, 2) and torch.allclose(
-        binary, torch.full_like(binary, 0.5))
+    assert binary.shape == (2, 2, 2) and torch.allclose(binary, torch.full_like(binary, 0.5))
     model.score_type = 'scores'
-    scores = torch.tensor([[[0.2, 0.]], [[0.6, 0.]]])
-    assert torch.allclose(
-        model.to_probs(scores), torch.tensor([[[0.25, 0.5]], [[0.75, 0.5]]]))
+    scores = torch.tensor([[[0.2, 0.0]], [[0.6, 0.0]]])
+    assert torch.allclose(model.to_probs(scores), torch.tensor([[[0.25, 0.5]], [[0.75, 0.5]]]))
 
 
 def test_errors(image_file):
@@ -184,9 +183,8 @@ def test_missing_pydensecrf_fails_at_build(monkeypatch):
     monkeypatch.setitem(sys.modules, 'pydensecrf', None)
     monkeypatch.setitem(sys.modules, 'pydensecrf.densecrf', None)
     with pytest.raises(
-            ImportError, match=r'pip install -r '
-            r'requirements/optional.txt'):
-        MODELS.build(
-            dict(
-                type='DenseCRFSegmentor',
-                segmentor=copy.deepcopy(ENCODER_DECODER)))
+        ImportError,
+        match=r'pip install -r '
+        r'requirements/optional.txt',
+    ):
+        MODELS.build(dict(type='DenseCRFSegmentor', segmentor=copy.deepcopy(ENCODER_DECODER)))

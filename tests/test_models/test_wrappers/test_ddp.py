@@ -10,7 +10,6 @@ from mmwsss.registry import MODEL_WRAPPERS
 
 
 class _Toy(BaseModel):
-
     def __init__(self):
         super().__init__()
         self.fc = torch.nn.Linear(2, 1)
@@ -35,7 +34,8 @@ def test_device_agnostic_ddp_wraps_cpu_model(gloo_group):
     with pytest.raises(ValueError):
         torch.nn.parallel.DistributedDataParallel(_Toy(), device_ids=[0])
     wrapper = MODEL_WRAPPERS.build(
-        dict(type='DeviceAgnosticDDP', module=_Toy(), device_ids=[0], broadcast_buffers=False))
+        dict(type='DeviceAgnosticDDP', module=_Toy(), device_ids=[0], broadcast_buffers=False)
+    )
     out = wrapper(torch.ones(3, 2))
     assert out.shape == (3, 1)
     out.sum().backward()

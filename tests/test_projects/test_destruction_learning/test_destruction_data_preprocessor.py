@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """DestructionDataPreProcessor: twins join training batches only."""
+
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
@@ -7,7 +8,9 @@ from mmengine.dataset import pseudo_collate
 import mmwsss  # noqa: F401
 from mmwsss.registry import MODELS
 from projects.destruction_learning.destruction_learning import (
-    LowLevelDestruction, PackDestructionInputs)
+    LowLevelDestruction,
+    PackDestructionInputs,
+)
 
 
 def make_batch(labels, with_twin):
@@ -20,7 +23,8 @@ def make_batch(labels, with_twin):
             ori_shape=(8, 8),
             img_shape=(8, 8),
             gt_saliency=rng.integers(0, 255, (8, 8), dtype=np.uint8),
-            gt_cls_label=np.array(label, np.float32))
+            gt_cls_label=np.array(label, np.float32),
+        )
         if twin:
             np.random.seed(i)
             results = LowLevelDestruction(grid_size=4, jitter=3)(results)
@@ -31,8 +35,14 @@ def make_batch(labels, with_twin):
 
 def build():
     return MODELS.build(
-        dict(type='DestructionDataPreProcessor', mean=[10., 20., 30.], std=[2., 2., 2.],
-             bgr_to_rgb=True, size_divisor=8))
+        dict(
+            type='DestructionDataPreProcessor',
+            mean=[10.0, 20.0, 30.0],
+            std=[2.0, 2.0, 2.0],
+            bgr_to_rgb=True,
+            size_divisor=8,
+        )
+    )
 
 
 def test_training_batch_gets_the_twins_with_the_same_labels():
@@ -46,9 +56,9 @@ def test_training_batch_gets_the_twins_with_the_same_labels():
     got = [s.gt_cls_label.tolist() for s in samples]
     assert got == labels + [labels[0], labels[2]]
     assert [s.metainfo.get('destructed', False) for s in samples] == [False] * 3 + [True] * 2
-    mean = torch.tensor([10., 20., 30.])[:, None, None]
+    mean = torch.tensor([10.0, 20.0, 30.0])[:, None, None]
     for twin, normalised in zip(twins, inputs[3:]):
-        expected = (twin[[2, 1, 0]].float() - mean) / 2.
+        expected = (twin[[2, 1, 0]].float() - mean) / 2.0
         assert torch.allclose(normalised, expected)
     # twins and originals differ only in the order of their pixels
     assert not torch.equal(inputs[3], inputs[0])

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The project's configs parse, build, and a tiny training step runs."""
+
 import glob
 import os.path as osp
 
@@ -45,8 +46,8 @@ def test_the_matrix_is_complete():
     for method in ('lldm', 'mdcm', 'lldm-mdcm'):
         assert (method, 'vgg16', 'synthetic') in found
     assert {osp.basename(p) for p in PIPELINES} == {
-        f'pipeline_{m}_synthetic.py' for m in ('lldm', 'mdcm', 'lldm-mdcm')} | {
-            'pipeline_lldm-mdcm_voc12aug.py', 'pipeline_lldm-mdcm_coco14.py'}
+        f'pipeline_{m}_synthetic.py' for m in ('lldm', 'mdcm', 'lldm-mdcm')
+    } | {'pipeline_lldm-mdcm_voc12aug.py', 'pipeline_lldm-mdcm_coco14.py'}
 
 
 @pytest.mark.parametrize('path', STAGE_CONFIGS, ids=osp.basename)
@@ -69,11 +70,16 @@ def test_config_builds(path):
     assert model.num_fg_classes == dict(synthetic=4, voc12aug=20, coco14=80)[dataset]
 
 
-@pytest.mark.parametrize('name', [
-    'lldm-mdcm_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py', 'mdcm_vgg16_1xb10-15e_coco14-320x320.py'])
+@pytest.mark.parametrize(
+    'name',
+    [
+        'lldm-mdcm_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py',
+        'mdcm_vgg16_1xb10-15e_coco14-320x320.py',
+    ],
+)
 def test_full_size_maps(name):
     cfg = _load(name)
-    cfg.model.test_cfg.scales = (1.0, )  # the configs' 320 x 320 pass is slow on a CPU
+    cfg.model.test_cfg.scales = (1.0,)  # the configs' 320 x 320 pass is slow on a CPU
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():
         maps, scores = model.localization_maps(torch.randn(1, 3, 48, 40), out_size=(48, 40))
@@ -87,10 +93,17 @@ def _batch(cfg, n=2):
     pipeline = Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline[1:]])
     rng = np.random.default_rng(0)
     items = [
-        pipeline(dict(img=rng.integers(0, 255, (192, 192, 3), dtype=np.uint8), img_path=f'{i}.png',
-                      ori_shape=(192, 192), img_shape=(192, 192), cls_labels=[1 + i, 3],
-                      num_classes=5,
-                      seg_fields=[]))
+        pipeline(
+            dict(
+                img=rng.integers(0, 255, (192, 192, 3), dtype=np.uint8),
+                img_path=f'{i}.png',
+                ori_shape=(192, 192),
+                img_shape=(192, 192),
+                cls_labels=[1 + i, 3],
+                num_classes=5,
+                seg_fields=[],
+            )
+        )
         for i in range(n)
     ]
     return pseudo_collate(items)
@@ -127,9 +140,10 @@ def test_pipelines_swap_only_stage1(path):
     runner = PipelineRunner(Config.fromfile(path), osp.relpath(path, ROOT))
     assert [s['name'] for s in runner.stages] == [s['name'] for s in base.pipeline.stages]
     stage1 = next(s for s in runner.stages if s['name'] == 'stage1')
-    method = osp.basename(path)[len('pipeline_'):-len('_synthetic.py')]
-    assert stage1['config'] == (f'projects/destruction_learning/configs/'
-                                f'{method}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+    method = osp.basename(path)[len('pipeline_') : -len('_synthetic.py')]
+    assert stage1['config'] == (
+        f'projects/destruction_learning/configs/{method}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+    )
     for stage, ref in zip(runner.stages, base.pipeline.stages):
         if stage['name'] != 'stage1':
             assert stage['config'] == ref['config']
@@ -148,7 +162,8 @@ def test_real_data_pipelines(dataset):
     runner = PipelineRunner(Config.fromfile(path), osp.relpath(path, ROOT))
     stages = {s['name']: s for s in runner.stages}
     assert stages['stage1']['config'] == (
-        f'projects/destruction_learning/configs/lldm-mdcm_vgg16_1xb10-15e_{dataset}-320x320.py')
+        f'projects/destruction_learning/configs/lldm-mdcm_vgg16_1xb10-15e_{dataset}-320x320.py'
+    )
     cfg = runner.build_stage_cfg(stages['stage1'])
     assert cfg.model.backbone.type == 'MDCMBackbone'
     hooks = [h for h in cfg.custom_hooks if h['type'] == 'PseudoLabelHook']

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """LowLevelDestruction (the twin image) and PackDestructionInputs."""
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +9,10 @@ from mmcv.transforms import Compose
 import mmwsss  # noqa: F401
 from mmwsss.registry import TRANSFORMS
 from projects.destruction_learning.destruction_learning import (
-    LowLevelDestruction, PackDestructionInputs, destruct_image)
+    LowLevelDestruction,
+    PackDestructionInputs,
+    destruct_image,
+)
 
 
 def make_results(size=(16, 16)):
@@ -23,7 +27,8 @@ def make_results(size=(16, 16)):
         gt_seg_map=rng.integers(0, 3, size, dtype=np.uint8),
         gt_saliency=rng.integers(0, 255, size, dtype=np.uint8),
         seg_fields=['gt_seg_map', 'gt_saliency'],
-        gt_cls_label=np.array([0, 1, 1], np.float32))
+        gt_cls_label=np.array([0, 1, 1], np.float32),
+    )
 
 
 def test_twin_is_a_cell_shuffle_and_nothing_else_moves():
@@ -48,7 +53,7 @@ def test_same_seed_same_twin_and_prob():
     np.random.seed(5)
     assert np.array_equal(a, t(make_results())['img_destructed'])
     np.random.seed(0)
-    never = LowLevelDestruction(prob=0.)
+    never = LowLevelDestruction(prob=0.0)
     assert all('img_destructed' not in never(make_results()) for _ in range(5))
     half = LowLevelDestruction(prob=0.5)
     made = sum('img_destructed' in half(make_results()) for _ in range(200))
@@ -64,10 +69,12 @@ def test_pack_refuses_a_twin_of_another_size():
 
 
 def test_pack_carries_the_twin_and_the_unshuffled_fields():
-    pipeline = Compose([
-        TRANSFORMS.build(dict(type='LowLevelDestruction', grid_size=4, jitter=1)),
-        TRANSFORMS.build(dict(type='PackDestructionInputs')),
-    ])
+    pipeline = Compose(
+        [
+            TRANSFORMS.build(dict(type='LowLevelDestruction', grid_size=4, jitter=1)),
+            TRANSFORMS.build(dict(type='PackDestructionInputs')),
+        ]
+    )
     results = make_results()
     sal, seg = results['gt_saliency'].copy(), results['gt_seg_map'].copy()
     packed = pipeline(results)

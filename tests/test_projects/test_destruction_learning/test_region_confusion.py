@@ -1,10 +1,13 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Region confusion: a local permutation of grid cells, applied to images."""
+
 import numpy as np
 import pytest
 
 from projects.destruction_learning.destruction_learning import (
-    destruct_image, region_confusion_permutation)
+    destruct_image,
+    region_confusion_permutation,
+)
 
 
 def _positions(perm):
@@ -57,8 +60,10 @@ def test_destruct_image_keeps_every_pixel_and_moves_whole_cells():
     for r in range(2):
         for c in range(3):
             sr, sc = divmod(perm[r, c], 3)
-            assert np.array_equal(out[4 * r:4 * r + 4, 3 * c:3 * c + 3],
-                                  img[4 * sr:4 * sr + 4, 3 * sc:3 * sc + 3])
+            assert np.array_equal(
+                out[4 * r : 4 * r + 4, 3 * c : 3 * c + 3],
+                img[4 * sr : 4 * sr + 4, 3 * sc : 3 * sc + 3],
+            )
     # (H, W) images too; the input is not modified
     flat = img[..., 0].copy()
     assert np.array_equal(destruct_image(flat, perm), out[..., 0])

@@ -22,9 +22,10 @@ def test_only_present_classes_count():
     cams[:, 0] = 1.0  # area 1
     cams[:, 1, 0, 0] = 1.0  # area 1/16
     loss = ESOLAreaLoss(loss_weight=2.0)
-    assert loss(cams, torch.tensor([[1., 0.], [1., 0.]])).item() == pytest.approx(2.0, abs=1e-3)
-    assert loss(cams, torch.tensor([[0., 1.], [1., 1.]])).item() == pytest.approx(
-        2.0 * (1 / 16 + 1 / 16 + 1) / 3, abs=1e-3)
+    assert loss(cams, torch.tensor([[1.0, 0.0], [1.0, 0.0]])).item() == pytest.approx(2.0, abs=1e-3)
+    assert loss(cams, torch.tensor([[0.0, 1.0], [1.0, 1.0]])).item() == pytest.approx(
+        2.0 * (1 / 16 + 1 / 16 + 1) / 3, abs=1e-3
+    )
     assert loss(cams, torch.zeros(2, 2)).item() == 0
     assert loss.loss_name == 'loss_area'
 
@@ -33,8 +34,8 @@ def test_only_present_classes_count():
 def test_area_loss_shrinks_a_map(detach_max):
     """A toy CAM (a linear map of a fixed feature) optimised with the area loss gets smaller."""
     torch.manual_seed(0)
-    yy, xx = torch.meshgrid(torch.arange(8.), torch.arange(8.), indexing='ij')
-    blob = torch.exp(-((yy - 4)**2 + (xx - 4)**2) / 18.)  # a wide object
+    yy, xx = torch.meshgrid(torch.arange(8.0), torch.arange(8.0), indexing='ij')
+    blob = torch.exp(-((yy - 4) ** 2 + (xx - 4) ** 2) / 18.0)  # a wide object
     feats = torch.stack([blob, torch.ones_like(blob), blob**4])[None]  # (1, 3, 8, 8)
     w = torch.tensor([1.0, 0.3, 0.1], requires_grad=True)
     loss_fn = ESOLAreaLoss(loss_weight=1.0, detach_max=detach_max)

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """ESOLClassifier: what each stage runs and trains, inverse supervision, loading, predictions."""
+
 import copy
 
 import pytest
@@ -29,7 +30,8 @@ def tiny_cfg(stage='expand', **kwargs):
         expansion=dict(type='ESOLExpansionSampler', max_offset=2.0),
         shrinkage=dict(type='ESOLShrinkageSampler', max_offset=2.0),
         feature_clip=dict(type='FeatureClip', tau=0.7),
-        area_loss=dict(type='ESOLAreaLoss', loss_weight=0.5))
+        area_loss=dict(type='ESOLAreaLoss', loss_weight=0.5),
+    )
     cfg.update(kwargs)
     return cfg
 
@@ -45,14 +47,14 @@ def batch(n=6, seed=1):
     """Noise images with a 12 x 12 square of its class colour per present class."""
     g = torch.Generator().manual_seed(seed)
     inputs = torch.randn(n, 3, 32, 32, generator=g) * 0.3
-    colours = torch.tensor([[2., -1., -1.], [-1., 2., -1.], [-1., -1., 2.]])
+    colours = torch.tensor([[2.0, -1.0, -1.0], [-1.0, 2.0, -1.0], [-1.0, -1.0, 2.0]])
     samples = []
     for i in range(n):
         label = torch.zeros(K)
-        for c in ({i % K, (i + 1) % K} if i % 2 else {i % K}):
+        for c in {i % K, (i + 1) % K} if i % 2 else {i % K}:
             label[c] = 1
-            y, x = torch.randint(0, 20, (2, ), generator=g).tolist()
-            inputs[i, :, y:y + 12, x:x + 12] += colours[c].view(3, 1, 1)
+            y, x = torch.randint(0, 20, (2,), generator=g).tolist()
+            inputs[i, :, y : y + 12, x : x + 12] += colours[c].view(3, 1, 1)
         sample = SegDataSample(metainfo=dict(ori_shape=(32, 32), img_shape=(32, 32)))
         sample.gt_cls_label = label
         samples.append(sample)
@@ -64,10 +66,15 @@ def stage1_state():
     """A tiny stage-1 CAM classifier trained on the toy batch (loss ~0.69 -> ~0.4)."""
     init_default_scope('mmseg')
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='CAMClassifier',
-        backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
-        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
+    model = MODELS.build(
+        dict(
+            type='CAMClassifier',
+            backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
+            decode_head=dict(
+                type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1
+            ),
+        )
+    )
     model.init_weights()
     inputs, samples = batch()
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -92,7 +99,7 @@ def test_stages_choose_the_path_and_the_trainable_parts():
     expand, shrink = build('expand'), build('shrink')
     assert isinstance(expand, ESOLClassifier)
     assert expand.trainable == ('expansion', 'decode_head')
-    assert shrink.trainable == ('shrinkage', )
+    assert shrink.trainable == ('shrinkage',)
     for model in (expand, shrink):
         for name, p in model.named_parameters():
             assert p.requires_grad == (name.split('.')[0] in model.trainable), name
@@ -112,9 +119,19 @@ def test_stages_choose_the_path_and_the_trainable_parts():
 
 def test_frozen_parts_stay_in_eval_mode():
     cfg = tiny_cfg(
-        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=4,
-                      out_indices=(3, ), strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
-                      contract_dilation=True, norm_cfg=dict(type='BN'), init_cfg=None))
+        backbone=dict(
+            type='ResNetV1c',
+            depth=18,
+            stem_channels=8,
+            base_channels=4,
+            out_indices=(3,),
+            strides=(1, 2, 1, 1),
+            dilations=(1, 1, 2, 4),
+            contract_dilation=True,
+            norm_cfg=dict(type='BN'),
+            init_cfg=None,
+        )
+    )
     model = MODELS.build(cfg)
     model.train()
     assert model.training and model.decode_head.training and model.expansion.training
@@ -148,8 +165,11 @@ def test_gradient_ascent_increases_the_expansion_loss_and_nothing_frozen_moves(s
     assert losses[-1] > losses[0] + 1e-3
     assert changed(before, model) == {'expansion.offset_conv.weight', 'expansion.offset_conv.bias'}
     # the same step without the reversal would have lowered the loss
-    descend = build('expand', trainable=['expansion'],
-                    expansion=dict(type='DeformableSampler', weight_init='mean', max_offset=2.0))
+    descend = build(
+        'expand',
+        trainable=['expansion'],
+        expansion=dict(type='DeformableSampler', weight_init='mean', max_offset=2.0),
+    )
     descend.load_state_dict(before)
     opt = torch.optim.SGD([p for p in descend.parameters() if p.requires_grad], lr=0.5)
     opt.zero_grad()
@@ -159,17 +179,21 @@ def test_gradient_ascent_increases_the_expansion_loss_and_nothing_frozen_moves(s
         assert descend.loss(inputs, samples)['loss_cls'].item() < losses[0]
 
 
-@pytest.mark.parametrize('stage, parts', [('expand', {'expansion', 'decode_head'}),
-                                          ('shrink', {'shrinkage'})])
+@pytest.mark.parametrize(
+    'stage, parts', [('expand', {'expansion', 'decode_head'}), ('shrink', {'shrinkage'})]
+)
 def test_an_optimizer_step_moves_only_the_stage_parameters(stage, parts):
     model = build(stage)
     # as the stage configs build it: SGD, weight decay, the DRS constructor
     wrapper = build_optim_wrapper(
         model,
-        dict(type='OptimWrapper',
-             optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4),
-             constructor='DRSOptimWrapperConstructor',
-             paramwise_cfg=dict(new_keys=[f'.{sorted(parts)[0]}.'])))
+        dict(
+            type='OptimWrapper',
+            optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4),
+            constructor='DRSOptimWrapperConstructor',
+            paramwise_cfg=dict(new_keys=[f'.{sorted(parts)[0]}.']),
+        ),
+    )
     optimised = {id(p) for group in wrapper.optimizer.param_groups for p in group['params']}
     assert optimised == {id(p) for p in model.parameters() if p.requires_grad}
     inputs, samples = batch()
@@ -207,15 +231,20 @@ def test_predictions_follow_the_map_model_contract():
         absent = given.gt_cls_label == 0
         assert (logits[1:][absent] == 0).all()
         assert sample.pred_sem_seg.data.shape == (1, 32, 32)
-        assert sample.pred_score.shape == (K, )
+        assert sample.pred_score.shape == (K,)
 
 
 def test_stage_checkpoints_arrive_and_are_checked(tmp_path):
     torch.manual_seed(3)
-    stage1 = MODELS.build(dict(
-        type='CAMClassifier',
-        backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
-        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
+    stage1 = MODELS.build(
+        dict(
+            type='CAMClassifier',
+            backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
+            decode_head=dict(
+                type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1
+            ),
+        )
+    )
     path = str(tmp_path / 'stage1.pth')
     torch.save(dict(state_dict=stage1.state_dict()), path)
     expand = build('expand', seed=7, init_cfg=dict(type='Pretrained', checkpoint=path))
@@ -232,8 +261,7 @@ def test_stage_checkpoints_arrive_and_are_checked(tmp_path):
     with pytest.raises(RuntimeError, match='lacks .*expansion.offset_conv'):
         build('shrink', init_cfg=dict(type='Pretrained', checkpoint=path))
     partial = str(tmp_path / 'backbone.pth')
-    torch.save({k: v for k, v in stage1.state_dict().items() if k.startswith('backbone.')},
-               partial)
+    torch.save({k: v for k, v in stage1.state_dict().items() if k.startswith('backbone.')}, partial)
     with pytest.raises(RuntimeError, match='backbone.pth lacks 4 weights'):
         build('expand', init_cfg=dict(type='Pretrained', checkpoint=partial))
 
@@ -241,10 +269,15 @@ def test_stage_checkpoints_arrive_and_are_checked(tmp_path):
 def test_stage1_checkpoints_of_the_old_layout_start_the_expansion(tmp_path):
     """A stage-1 checkpoint written when the head was saved as ``head.*``."""
     torch.manual_seed(3)
-    stage1 = MODELS.build(dict(
-        type='CAMClassifier',
-        backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
-        decode_head=dict(type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1)))
+    stage1 = MODELS.build(
+        dict(
+            type='CAMClassifier',
+            backbone=dict(type='DRSVGG', widen_factor=1 / 16, init_cfg=None),
+            decode_head=dict(
+                type='CAMHead', num_classes=K, in_channels=32, channels=16, num_convs=1
+            ),
+        )
+    )
     old = {k.replace('decode_head.', 'head.', 1): v for k, v in stage1.state_dict().items()}
     path = str(tmp_path / 'stage1_old.pth')
     torch.save(dict(state_dict=old), path)
@@ -252,23 +285,36 @@ def test_stage1_checkpoints_of_the_old_layout_start_the_expansion(tmp_path):
     for key, value in stage1.state_dict().items():
         torch.testing.assert_close(expand.state_dict()[key], value)
     # the old part name in `trainable` is read as decode_head
-    assert build('expand', trainable=['expansion', 'head']).trainable == ('expansion',
-                                                                          'decode_head')
+    assert build('expand', trainable=['expansion', 'head']).trainable == (
+        'expansion',
+        'decode_head',
+    )
 
 
 def test_fixed_kernel_copied_from_a_backbone_conv():
-    model = build('expand', expansion=dict(
-        type='ESOLExpansionSampler', weight_init='copy',
-        weight_source='backbone.features.28.weight'))
+    model = build(
+        'expand',
+        expansion=dict(
+            type='ESOLExpansionSampler',
+            weight_init='copy',
+            weight_source='backbone.features.28.weight',
+        ),
+    )
     torch.testing.assert_close(model.expansion.weight, model.backbone.features[28].weight)
     assert not model.backbone.features[28].weight.requires_grad
     with pytest.raises(KeyError, match='weight_source'):
-        build('expand', expansion=dict(type='ESOLExpansionSampler', weight_init='copy',
-                                       weight_source='backbone.nothing'))
+        build(
+            'expand',
+            expansion=dict(
+                type='ESOLExpansionSampler', weight_init='copy', weight_source='backbone.nothing'
+            ),
+        )
 
 
-@pytest.mark.skipif(not getattr(torch.amp.autocast_mode, 'is_autocast_available',
-                                lambda _: True)('cpu'), reason='torch has no CPU autocast')
+@pytest.mark.skipif(
+    not getattr(torch.amp.autocast_mode, 'is_autocast_available', lambda _: True)('cpu'),
+    reason='torch has no CPU autocast',
+)
 def test_a_tiny_model_trains_and_predicts_under_cpu_bf16_autocast():
     """As `--amp` and precision 'auto' run it on a CPU with bf16: mmcv has no bf16 deformable
     conv, so the samplers run it in fp32; loss, backward and predictions work and stay close."""

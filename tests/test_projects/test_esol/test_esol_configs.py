@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """ESOL's configs parse, load the project through custom_imports, build their models, and the
 pipelines chain the stages through their checkpoints."""
+
 import glob
 import os
 import os.path as osp
@@ -41,8 +42,10 @@ def _load(path):
 # expansion's, see test_shrink_configs_differ_from_expand_in_the_stage_only, so only the
 # synthetic one of those); the stage-1 and segmentation ones are mmwsss' / MMSeg's own models
 @pytest.mark.parametrize(
-    'path', [p for p in STAGE_CONFIGS if 'esol-expand' in p or 'esol-shrink_vgg16-x0.25' in p],
-    ids=osp.basename)
+    'path',
+    [p for p in STAGE_CONFIGS if 'esol-expand' in p or 'esol-shrink_vgg16-x0.25' in p],
+    ids=osp.basename,
+)
 def test_esol_stage_configs_build(path):
     cfg = _load(path)
     assert 'projects.esol.esol' in cfg.custom_imports.imports
@@ -51,8 +54,9 @@ def test_esol_stage_configs_build(path):
     assert cfg.model.backbone.init_cfg is None
     stage = 'expand' if 'esol-expand' in path else 'shrink'
     assert cfg.model.stage == stage
-    assert cfg.optim_wrapper.paramwise_cfg.new_keys == ['.expansion.' if stage == 'expand'
-                                                        else '.shrinkage.']
+    assert cfg.optim_wrapper.paramwise_cfg.new_keys == [
+        '.expansion.' if stage == 'expand' else '.shrinkage.'
+    ]
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'ESOLClassifier'
     trainable = {n.split('.')[0] for n, p in model.named_parameters() if p.requires_grad}
@@ -63,8 +67,9 @@ def test_esol_stage_configs_build(path):
         assert model.expansion.weight.shape == (2048, 1, 3, 3)  # depthwise: no 2048^2 kernel
 
 
-@pytest.mark.parametrize('name', ['cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py',
-                                  'cam_vgg16_1xb10-5e_coco14-320x320.py'])
+@pytest.mark.parametrize(
+    'name', ['cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py', 'cam_vgg16_1xb10-5e_coco14-320x320.py']
+)
 def test_stage1_configs_parse(name):
     cfg = _load(osp.join(CONFIGS, name))
     assert cfg.model.type == 'CAMClassifier'
@@ -85,7 +90,7 @@ def test_synthetic_config_forward_backward():
     model.train()
     inputs = torch.randn(2, 3, 64, 64)
     samples = []
-    for label in ([1., 0., 0., 1.], [0., 1., 0., 0.]):
+    for label in ([1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]):
         sample = SegDataSample(metainfo=dict(ori_shape=(64, 64), img_shape=(64, 64)))
         sample.gt_cls_label = torch.tensor(label)
         samples.append(sample)
@@ -100,13 +105,20 @@ def test_synthetic_config_forward_backward():
     assert maps.shape == (2, 4, 64, 64) and scores.shape == (2, 4)
 
 
-@pytest.mark.parametrize('path', [p for p in STAGE_CONFIGS if 'esol-shrink' in p],
-                         ids=osp.basename)
+@pytest.mark.parametrize('path', [p for p in STAGE_CONFIGS if 'esol-shrink' in p], ids=osp.basename)
 def test_shrink_configs_differ_from_expand_in_the_stage_only(path):
     shrink = _load(path)
     expand = _load(path.replace('esol-shrink', 'esol-expand'))
-    for key in ('type', 'expansion', 'shrinkage', 'feature_clip', 'area_loss', 'backbone',
-                'decode_head', 'test_cfg'):
+    for key in (
+        'type',
+        'expansion',
+        'shrinkage',
+        'feature_clip',
+        'area_loss',
+        'backbone',
+        'decode_head',
+        'test_cfg',
+    ):
         assert expand.model[key] == shrink.model[key], key
     assert (expand.model.stage, shrink.model.stage) == ('expand', 'shrink')
     assert expand.model.init_cfg.checkpoint != shrink.model.init_cfg.checkpoint
@@ -117,8 +129,12 @@ def test_shrink_configs_differ_from_expand_in_the_stage_only(path):
 @pytest.mark.parametrize('path', PIPELINES, ids=osp.basename)
 def test_pipelines_chain_the_stages(path, in_repo_root, tmp_path):
     cfg = Config.fromfile(path)
-    runner = PipelineRunner(cfg, osp.relpath(path, ROOT), work_dir=str(tmp_path / 'run'),
-                            shared_root=str(tmp_path / 'shared'))
+    runner = PipelineRunner(
+        cfg,
+        osp.relpath(path, ROOT),
+        work_dir=str(tmp_path / 'run'),
+        shared_root=str(tmp_path / 'shared'),
+    )
     names = [s['name'] for s in runner.stages]
     assert cfg.pipeline.method.startswith('ESOL')
     if 'ablation' in cfg.pipeline.method:  # the expansion alone, then the shared upper bound
@@ -133,7 +149,11 @@ def test_pipelines_chain_the_stages(path, in_repo_root, tmp_path):
         assert expand.model.stage == 'expand'
         assert expand.model.get('trainable') == ['expansion']
         return
-    assert names[names.index('stage1'):names.index('shrink') + 1] == ['stage1', 'expand', 'shrink']
+    assert names[names.index('stage1') : names.index('shrink') + 1] == [
+        'stage1',
+        'expand',
+        'shrink',
+    ]
     kinds = {s['name']: s['kind'] for s in runner.stages}
     assert kinds['expand'] == kinds['shrink'] == 'localization'
     # fake checkpoints: the expansion starts from stage 1's, the shrinkage from the expansion's
@@ -152,7 +172,10 @@ def test_pipelines_chain_the_stages(path, in_repo_root, tmp_path):
     assert shrink.model.stage == 'shrink'
     # what follows reads the shrinkage stage's outputs
     following = [s for s in runner.stages if s['name'] in ('refine', 'segmentation')][0]
-    assert any(str(v) in ('{shrink.maps_dir}', '{shrink.labels_dir}')
-               for v in following['cfg_options'].values())
+    assert any(
+        str(v) in ('{shrink.maps_dir}', '{shrink.labels_dir}')
+        for v in following['cfg_options'].values()
+    )
     assert runner.stage_outputs('shrink')['maps_dir'] == osp.join(
-        osp.abspath(runner.stage_dir('shrink')), 'pseudo_labels', 'maps')
+        osp.abspath(runner.stage_dir('shrink')), 'pseudo_labels', 'maps'
+    )

@@ -1,22 +1,30 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The deformable sampler: mmcv's deformable conv, zero-offset behaviour, bounds, gradients."""
+
 import pytest
 import torch
 import torch.nn.functional as F
 
-from projects.esol.esol import (DeformableSampler, ESOLExpansionSampler, ESOLShrinkageSampler,
-                                deformable_conv, fixed_sampler_weight)
+from projects.esol.esol import (
+    DeformableSampler,
+    ESOLExpansionSampler,
+    ESOLShrinkageSampler,
+    deformable_conv,
+    fixed_sampler_weight,
+)
 
 
-@pytest.mark.parametrize('dilation, batch, step, groups', [(1, 3, 32, 1), (2, 3, 2, 1),
-                                                           (1, 4, 3, 1), (1, 2, 32, 4)])
+@pytest.mark.parametrize(
+    'dilation, batch, step, groups', [(1, 3, 32, 1), (2, 3, 2, 1), (1, 4, 3, 1), (1, 2, 32, 4)]
+)
 def test_deformable_conv_equals_conv2d_at_zero_offsets(dilation, batch, step, groups):
     torch.manual_seed(0)
     x = torch.randn(batch, 4, 6, 7)
     weight = torch.randn(4, 4 // groups, 3, 3)
     offsets = torch.zeros(batch, 18, 6, 7)
-    out = deformable_conv(x, offsets, weight, padding=dilation, dilation=dilation,
-                          im2col_step=step, groups=groups)
+    out = deformable_conv(
+        x, offsets, weight, padding=dilation, dilation=dilation, im2col_step=step, groups=groups
+    )
     ref = F.conv2d(x, weight, padding=dilation, dilation=dilation, groups=groups)
     assert out.shape == ref.shape == (batch, 4, 6, 7)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
@@ -48,8 +56,9 @@ def test_zero_initialised_sampler_is_its_plain_conv(mode):
     out = sampler(x)
     assert out.shape == x.shape
     assert sampler.weight.shape == (6, 1, 3, 3)  # depthwise: channels stay apart
-    torch.testing.assert_close(out, F.conv2d(x, sampler.weight, padding=1, groups=6), atol=1e-6,
-                               rtol=1e-5)
+    torch.testing.assert_close(
+        out, F.conv2d(x, sampler.weight, padding=1, groups=6), atol=1e-6, rtol=1e-5
+    )
     if mode == 'identity':
         torch.testing.assert_close(out, x)
     # the fixed kernel is a buffer (saved, never optimised); only the offset conv learns
@@ -62,7 +71,7 @@ def test_offsets_are_bounded_and_kept_inside_the_map():
     x = torch.rand(1, 2, 4, 4)
     sampler = DeformableSampler(2, weight_init='identity', max_offset=1.5)
     with torch.no_grad():
-        sampler.offset_conv.bias.fill_(-100.)  # every tap wants to go far up and left
+        sampler.offset_conv.bias.fill_(-100.0)  # every tap wants to go far up and left
     offsets = sampler.offsets(x)
     assert offsets.abs().max() <= 1.5
     # bounded only (no clamping): the centre tap of row 0 would leave the map
@@ -73,7 +82,7 @@ def test_offsets_are_bounded_and_kept_inside_the_map():
     assert offsets[0, 8, 0, 0] == 0 and offsets[0, 9, 0, 0] == 0
     big = DeformableSampler(2, weight_init='identity')
     with torch.no_grad():
-        big.offset_conv.bias.fill_(-100.)
+        big.offset_conv.bias.fill_(-100.0)
     out = big(x)
     torch.testing.assert_close(out, x[..., :1, :1].expand_as(x))  # everything reads (0, 0)
     # a tap whose base position is in the padding may stay there (zero-offset == conv2d)
@@ -138,14 +147,20 @@ def _cpu_bf16_autocast_available():
     return check is None or check('cpu')
 
 
-needs_cpu_autocast = pytest.mark.skipif(not _cpu_bf16_autocast_available(),
-                                        reason='torch has no CPU autocast')
+needs_cpu_autocast = pytest.mark.skipif(
+    not _cpu_bf16_autocast_available(), reason='torch has no CPU autocast'
+)
 
 
 @needs_cpu_autocast
-@pytest.mark.parametrize('cls, kwargs', [(ESOLExpansionSampler, dict(max_offset=2.0)),
-                                         (ESOLShrinkageSampler, dict(max_offset=1.5)),
-                                         (DeformableSampler, dict(keep_inside=False))])
+@pytest.mark.parametrize(
+    'cls, kwargs',
+    [
+        (ESOLExpansionSampler, dict(max_offset=2.0)),
+        (ESOLShrinkageSampler, dict(max_offset=1.5)),
+        (DeformableSampler, dict(keep_inside=False)),
+    ],
+)
 def test_sampler_runs_under_cpu_bf16_autocast(cls, kwargs):
     """mmcv 2.1 has no bf16 deformable-conv kernel ('deformable_im2col_cpu not implemented for
     BFloat16'); under CPU autocast the sampler runs it in fp32, forward and backward."""
@@ -186,8 +201,9 @@ def test_deformable_conv_of_bf16_tensors_runs_in_fp32():
     assert ref.dtype == torch.float32
     out = deformable_conv(x.bfloat16(), offsets.bfloat16(), weight.bfloat16(), groups=3)
     assert out.dtype == torch.bfloat16
-    expected = deformable_conv(x.bfloat16().float(), offsets.bfloat16().float(),
-                               weight.bfloat16().float(), groups=3)
+    expected = deformable_conv(
+        x.bfloat16().float(), offsets.bfloat16().float(), weight.bfloat16().float(), groups=3
+    )
     torch.testing.assert_close(out, expected.bfloat16())
 
 

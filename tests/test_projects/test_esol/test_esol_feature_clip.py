@@ -6,7 +6,7 @@ from projects.esol.esol import FeatureClip
 
 
 def test_relative_clip_caps_at_a_fraction_of_the_channel_max():
-    x = torch.rand(2, 3, 4, 5) * torch.tensor([1., 5., 10.]).view(1, 3, 1, 1)
+    x = torch.rand(2, 3, 4, 5) * torch.tensor([1.0, 5.0, 10.0]).view(1, 3, 1, 1)
     out = FeatureClip(tau=0.5)(x)
     cap = 0.5 * x.amax(dim=(2, 3), keepdim=True)
     assert out.shape == x.shape

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Tiny MainSupportCAMClassifier configs and batches for the pixel self-supervision tests."""
+
 import copy
 from typing import List, Sequence
 
@@ -15,10 +16,17 @@ NUM_FG = 3
 TINY = dict(
     type='MainSupportCAMClassifier',
     backbone=dict(type='DRSVGG', widen_factor=0.0625, act_cfg=dict(type='ReLU')),
-    decode_head=dict(type='CAMHead', num_classes=NUM_FG, in_channels=32, channels=8, num_convs=1,
-                     act_cfg=dict(type='ReLU')),
+    decode_head=dict(
+        type='CAMHead',
+        num_classes=NUM_FG,
+        in_channels=32,
+        channels=8,
+        num_convs=1,
+        act_cfg=dict(type='ReLU'),
+    ),
     rcm=dict(type='RegionalContrastiveModule', fg_threshold=0.3, bg_threshold=0.1),
-    mam=dict(type='MultiScaleAttentiveModule', scales=(0.5, 1.0, 1.5)))
+    mam=dict(type='MultiScaleAttentiveModule', scales=(0.5, 1.0, 1.5)),
+)
 
 
 def build(**overrides):

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """A test-only hook: every rank saves its model's weights at the start and end of training."""
+
 import os.path as osp
 
 import torch

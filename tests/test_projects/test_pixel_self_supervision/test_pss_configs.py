@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """The project's configs parse, register their modules through custom_imports, build, and a tiny
 forward/backward runs through the synthetic and ResNet models."""
+
 import copy
 import glob
 import os.path as osp
@@ -87,9 +88,10 @@ def test_pipeline_config_parses(path):
 
 
 def test_synthetic_support_stage_is_the_cam_rows_stage1():
-    cam = PipelineRunner(Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipelines',
-                                                  'pipeline_cam_synthetic.py')),
-                         'configs/drs/pipelines/pipeline_cam_synthetic.py')
+    cam = PipelineRunner(
+        Config.fromfile(osp.join(ROOT, 'configs', 'drs', 'pipelines', 'pipeline_cam_synthetic.py')),
+        'configs/drs/pipelines/pipeline_cam_synthetic.py',
+    )
     path = osp.join(PIPELINE_DIR, 'pipeline_rcm-mam_synthetic.py')
     ours = PipelineRunner(Config.fromfile(path), 'pipeline_rcm-mam_synthetic.py')
     assert ours.stage_dir('support') == cam.stage_dir('stage1')

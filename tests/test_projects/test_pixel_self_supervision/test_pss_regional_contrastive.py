@@ -1,24 +1,29 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Region masks, masked-average prototypes and the pixel contrastive loss of RCM."""
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 from projects.pixel_self_supervision.pixel_self_supervision import (
-    RegionalContrastiveModule, class_region_masks, masked_prototypes, pixel_contrastive_loss)
+    RegionalContrastiveModule,
+    class_region_masks,
+    masked_prototypes,
+    pixel_contrastive_loss,
+)
 
 
 def test_class_region_masks_thresholds_and_labels():
     # one image, 2 classes, 1x4 pixels; class 2 is not in the labels
     maps = torch.tensor([[[[0.9, 0.3, 0.05, 0.6]], [[0.1, 0.2, 0.0, 0.95]]]])
-    masks = class_region_masks(maps, torch.tensor([[1., 0.]]), fg_threshold=0.5, bg_threshold=0.1)
+    masks = class_region_masks(maps, torch.tensor([[1.0, 0.0]]), fg_threshold=0.5, bg_threshold=0.1)
     assert masks.shape == (1, 1, 4)
     # class 1 (index 0 + 1); 0.3 between the thresholds: ignored; 0.05: background; class 2 masked
     assert masks.tolist() == [[[1, -1, 0, 1]]]
-    both = class_region_masks(maps, torch.tensor([[1., 1.]]), 0.5, 0.1)
+    both = class_region_masks(maps, torch.tensor([[1.0, 1.0]]), 0.5, 0.1)
     assert both.tolist() == [[[1, -1, 0, 2]]]
     with pytest.raises(ValueError, match='bg_threshold'):
-        class_region_masks(maps, torch.tensor([[1., 0.]]), 0.2, 0.5)
+        class_region_masks(maps, torch.tensor([[1.0, 0.0]]), 0.2, 0.5)
 
 
 def test_prototypes_equal_masked_means():
@@ -73,7 +78,7 @@ def test_contrastive_loss_invalid_prototypes_and_empty_masks():
     protos, valid, masks = _setup()
     emb = torch.randn(1, 8, 2, 3, requires_grad=True)
     none = pixel_contrastive_loss(emb, protos, valid, torch.full_like(masks, -1), 0.1)
-    assert none.item() == 0.
+    assert none.item() == 0.0
     none.backward()  # still attached to the graph (DDP needs every parameter used)
     assert emb.grad is not None
     # an absent prototype is no negative: only class 0 and 1 compete
@@ -86,16 +91,22 @@ def test_contrastive_loss_invalid_prototypes_and_empty_masks():
     with pytest.raises(ValueError, match='no prototype'):
         pixel_contrastive_loss(emb, protos, some, masks, 0.1)
     with pytest.raises(ValueError, match='temperature'):
-        pixel_contrastive_loss(emb, protos, valid, masks, 0.)
+        pixel_contrastive_loss(emb, protos, valid, masks, 0.0)
 
 
 def test_module_loss_trains_only_the_projection_side():
-    rcm = RegionalContrastiveModule(in_channels=4, support_channels=6, hidden_channels=5,
-                                    fg_threshold=0.5, bg_threshold=0.2, loss_weight=2.)
+    rcm = RegionalContrastiveModule(
+        in_channels=4,
+        support_channels=6,
+        hidden_channels=5,
+        fg_threshold=0.5,
+        bg_threshold=0.2,
+        loss_weight=2.0,
+    )
     main = torch.randn(2, 4, 3, 3, requires_grad=True)
     support = torch.randn(2, 6, 3, 3, requires_grad=True)
     maps = torch.rand(2, 3, 3, 3)
-    labels = torch.tensor([[1., 0., 1.], [0., 1., 0.]])
+    labels = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     assert rcm(main).shape == (2, 6, 3, 3)
     loss = rcm.loss(main, support, maps, labels)
     assert loss.dim() == 0 and loss > 0
@@ -104,7 +115,11 @@ def test_module_loss_trains_only_the_projection_side():
     assert rcm.projection[0].weight.grad is not None
     with pytest.raises(ValueError, match='share'):
         rcm.loss(main, support[..., :2], maps, labels)
-    for bad in (dict(in_channels=None), dict(in_channels=4, temperature=0),
-                dict(in_channels=4, prototype_scope='x'), dict(in_channels=4, feature='x')):
+    for bad in (
+        dict(in_channels=None),
+        dict(in_channels=4, temperature=0),
+        dict(in_channels=4, prototype_scope='x'),
+        dict(in_channels=4, feature='x'),
+    ):
         with pytest.raises(ValueError):
             RegionalContrastiveModule(**bad)

@@ -18,14 +18,15 @@ pipeline = dict(
             config='projects/destruction_learning/configs/'
             'lldm-mdcm_vgg16_1xb10-15e_coco14-320x320.py',
             metric='sweep/best_mIoU',
-            extra_results=[
-                dict(kind='pseudo_label', key='pseudo_label/mIoU')
-            ]),
+            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+        ),
         dict(
             name='segmentation',
             kind='segmentation',
             config='projects/esol/configs/deeplabv3plus_r101-d8_4xb4-80k_coco14-pseudo-512x512.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{stage1.labels_dir}'
-            }),
-    ])
+            },
+        ),
+    ],
+)

@@ -12,4 +12,7 @@ pipeline = dict(
     stage_overrides=dict(
         stage1=dict(
             config='projects/destruction_learning/configs/'
-            'lldm-mdcm_vgg16_1xb10-15e_voc12aug-320x320.py')))
+            'lldm-mdcm_vgg16_1xb10-15e_voc12aug-320x320.py'
+        )
+    ),
+)

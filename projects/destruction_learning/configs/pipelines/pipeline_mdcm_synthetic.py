@@ -12,4 +12,7 @@ pipeline = dict(
             config=f'{_configs}/mdcm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
             cfg_options={
                 'model.backbone.backbone.init_cfg.checkpoint': '{pretrain.work_dir}/backbone.pth'
-            })))
+            },
+        )
+    ),
+)

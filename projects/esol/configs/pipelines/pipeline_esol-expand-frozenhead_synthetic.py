@@ -6,7 +6,12 @@ pipeline = dict(
     method='ESOL ablation: expansion, head frozen',
     skip_stages=['shrink', 'refine', 'segmentation'],
     # stage_overrides replace a stage's keys whole: the checkpoint option is repeated
-    stage_overrides=dict(expand=dict(cfg_options={
-        'model.init_cfg.checkpoint': '{stage1.checkpoint}',
-        'model.trainable': ['expansion']
-    })))
+    stage_overrides=dict(
+        expand=dict(
+            cfg_options={
+                'model.init_cfg.checkpoint': '{stage1.checkpoint}',
+                'model.trainable': ['expansion'],
+            }
+        )
+    ),
+)

@@ -11,6 +11,8 @@ pipeline = dict(
     stage_overrides=dict(
         expand=dict(cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}', **_variant}),
         shrink=dict(cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}', **_variant}),
-        segmentation=dict(cfg_options={
-            'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'
-        })))
+        segmentation=dict(
+            cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'}
+        ),
+    ),
+)

@@ -8,6 +8,7 @@ pipeline = dict(
         expand=dict(work_dir='work_dirs/pipeline_esol_synthetic/expand'),
         shrink=dict(work_dir='work_dirs/pipeline_esol_synthetic/shrink'),
         segmentation=dict(
-            cfg_options={
-                'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'
-            })))
+            cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'}
+        ),
+    ),
+)

@@ -14,27 +14,30 @@ pipeline = dict(
             name='stage1',
             kind='localization',
             config=_esol + 'cam_vgg16_1xb10-5e_coco14-320x320.py',
-            metric='sweep/best_mIoU'),
+            metric='sweep/best_mIoU',
+        ),
         dict(
             name='expand',
             kind='localization',
             config=_esol + 'esol-expand_vgg16_1xb10-2e_coco14-320x320.py',
             cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}'},
-            metric='sweep/best_mIoU'),
+            metric='sweep/best_mIoU',
+        ),
         dict(
             name='shrink',
             kind='localization',
             config=_esol + 'esol-shrink_vgg16_1xb10-2e_coco14-320x320.py',
             cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}'},
             metric='sweep/best_mIoU',
-            extra_results=[
-                dict(kind='pseudo_label', key='pseudo_label/mIoU')
-            ]),
+            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+        ),
         dict(
             name='segmentation',
             kind='segmentation',
             config=_esol + 'deeplabv3plus_r101-d8_4xb4-80k_coco14-pseudo-512x512.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{shrink.labels_dir}'
-            }),
-    ])
+            },
+        ),
+    ],
+)

@@ -7,4 +7,6 @@ pipeline = dict(
     stage_overrides=dict(
         stage1=dict(config=_esol + 'cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py'),
         expand=dict(config=_esol + 'esol-expand_r50-v1c-d8_1xb10-5e_voc12aug-320x320.py'),
-        shrink=dict(config=_esol + 'esol-shrink_r50-v1c-d8_1xb10-5e_voc12aug-320x320.py')))
+        shrink=dict(config=_esol + 'esol-shrink_r50-v1c-d8_1xb10-5e_voc12aug-320x320.py'),
+    ),
+)

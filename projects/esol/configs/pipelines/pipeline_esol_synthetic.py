@@ -18,7 +18,8 @@ pipeline = dict(
             config='configs/drs/pretrain_vgg16-x0.25-bn_1xb20-30e_synthetic-pretrain-128x128.py',
             work_dir='work_dirs/synthetic_pretrain',
             split='val',
-            metric='multi-label/mAP'),
+            metric='multi-label/mAP',
+        ),
         # the plain-CAM stage 1 of pipeline_cam_synthetic.py (same config, same folder: run once)
         dict(
             name='stage1',
@@ -26,7 +27,8 @@ pipeline = dict(
             config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
             work_dir='work_dirs/pipeline_cam_synthetic/stage1',
             cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
-            metric='sweep/best_mIoU'),
+            metric='sweep/best_mIoU',
+        ),
         dict(
             name='expand',
             kind='localization',
@@ -34,7 +36,8 @@ pipeline = dict(
             cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}'},
             metric='sweep/best_mIoU',
             # pseudo labels straight from this stage's maps (its PseudoLabelHook, saliency rule)
-            extra_results=[_labels]),
+            extra_results=[_labels],
+        ),
         dict(
             name='shrink',
             kind='localization',
@@ -42,7 +45,8 @@ pipeline = dict(
             cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}'},
             metric='sweep/best_mIoU',
             # pseudo labels straight from this stage's maps (its PseudoLabelHook, saliency rule)
-            extra_results=[_labels]),
+            extra_results=[_labels],
+        ),
         dict(
             name='refine',
             kind='refined',
@@ -52,17 +56,21 @@ pipeline = dict(
                 'train_dataloader.dataset.data_prefix.loc_map_path': '{shrink.maps_dir}',
             },
             metric='sweep/best_mIoU',
-            extra_results=[_labels]),
+            extra_results=[_labels],
+        ),
         dict(
             name='segmentation',
             kind='segmentation',
             config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
-            }),
+            },
+        ),
         dict(
             name='supervised',
             kind='supervised',
             config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py',
-            work_dir='work_dirs/synthetic_supervised'),
-    ])
+            work_dir='work_dirs/synthetic_supervised',
+        ),
+    ],
+)

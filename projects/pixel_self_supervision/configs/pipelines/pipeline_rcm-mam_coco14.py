@@ -17,7 +17,8 @@ pipeline = dict(
             kind='localization',
             config='projects/pixel_self_supervision/configs/cam_vgg16_1xb10-15e_coco14-320x320.py',
             work_dir='work_dirs/cam_vgg16_1xb10-15e_coco14-320x320',
-            metric='sweep/best_mIoU'),
+            metric='sweep/best_mIoU',
+        ),
         dict(
             name='stage1',
             kind='localization',
@@ -25,14 +26,15 @@ pipeline = dict(
             'rcm-mam_vgg16_1xb10-15e_coco14-320x320.py',
             cfg_options={'model.support_checkpoint': '{support.checkpoint}'},
             metric='sweep/best_mIoU',
-            extra_results=[
-                dict(kind='pseudo_label', key='pseudo_label/mIoU')
-            ]),
+            extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
+        ),
         dict(
             name='segmentation',
             kind='segmentation',
             config='projects/esol/configs/deeplabv3plus_r101-d8_4xb4-80k_coco14-pseudo-512x512.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{stage1.labels_dir}'
-            }),
-    ])
+            },
+        ),
+    ],
+)

@@ -12,7 +12,8 @@ _support = dict(
     config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
     work_dir='work_dirs/pipeline_cam_synthetic/stage1',
     cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
-    metric='sweep/best_mIoU')
+    metric='sweep/best_mIoU',
+)
 pipeline = dict(
     method='MainNet/SupportNet (RCM + MAM)',
     # pretrain, support, stage1, refine, segmentation, supervised
@@ -24,4 +25,7 @@ pipeline = dict(
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
                 'model.support_checkpoint': '{support.checkpoint}',
-            })))
+            },
+        )
+    ),
+)

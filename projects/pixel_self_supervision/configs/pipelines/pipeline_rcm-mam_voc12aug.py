@@ -11,7 +11,8 @@ _support = dict(
     kind='localization',
     config='configs/drs/cam_vgg16_1xb10-15e_voc12aug-320x320.py',
     work_dir='work_dirs/cam_vgg16_1xb10-15e_voc12aug-320x320',
-    metric='sweep/best_mIoU')
+    metric='sweep/best_mIoU',
+)
 pipeline = dict(
     method='MainNet/SupportNet (RCM + MAM)',
     backbone='VGG16',
@@ -19,4 +20,7 @@ pipeline = dict(
     stage_overrides=dict(
         stage1=dict(
             config='projects/pixel_self_supervision/configs/rcm-mam_vgg16_1xb10-15e_voc12aug-320x320.py',
-            cfg_options={'model.support_checkpoint': '{support.checkpoint}'})))
+            cfg_options={'model.support_checkpoint': '{support.checkpoint}'},
+        )
+    ),
+)

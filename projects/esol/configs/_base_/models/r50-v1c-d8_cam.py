@@ -9,13 +9,14 @@ r50 = dict(
     type='ResNetV1c',
     depth=50,
     num_stages=4,
-    out_indices=(3, ),
+    out_indices=(3,),
     dilations=(1, 1, 2, 4),
     strides=(1, 2, 1, 1),
     norm_cfg=dict(type='BN', requires_grad=True),
     norm_eval=True,
     contract_dilation=True,
-    style='pytorch')
+    style='pytorch',
+)
 r50_backbone = dict(r50, init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c'))
 r50_backbone_from_checkpoint = dict(r50, init_cfg=None)
 r50_head = dict(in_channels=2048, num_convs=0)
