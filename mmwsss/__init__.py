@@ -4,14 +4,9 @@
 Importing the package registers every module into MMSeg's registries; nothing else runs on import.
 """
 
-from . import (  # noqa: F401,E402
-    apis,
-    datasets,
-    engine,
-    evaluation,
-    models,
-    utils,  # noqa: F401,E402  (checkpoint loading under weights-only torch.load)
-)
+# imported for their side effects: each subpackage registers its modules into MMSeg's registries;
+# utils also makes MMEngine load local checkpoints under weights-only torch.load
+from . import apis, datasets, engine, evaluation, models, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']

@@ -2,9 +2,9 @@
 """The registries mmwsss registers into.
 
 mmwsss adds no registries of its own: every module goes straight into MMSeg's, so a config with
-``default_scope='mmseg'`` and ``custom_imports=dict(imports=['mmwsss'])`` mixes both freely. Activation
-layers go into MMEngine's root ``MODELS``, where mmcv's ``build_activation_layer`` looks them up in any
-scope (the scoped registries search their parent).
+``default_scope='mmseg'`` and ``custom_imports=dict(imports=['mmwsss'])`` mixes both freely.
+Activation layers go into MMEngine's root ``MODELS``, where mmcv's ``build_activation_layer`` looks
+them up in any scope (the scoped registries search their parent).
 """
 
 from mmengine.registry import MODELS as ROOT_MODELS

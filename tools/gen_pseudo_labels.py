@@ -8,10 +8,10 @@ The settings (dataset, scales, flip, pseudo_label_cfg, batch_size, ...) are thos
 ``PseudoLabelHook`` entry in ``custom_hooks`` (exactly one is required): the same
 ``PseudoLabelLoop`` is built from them. ``--cfg-options`` can change them, e.g.
 ``--cfg-options custom_hooks.0.pseudo_label_cfg.mode=threshold``. The output folder is
-``--out-dir`` (relative to the current directory) or else the hook's ``out_dir`` (relative to the work
-dir: ``--work-dir``, the config's ``work_dir`` or ``./work_dirs/<config name>``). Finished images are
-skipped, so a killed run can simply be started again. Under ``torchrun ... --launcher pytorch`` every
-rank takes its share of the images.
+``--out-dir`` (relative to the current directory) or else the hook's ``out_dir`` (relative to the
+work dir: ``--work-dir``, the config's ``work_dir`` or ``./work_dirs/<config name>``). Finished
+images are skipped, so a killed run can simply be started again. Under ``torchrun ... --launcher
+pytorch`` every rank takes its share of the images.
 """
 
 import argparse

@@ -156,8 +156,8 @@ class RunResult:
 
     @property
     def params(self) -> Optional[int]:
-        """Parameters of the (last) localization-map model, e.g. ESOL's shrinkage stage rather than the
-        CAM it starts from (else of the first stage that has any)."""
+        """Parameters of the (last) localization-map model, e.g. ESOL's shrinkage stage rather than
+        the CAM it starts from (else of the first stage that has any)."""
         for kinds, order in ((('localization',), -1), (WSSS_KINDS, 1), (KINDS, 1)):
             for stage in self.stages[::order]:
                 if stage.kind in kinds and stage.params is not None:
@@ -1169,8 +1169,8 @@ def format_stage_table(summary: Dict[str, Any]) -> str:
         str: A title line and a markdown table (stage, output, split, mIoU, params, train time).
     """
     lines: List[str] = [
-        f'{summary.get("method", "")} ({summary.get("pipeline", "")}, {summary.get("dataset", "")}, '
-        f'seed {summary.get("seed")})',
+        f'{summary.get("method", "")} ({summary.get("pipeline", "")}, '
+        f'{summary.get("dataset", "")}, seed {summary.get("seed")})',
         '',
         '| stage | output | split | mIoU | parameters | training time (s) |',
         '| --- | --- | --- | --- | --- | --- |',
@@ -1181,7 +1181,8 @@ def format_stage_table(summary: Dict[str, Any]) -> str:
         if record.get('kind') == 'pretrain':
             miou = None
         lines.append(
-            f'| {record.get("stage")} | {_RUN_TITLES.get(record.get("kind"), record.get("kind"))} | '
+            f'| {record.get("stage")} | '
+            f'{_RUN_TITLES.get(record.get("kind"), record.get("kind"))} | '
             f'{record.get("split", "-")} | {_fmt(miou)} | {_count(record.get("params"))} | '
             f'{_fmt(record.get("train_time_s"), 0)} |'
         )

@@ -1,8 +1,8 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """`make demo`: plain CAM and DRS through the whole pipeline on the embedded synthetic benchmark.
 
-1. writes the benchmark (data/synthetic) and its pretraining set (data/synthetic_pretrain) unless they
-   are there already, generated with the same arguments;
+1. writes the benchmark (data/synthetic) and its pretraining set (data/synthetic_pretrain) unless
+   they are there already, generated with the same arguments;
 2. runs configs/drs/pipelines/pipeline_cam_synthetic.py, then
    configs/drs/pipelines/pipeline_drs_synthetic.py, with tools/run_pipeline.py's runner (they
    share the pretraining and the supervised upper bound; resumable: run it again after an
@@ -19,13 +19,6 @@ import shutil
 import sys
 import time
 
-from make_benchmark_table import (
-    aggregate_runs,
-    collect_results,  # isort: skip  (beside this)
-    format_stage_table,
-    render_markdown,
-    render_stage_details,
-)
 from mmengine.config import Config
 
 from mmwsss.apis import PipelineRunner
@@ -37,6 +30,15 @@ from mmwsss.datasets.synthetic import (
     resolve_difficulty,
 )
 from mmwsss.utils.precision import PRECISIONS, describe_precision
+
+# the tool beside this one; the comment on the statement's first line keeps isort from moving it
+from make_benchmark_table import (  # isort: skip  (beside this)
+    aggregate_runs,
+    collect_results,
+    format_stage_table,
+    render_markdown,
+    render_stage_details,
+)
 
 #: `make demo` runs the baseline and the method on the same data, sharing the pretraining (the
 #: ImageNet stand-in) and the fully supervised upper bound: plain CAM, then DRS.

@@ -69,9 +69,9 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
 def drop_training_parts(cfg: Config) -> None:
     """Removes the training loop, data and optimizer from a config that is only tested.
 
-    MMSeg's ``SegVisualizationHook`` reads ``runner.iter``, which builds the training loop, and with it
-    the training dataset, when the config has one: testing on one split would then fail on a missing
-    or unreadable *training* set. Without a training loop ``runner.iter`` is 0.
+    MMSeg's ``SegVisualizationHook`` reads ``runner.iter``, which builds the training loop, and with
+    it the training dataset, when the config has one: testing on one split would then fail on a
+    missing or unreadable *training* set. Without a training loop ``runner.iter`` is 0.
     """
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
         cfg[key] = None

@@ -26,8 +26,8 @@ def parse_args() -> argparse.Namespace:
         '--amp',
         action='store_true',
         default=False,
-        help='enable automatic-mixed-precision training: fp16 with loss scaling on a GPU (as MMSeg), '
-        'bf16 on a CPU with native bf16 (AMX-BF16/AVX512-BF16); refused on other CPUs',
+        help='enable automatic-mixed-precision training: fp16 with loss scaling on a GPU (as '
+        'MMSeg), bf16 on a CPU with native bf16 (AMX-BF16/AVX512-BF16); refused on other CPUs',
     )
     return parser.parse_args()
 

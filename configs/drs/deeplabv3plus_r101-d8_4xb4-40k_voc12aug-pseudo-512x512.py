@@ -1,5 +1,6 @@
-# DRS stage 3 on VOC12: MMSeg's own DeepLabV3+ R101 recipe, trained on the pseudo labels of train_aug
-# (written by the refinement stage) instead of GT; val with GT. Other MMSeg segmentors: change _base_.
+# DRS stage 3 on VOC12: MMSeg's own DeepLabV3+ R101 recipe, trained on the pseudo labels of
+# train_aug (written by the refinement stage) instead of GT; val with GT. Other MMSeg segmentors:
+# change _base_.
 _base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py']
 custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 model_wrapper_cfg = dict(type='DeviceAgnosticDDP')

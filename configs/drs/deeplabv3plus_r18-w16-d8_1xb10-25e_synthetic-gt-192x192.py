@@ -1,5 +1,5 @@
-# The fully supervised upper bound of the synthetic benchmark: the same segmentor and budget as stage 3,
-# trained on the GT masks instead of pseudo labels.
+# The fully supervised upper bound of the synthetic benchmark: the same segmentor and budget as
+# stage 3, trained on the GT masks instead of pseudo labels.
 _base_ = ['./deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py']
 train_dataloader = dict(
     dataset=dict(

@@ -2,7 +2,8 @@
 # max-fused, and the saliency map as the background (1 - (saliency > 50); pixels no class lifts over
 # the object cue 0.2 stay background). Saliency PNGs under data_root/SaliencyMap (PoolNet's, as the
 # paper). For the refinement model, set _base_ to the refine config.
-#   python tools/test.py configs/drs/drs-learnable-saliency-eval_vgg16_1xb10-15e_voc12aug-320x320.py CKPT
+#   python tools/test.py \
+#       configs/drs/drs-learnable-saliency-eval_vgg16_1xb10-15e_voc12aug-320x320.py CKPT
 _base_ = ['./drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py']
 test_dataloader = dict(
     dataset=dict(

@@ -18,8 +18,9 @@ val_evaluator = [
     dict(type='MultiLabelAPMetric'),
 ]
 test_evaluator = val_evaluator
-# After training: the stage-1 maps (the refinement targets) and pseudo labels made from them directly.
-# 192 px images: the official scales {256, 320, 384} of a 320 input become {154, 192, 230}.
+# After training: the stage-1 maps (the refinement targets) and pseudo labels made from them
+# directly. 192 px images: the official scales {256, 320, 384} of a 320 input become
+# {154, 192, 230}.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',

@@ -1,5 +1,6 @@
-# DRS stage 2 (refinement) on VOC12 aug: regress the stage-1 maps with a plain VGG16 + RefineHead, then
-# write refined maps and the pseudo labels (saliency mode: set the saliency folder) for stage 3.
+# DRS stage 2 (refinement) on VOC12 aug: regress the stage-1 maps with a plain VGG16 + RefineHead,
+# then write refined maps and the pseudo labels (saliency mode: set the saliency folder) for
+# stage 3.
 _base_ = [
     '../_base_/models/drs_refine_vgg16.py',
     '../_base_/datasets/voc12aug_wsss.py',

@@ -1,5 +1,5 @@
-# The ImageNet stand-in of the synthetic benchmark: a narrow VGG16 trained to classify a separate set
-# drawn by the same generator with 8 shape classes (seed 101; written by tools/run_demo.py, or
+# The ImageNet stand-in of the synthetic benchmark: a narrow VGG16 trained to classify a separate
+# set drawn by the same generator with 8 shape classes (seed 101; written by tools/run_demo.py, or
 # make_synthetic_benchmark.py data/synthetic_pretrain --pretrain --num-classes 8 --num-train 800
 # --num-val 200 --image-size 128 --seed 101). Like ImageNet for VOC, it shares the style of the
 # target, never its images, classes or masks, and it is trained at a lower resolution than the

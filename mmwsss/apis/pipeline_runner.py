@@ -1,13 +1,14 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Run the stages of a WSSS pipeline in order, each an MMEngine Runner, resumably.
 
-A pipeline config names its stages; each stage is an ordinary stage config (train + test) with overrides
-that may name earlier stages' outputs::
+A pipeline config names its stages; each stage is an ordinary stage config (train + test) with
+overrides that may name earlier stages' outputs::
 
     pipeline = dict(
         method='DRS (learnable)', backbone='DRS-VGG16 x0.25', dataset='synthetic', seed=0,
         stages=[
-            dict(name='pretrain', kind='pretrain', config='configs/drs/pretrain_....py', test=False),
+            dict(name='pretrain', kind='pretrain', config='configs/drs/pretrain_....py',
+                 test=False),
             dict(name='stage1', kind='localization', config='configs/drs/drs-learnable_....py',
                  cfg_options={'model.backbone.init_cfg.checkpoint': '{pretrain.checkpoint}'},
                  extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')]),
@@ -18,19 +19,20 @@ that may name earlier stages' outputs::
 
 Placeholders in ``cfg_options`` values: ``{work_dir}`` (the pipeline's) and the named outputs of an
 earlier stage: ``{<stage>.work_dir}``, ``{<stage>.checkpoint}`` (its last checkpoint),
-``{<stage>.maps_dir}`` and ``{<stage>.labels_dir}`` (where its ``PseudoLabelHook`` writes the maps and
-the pseudo labels, see :func:`mmwsss.datasets.stage_files.stage_outputs`). An ``extra_results`` entry
-reads ``file`` (relative to the stage's work dir), by default the scores file of the stage's
+``{<stage>.maps_dir}`` and ``{<stage>.labels_dir}`` (where its ``PseudoLabelHook`` writes the maps
+and the pseudo labels, see :func:`mmwsss.datasets.stage_files.stage_outputs`). An ``extra_results``
+entry reads ``file`` (relative to the stage's work dir), by default the scores file of the stage's
 ``PseudoLabelHook``. Stage ``<name>`` works in ``<work_dir>/<name>`` unless it names its own
 ``work_dir`` (then pipelines share it: a stage finished by one is skipped by all).
 
-Variants: ``stage_overrides=dict(<stage>=dict(config=...))`` replaces keys of a stage, ``skip_stages``
-drops stages; a child config inherits the full pipeline with ``_base_`` and sets only those.
+Variants: ``stage_overrides=dict(<stage>=dict(config=...))`` replaces keys of a stage,
+``skip_stages`` drops stages; a child config inherits the full pipeline with ``_base_`` and sets
+only those.
 
-Resuming: a finished stage has ``results.json`` and ``DONE`` in its work dir and is skipped; an unfinished
-one is started with ``resume=True``, so MMEngine continues from its last checkpoint (a stage killed after
-training re-runs only its hooks, which skip finished files, and its test). Only rank 0 writes; every
-file is written atomically.
+Resuming: a finished stage has ``results.json`` and ``DONE`` in its work dir and is skipped; an
+unfinished one is started with ``resume=True``, so MMEngine continues from its last checkpoint (a
+stage killed after training re-runs only its hooks, which skip finished files, and its test). Only
+rank 0 writes; every file is written atomically.
 """
 
 import gc
@@ -121,7 +123,8 @@ def shutdown_dataloader_workers(runner: Runner) -> None:
 def _headline(metrics: Dict[str, Any], key: str, where: str) -> Dict[str, Any]:
     """Set ``metrics['mIoU']`` to ``metrics[key]`` (the stage's headline; the table reads ``mIoU``).
 
-    A replaced MMSeg ``mIoU`` (e.g. maps at a fixed background threshold) is kept as ``IoUMetric/mIoU``.
+    A replaced MMSeg ``mIoU`` (e.g. maps at a fixed background threshold) is kept as
+    ``IoUMetric/mIoU``.
     """
     if key not in metrics:
         raise KeyError(f'{where}: no metric {key!r}; it has {sorted(metrics)}')
@@ -142,11 +145,11 @@ class PipelineRunner:
             ``work_dirs/<config stem>``.
         launcher (str): ``none``, ``pytorch`` (torchrun) or ``slurm`` (srun; ranks from the
             ``SLURM_*`` variables); one process group for all stages.
-        stage_cfg_options (dict, optional): Overrides applied to every stage config (after the stage's
-            own), e.g. ``{'train_dataloader.num_workers': 0}``.
+        stage_cfg_options (dict, optional): Overrides applied to every stage config (after the
+            stage's own), e.g. ``{'train_dataloader.num_workers': 0}``.
         only (list[str], optional): Run only these stages (the earlier ones must be finished).
-        shared_root (str, optional): Moves stages with their own ``work_dir`` under ``work_dirs/`` to
-            this folder instead (e.g. one set of shared stages per seed). Defaults to None.
+        shared_root (str, optional): Moves stages with their own ``work_dir`` under ``work_dirs/``
+            to this folder instead (e.g. one set of shared stages per seed). Defaults to None.
         precision (str): Numerics of every stage (training, validation, test and the
             ``PseudoLabelHook`` maps): 'auto' (bf16 autocast on a CPU with native bf16, fp16 AMP on
             CUDA, else fp32), 'fp32', 'bf16' or 'fp16' (see :mod:`mmwsss.utils.precision`);
@@ -192,8 +195,8 @@ class PipelineRunner:
     def _variant(self, spec: dict) -> List[dict]:
         """The stages after ``stage_overrides`` (per name, keys replaced) and ``skip_stages``.
 
-        A pipeline variant then stays a few lines: ``_base_`` the full pipeline, swap a stage's config
-        (e.g. plain CAM for DRS) or drop one (e.g. the refinement).
+        A pipeline variant then stays a few lines: ``_base_`` the full pipeline, swap a stage's
+        config (e.g. plain CAM for DRS) or drop one (e.g. the refinement).
         """
         stages = [dict(s) for s in spec.get('stages') or []]
         names = [s.get('name') for s in stages]
@@ -262,7 +265,8 @@ class PipelineRunner:
 
     # ------------------------------------------------------------------ paths
     def stage_dir(self, name: str) -> str:
-        """``<work_dir>/<name>``, or the stage's own ``work_dir`` (shared by pipelines, e.g. pretraining)."""
+        """``<work_dir>/<name>``, or the stage's own ``work_dir`` (shared by pipelines, e.g.
+        pretraining)."""
         for stage in self.stages:
             if stage['name'] == name and stage.get('work_dir'):
                 own = stage['work_dir']
@@ -307,8 +311,8 @@ class PipelineRunner:
             ckpt = self.last_checkpoint(self.stage_dir(ref))
             if ckpt is None:
                 raise FileNotFoundError(
-                    f'{self.config_path}: stage {ref!r} has no checkpoint in {self.stage_dir(ref)}; '
-                    'run that stage first'
+                    f'{self.config_path}: stage {ref!r} has no checkpoint in '
+                    f'{self.stage_dir(ref)}; run that stage first'
                 )
             return osp.abspath(ckpt)
 

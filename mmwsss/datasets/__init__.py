@@ -1,5 +1,5 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-from . import transforms  # noqa: F401
+from . import transforms  # noqa: F401  (registers the transforms)
 from .cls_label_file import (
     cls_labels_from_mask,
     derive_cls_labels,

@@ -46,8 +46,9 @@ FORMAT_VERSION = 2
 #: official DRS list ``VOC2012_list/train_aug_cls.txt``).
 VOC_CLASS_COUNTS = (0.637, 0.273, 0.073, 0.016)
 COOCCURRENCE = ('uniform', 'voc')
-#: The embedded benchmark as `make demo` and the leaderboard write it (``generate_synthetic_benchmark``
-#: arguments besides ``out_dir`` and ``seed``), and its pretraining set (the ImageNet stand-in).
+#: The embedded benchmark as `make demo` and the leaderboard write it
+#: (``generate_synthetic_benchmark`` arguments besides ``out_dir`` and ``seed``), and its
+#: pretraining set (the ImageNet stand-in).
 SYNTHETIC_BENCHMARK = dict(
     num_train=400,
     num_val=100,

@@ -302,7 +302,8 @@ class WSSSBaseDataset(SampleSeedMixin, BaseSegDataset):
         if skipped:
             warnings.warn(
                 f'{name}: skipped {len(skipped)} images without class labels in '
-                f'{self.cls_label_file} (e.g. {skipped[:3]})'
+                f'{self.cls_label_file} (e.g. {skipped[:3]})',
+                stacklevel=1,  # here: the message names the dataset and the file
             )
         if not data_list:
             raise ValueError(f'{name}: no images found (list {self.ann_file or img_dir!r})')

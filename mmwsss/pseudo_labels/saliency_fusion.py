@@ -1,12 +1,13 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """DRS pseudo labels: localization maps + a saliency map -> label map.
 
-The rule, as the official DRS code applies it (``scripts/pseudo_seg_label_gen.py``, with the saliency
-map binarised in ``utils/LoadData.py``), for every pixel:
+The rule, as the official DRS code applies it (``scripts/pseudo_seg_label_gen.py``, with the
+saliency map binarised in ``utils/LoadData.py``), for every pixel:
 
 1. object cue: a class score below ``score_thr`` (0.2) is set to 0;
-2. background cue: the saliency map is binarised (``saliency > sal_thr``, 50 on the 0-255 scale) and the
-   background score is ``1 - binary saliency``, so it is exactly 1 off the salient region and 0 on it;
+2. background cue: the saliency map is binarised (``saliency > sal_thr``, 50 on the 0-255 scale)
+   and the background score is ``1 - binary saliency``, so it is exactly 1 off the salient region
+   and 0 on it;
 3. label = arg-max over [background, class 1, ..., class K] (ties go to the lower index, so to the
    background first);
 4. ignore where more than ``max_confident_channels`` (2) channels, background included, score above

@@ -1,17 +1,17 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Saliency-free pseudo labels: localization maps + a constant background score -> label map.
 
-The classic CAM rule (the one WSSS papers use to score seeds): the background gets the constant score
-``bg_thr`` and every pixel takes the arg-max over [bg_thr, class 1, ..., class K], so a pixel is
-foreground only where its best class scores strictly above ``bg_thr``.
+The classic CAM rule (the one WSSS papers use to score seeds): the background gets the constant
+score ``bg_thr`` and every pixel takes the arg-max over [bg_thr, class 1, ..., class K], so a pixel
+is foreground only where its best class scores strictly above ``bg_thr``.
 
 Optional ignore rules (both off by default):
 
 - an uncertainty band: pixels whose best class score lies strictly within ``ignore_margin`` of
   ``bg_thr`` (``|max_k maps[k] - bg_thr| < ignore_margin``) are ignored, whichever side won;
 - the conflict rule of the saliency mode: with ``conflict_thr`` set, pixels where more than
-  ``max_confident_channels`` channels (the constant background included) score above ``conflict_thr``
-  are ignored.
+  ``max_confident_channels`` channels (the constant background included) score above
+  ``conflict_thr`` are ignored.
 
 With ``crf`` the arg-max is taken over the dense-CRF posterior of the scores instead
 (:mod:`mmwsss.pseudo_labels.crf`); the ignore rules apply as without it.

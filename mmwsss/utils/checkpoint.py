@@ -1,11 +1,11 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Local checkpoint loading that keeps torch's weights-only safety on.
 
-Since torch 2.6, ``torch.load`` unpickles only tensors and plain containers by default. MMEngine 0.10.7
-loads local files with a bare ``torch.load``, so resuming (``message_hub`` history buffers, numpy scalars),
-``tools/test.py`` and every stage-to-stage hand-off fail. Instead of switching the check off, this module
-re-registers MMEngine's local loader with one that allow-lists exactly the types MMEngine writes, and only
-while that file is being read.
+Since torch 2.6, ``torch.load`` unpickles only tensors and plain containers by default. MMEngine
+0.10.7 loads local files with a bare ``torch.load``, so resuming (``message_hub`` history buffers,
+numpy scalars), ``tools/test.py`` and every stage-to-stage hand-off fail. Instead of switching the
+check off, this module re-registers MMEngine's local loader with one that allow-lists exactly the
+types MMEngine writes, and only while that file is being read.
 """
 
 import os.path as osp
@@ -24,10 +24,12 @@ def _history_buffer_getattr(obj: object, name: str) -> object:
     """A ``getattr`` for unpickling that only resolves :class:`HistoryBuffer`'s statistics methods.
 
     ``HistoryBuffer.state_dict`` keeps its ``statistics_methods`` (classmethods), which pickle as
-    ``getattr(HistoryBuffer, 'mean')``; allowing the real builtin would let a file reach any attribute.
+    ``getattr(HistoryBuffer, 'mean')``; allowing the real builtin would let a file reach any
+    attribute.
     """
-    # HistoryBuffer fills _statistics_methods with its defaults only when a first buffer is built, so a
-    # fresh process (tools/test.py, gen_pseudo_labels.py) would refuse them: allow the defaults by name.
+    # HistoryBuffer fills _statistics_methods with its defaults only when a first buffer is built,
+    # so a fresh process (tools/test.py, gen_pseudo_labels.py) would refuse them: allow the defaults
+    # by name.
     allowed = _DEFAULT_STATISTICS | set(HistoryBuffer._statistics_methods)
     if obj is HistoryBuffer and not name.startswith('_') and name in allowed:
         return getattr(obj, name)
@@ -39,8 +41,9 @@ def _history_buffer_getattr(obj: object, name: str) -> object:
 def mmengine_checkpoint_globals() -> List[object]:
     """The non-tensor types an MMEngine checkpoint holds besides containers.
 
-    ``message_hub`` keeps :class:`HistoryBuffer` objects whose buffers are numpy arrays, and metrics and
-    meta hold numpy scalars; numpy pickles those through ``_reconstruct``/``scalar`` and dtype classes.
+    ``message_hub`` keeps :class:`HistoryBuffer` objects whose buffers are numpy arrays, and metrics
+    and meta hold numpy scalars; numpy pickles those through ``_reconstruct``/``scalar`` and dtype
+    classes.
     """
     core = getattr(np, '_core', None) or np.core
     dtype_classes = {
@@ -83,7 +86,8 @@ def load_local_checkpoint(filename: str, map_location: Optional[str] = None) -> 
 
     Raises:
         FileNotFoundError: The file does not exist.
-        RuntimeError: The file is not a checkpoint, is truncated, or holds objects outside the allow-list.
+        RuntimeError: The file is not a checkpoint, is truncated, or holds objects outside the
+            allow-list.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -93,9 +97,9 @@ def load_local_checkpoint(filename: str, map_location: Optional[str] = None) -> 
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise RuntimeError(
-            f'{filename}: cannot be read with weights-only loading, it holds objects mmwsss does not '
-            f'allow-list ({str(e).splitlines()[0]}). If you trust the file, re-save its state_dict with '
-            'plain tensors.'
+            f'{filename}: cannot be read with weights-only loading, it holds objects mmwsss does '
+            f'not allow-list ({str(e).splitlines()[0]}). If you trust the file, re-save its '
+            'state_dict with plain tensors.'
         ) from e
     except (EOFError, RuntimeError, ValueError) as e:
         raise RuntimeError(

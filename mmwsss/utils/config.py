@@ -5,8 +5,8 @@ from typing import Any
 def revert_sync_bn_cfg(cfg: Any) -> int:
     """Replaces every ``norm_cfg`` of type ``SyncBN`` by ``BN`` in place.
 
-    MMSeg's configs default to SyncBN, which raises in distributed training without CUDA; the entry points
-    call this on CPU-only machines.
+    MMSeg's configs default to SyncBN, which raises in distributed training without CUDA; the entry
+    points call this on CPU-only machines.
 
     Args:
         cfg: A config (dict, list or Config node).
@@ -30,8 +30,8 @@ def revert_sync_bn_cfg(cfg: Any) -> int:
 def adapt_cfg_to_machine(cfg: Any, launcher: str) -> Any:
     """Makes a config run on this machine, with or without CUDA, unchanged on GPUs.
 
-    Sets ``cfg.launcher``; under a launcher, wraps the model with :class:`DeviceAgnosticDDP` unless the config
-    chooses a wrapper; without CUDA, switches SyncBN to BN.
+    Sets ``cfg.launcher``; under a launcher, wraps the model with :class:`DeviceAgnosticDDP` unless
+    the config chooses a wrapper; without CUDA, switches SyncBN to BN.
 
     Args:
         cfg (Config): The loaded config, changed in place.

@@ -3,14 +3,16 @@
 
 ``precision`` everywhere in mmwsss is one of
 
-- ``'auto'``: bf16 autocast on a CPU whose oneDNN kernels support bf16 (AMX-BF16 / AVX512-BF16; torch
-  tells: ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``), fp16 autocast on CUDA, fp32 elsewhere;
+- ``'auto'``: bf16 autocast on a CPU whose oneDNN kernels support bf16 (AMX-BF16 / AVX512-BF16;
+  torch tells: ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``), fp16 autocast on CUDA, fp32
+  elsewhere;
 - ``'fp32'``: no autocast;
-- ``'bf16'``: bf16 autocast (refused on a CPU or GPU without bf16 support: it would be emulated, slowly);
+- ``'bf16'``: bf16 autocast (refused on a CPU or GPU without bf16 support: it would be emulated,
+  slowly);
 - ``'fp16'``: fp16 autocast, CUDA only.
 
-Weights and the optimizer stay fp32 under autocast; only the convolutions and matrix products run in the
-lower precision.
+Weights and the optimizer stay fp32 under autocast; only the convolutions and matrix products run in
+the lower precision.
 """
 
 import os
@@ -208,7 +210,10 @@ def channels_last_model(model: nn.Module, enabled: bool) -> Iterator[nn.Module]:
 def describe_precision(
     dtype: Optional[torch.dtype], channels_last: bool, device: Union[str, torch.device, None] = None
 ) -> str:
-    """One line for logs: what was chosen and why, e.g. ``bf16 autocast + channels_last (CPU ...)``."""
+    """One line for logs: what was chosen and why.
+
+    E.g. ``bf16 autocast + channels_last (CPU ...)``.
+    """
     kind = _device_type(device)
     what = precision_name(dtype) + (' autocast' if dtype is not None else '')
     if channels_last:
@@ -237,8 +242,8 @@ _AMP_WRAPPERS = (
 def set_amp_optim_wrapper(cfg, dtype: Optional[torch.dtype]) -> bool:
     """Switch a config's ``optim_wrapper`` to mixed precision with ``dtype`` (in place).
 
-    On CUDA this is what MMSeg's ``tools/train.py --amp`` does (``AmpOptimWrapper`` with dynamic loss
-    scaling, fp16 unless ``dtype`` is bf16); on the CPU it is
+    On CUDA this is what MMSeg's ``tools/train.py --amp`` does (``AmpOptimWrapper`` with dynamic
+    loss scaling, fp16 unless ``dtype`` is bf16); on the CPU it is
     :class:`mmwsss.engine.optimizers.DeviceAgnosticAmpOptimWrapper` with bf16 and no loss scaling,
     plus :class:`mmwsss.engine.hooks.ChannelsLastHook` (channels_last weights, measured faster
     there).

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Every shipped config parses, names registered modules and builds its model (full size, not trained)."""
+"""Every shipped config parses, names registered modules and builds its model (full size, not
+trained)."""
 
 import glob
 import os.path as osp
@@ -9,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.registry import DATASETS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

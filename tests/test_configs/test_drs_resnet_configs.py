@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.layers import DRS
 from mmwsss.registry import MODELS
 

@@ -9,7 +9,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.datasets import SampleSeedMixin, SeededSampler
 from mmwsss.registry import DATA_SAMPLERS, DATASETS
 

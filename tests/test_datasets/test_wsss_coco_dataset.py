@@ -72,7 +72,7 @@ def _train2014_datasets(cfg):
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(key):
             found[key] = cfg[key].dataset
-    for i, hook in enumerate(cfg.get('custom_hooks', [])):
+    for hook in cfg.get('custom_hooks', []):
         if hook.get('dataset'):
             found[f'custom_hooks {hook.type}'] = hook.dataset
     return {

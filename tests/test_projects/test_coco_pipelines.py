@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.apis.pipeline_runner import PipelineRunner
 from mmwsss.datasets.coco import COCO_CLASSES
 from mmwsss.registry import MODELS

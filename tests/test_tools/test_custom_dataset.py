@@ -21,7 +21,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.datasets import generate_synthetic_benchmark
 from mmwsss.engine import PseudoLabelLoop
 from mmwsss.registry import DATASETS, MODELS

@@ -61,7 +61,8 @@ def test_pipeline_killed_in_a_training_stage_and_rerun_gives_the_same_results(tm
         '\n'.join(
             [
                 f'_base_ = [{REFINE!r}]',
-                "custom_imports = dict(imports=['mmwsss', 'kill_hook'], allow_failed_imports=False)",
+                "custom_imports = dict(imports=['mmwsss', 'kill_hook'], "
+                'allow_failed_imports=False)',
                 f"custom_hooks = _base_.custom_hooks + [dict(type='KillHook', epoch=2, "
                 f'marker={str(marker)!r})]',
             ]

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Suppressor statistics on hand-made inputs, and tools/analysis_tools/suppressor_stats.py on a tiny set."""
+"""Suppressor statistics on hand-made inputs, and tools/analysis_tools/suppressor_stats.py on a
+tiny set."""
 
 import os.path as osp
 import re

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""tools/test.py on a CAMClassifier checkpoint: MMSeg's IoUMetric, --out label PNGs and --show-dir overlays."""
+"""tools/test.py on a CAMClassifier checkpoint: MMSeg's IoUMetric, --out label PNGs and --show-dir
+overlays."""
 
 import glob
 import os
@@ -11,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.datasets import generate_synthetic_benchmark
 from mmwsss.registry import MODELS
 

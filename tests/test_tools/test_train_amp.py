@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""tools/train.py --amp on the CPU: bf16 autocast where the CPU has it, a clear refusal elsewhere."""
+"""tools/train.py --amp on the CPU: bf16 autocast where the CPU has it, a clear refusal
+elsewhere."""
 
 import importlib.util
 import os.path as osp

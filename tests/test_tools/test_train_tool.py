@@ -1,7 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""tools/train.py and tools/dist_train.sh on a real synthetic stage-1 config, shrunk by --cfg-options:
-a few iterations in one process, --resume continuing from the last checkpoint under weights-only
-loading, and two gloo processes on the CPU."""
+"""tools/train.py and tools/dist_train.sh on a real synthetic stage-1 config, shrunk by
+--cfg-options: a few iterations in one process, --resume continuing from the last checkpoint under
+weights-only loading, and two gloo processes on the CPU."""
 
 import os
 import os.path as osp
@@ -67,7 +67,7 @@ def _meta(path: str) -> dict:
     # the checkpoint loads through the allow-listed weights-only unpickler that mmwsss installs
     from mmengine.runner import CheckpointLoader
 
-    import mmwsss  # noqa: F401
+    import mmwsss  # noqa: F401  (registers its modules)
 
     return CheckpointLoader.load_checkpoint(path, map_location='cpu')['meta']
 

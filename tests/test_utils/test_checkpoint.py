@@ -7,7 +7,7 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.utils import load_local_checkpoint
 
 

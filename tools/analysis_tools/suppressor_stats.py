@@ -5,11 +5,12 @@
         [--batch-size 8] [--out FILE] [--cfg-options k=v ...]
 
 Without a checkpoint the model is taken as training starts (``init_weights``: the pretrained
-backbone of ``init_cfg`` and freshly initialised new layers). Prints a markdown table: per suppressor,
-the mean / min / max of the ratio ``delta`` over (image, channel) pairs, the share of positions it caps
-(``relu(x) > delta * max``), and the share of channel maps that are zero everywhere; then, for the
-images' labelled classes, how many raw class maps rise above zero anywhere (a map that does not is
-empty after the localization maps' ReLU, however well the classifier ranks the image).
+backbone of ``init_cfg`` and freshly initialised new layers). Prints a markdown table: per
+suppressor, the mean / min / max of the ratio ``delta`` over (image, channel) pairs, the share of
+positions it caps (``relu(x) > delta * max``), and the share of channel maps that are zero
+everywhere; then, for the images' labelled classes, how many raw class maps rise above zero anywhere
+(a map that does not is empty after the localization maps' ReLU, however well the classifier ranks
+the image).
 """
 
 import argparse

@@ -324,7 +324,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             f'{len(res["unlisted"])} images of the folder are not in the CSV (left out), e.g. '
             f'{res["unlisted"][:3]}'
         )
-    for name, path in res['files'].items():
+    for path in res['files'].values():
         print(f'wrote {path}')
     return 0
 

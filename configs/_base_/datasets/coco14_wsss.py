@@ -1,8 +1,8 @@
 # MS COCO 2014 with image-level labels (80 classes + background), the VOC12 aug recipe at 320 x 320.
-# Layout: see the repository README (data/coco2014 with train2014/, val2014/, mask/ and cls_labels.txt
-# from tools/dataset_converters/coco_cls_labels.py). Images without any class are skipped.
-# Seeds are scored on the training images with GT masks (the WSSS convention): 82,081 images; set
-# val_dataloader.dataset.ann_file to a list to score a subset.
+# Layout: see the repository README (data/coco2014 with train2014/, val2014/, mask/ and
+# cls_labels.txt from tools/dataset_converters/coco_cls_labels.py). Images without any class are
+# skipped. Seeds are scored on the training images with GT masks (the WSSS convention): 82,081
+# images; set val_dataloader.dataset.ann_file to a list to score a subset.
 dataset_type = 'WSSSCOCODataset'
 data_root = 'data/coco2014'
 crop_size = (320, 320)

@@ -1,6 +1,7 @@
 # PASCAL VOC 2012 + SBD aug with image-level labels (DRS stage-1 data recipe).
 # train: train_aug (10,582 images), image-level labels only; val/test: val (1,449) with GT masks.
-# Saliency maps (PoolNet in the paper) are optional: set data_prefix.sal_path and add LoadSaliencyMap.
+# Saliency maps (PoolNet in the paper) are optional: set data_prefix.sal_path and add
+# LoadSaliencyMap.
 dataset_type = 'WSSSVOCDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (320, 320)
@@ -13,7 +14,8 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='PackWSSSInputs'),
 ]
-# Localization maps are scored at the original size (the model resizes internally, see test_cfg.scales).
+# Localization maps are scored at the original size (the model resizes internally, see
+# test_cfg.scales).
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),

@@ -1,5 +1,6 @@
-# DRS stage-1 recipe: SGD Nesterov, wd 5e-4, lr 1e-3; x1/x2 for pretrained weights/biases and x10/x20 for
-# new weights/biases (extra convs, classifier, suppressor fc); x0.1 when epochs 5 and 10 begin; 15 epochs.
+# DRS stage-1 recipe: SGD Nesterov, wd 5e-4, lr 1e-3; x1/x2 for pretrained weights/biases and
+# x10/x20 for new weights/biases (extra convs, classifier, suppressor fc); x0.1 when epochs 5 and 10
+# begin; 15 epochs.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, nesterov=True, weight_decay=5e-4),

@@ -1,7 +1,7 @@
 # DRS refinement recipe: Adam lr 1e-4, 30 epochs, x0.1 when epochs 10 and 20 (1-indexed) begin.
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))
-# The official decay points 10, 20 act when (1-indexed) epochs 10 and 20 begin: 9 / 10 / 11 epochs at
-# 1, 0.1, 0.01 x lr, i.e. MMEngine milestones [9, 19].
+# The official decay points 10, 20 act when (1-indexed) epochs 10 and 20 begin: 9 / 10 / 11 epochs
+# at 1, 0.1, 0.01 x lr, i.e. MMEngine milestones [9, 19].
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[9, 19], gamma=0.1)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30, val_interval=30)
 val_cfg = dict(type='ValLoop')

@@ -1,5 +1,5 @@
-# Synthetic leaderboard row: CAM (plain ReLU), no refinement (stages: pipeline_drs_synthetic.py, without refinement:
-# pipeline_drs-norefine_synthetic.py).
+# Synthetic leaderboard row: CAM (plain ReLU), no refinement (stages: pipeline_drs_synthetic.py,
+# without refinement: pipeline_drs-norefine_synthetic.py).
 _base_ = ['./pipeline_drs-norefine_synthetic.py']
 pipeline = dict(
     method='CAM (plain ReLU), no refinement',

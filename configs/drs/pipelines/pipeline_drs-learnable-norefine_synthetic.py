@@ -1,5 +1,5 @@
-# Synthetic leaderboard row: DRS (learnable), no refinement (stages: pipeline_drs_synthetic.py, without refinement:
-# pipeline_drs-norefine_synthetic.py).
+# Synthetic leaderboard row: DRS (learnable), no refinement (stages: pipeline_drs_synthetic.py,
+# without refinement: pipeline_drs-norefine_synthetic.py).
 _base_ = ['./pipeline_drs-norefine_synthetic.py']
 pipeline = dict(
     method='DRS (learnable), no refinement',

@@ -1,4 +1,5 @@
-# Synthetic leaderboard row: DRS with the paper's learnable suppressor (see pipeline_drs_synthetic.py).
+# Synthetic leaderboard row: DRS with the paper's learnable suppressor (see
+# pipeline_drs_synthetic.py).
 _base_ = ['./pipeline_drs_synthetic.py']
 pipeline = dict(
     method='DRS (learnable)',

@@ -1,4 +1,5 @@
-# Synthetic leaderboard row: DRS (fixed, delta 0.55), no refinement (see pipeline_drs_synthetic.py for the stages).
+# Synthetic leaderboard row: DRS (fixed, delta 0.55), no refinement (see pipeline_drs_synthetic.py
+# for the stages).
 _base_ = ['./pipeline_drs_synthetic.py']
 # Without refinement: stage 3 trains on the pseudo labels made from the stage-1 maps directly.
 pipeline = dict(

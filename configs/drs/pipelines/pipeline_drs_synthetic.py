@@ -1,11 +1,12 @@
 # The whole DRS pipeline on the embedded synthetic benchmark (what `make demo` runs):
-#   pretraining (ImageNet stand-in) -> stage 1 (fixed-delta DRS, maps) -> stage 2 (refinement, pseudo labels)
-#   -> stage 3 (DeepLabV3+ on the pseudo labels, val mIoU).
+#   pretraining (ImageNet stand-in) -> stage 1 (fixed-delta DRS, maps)
+#   -> stage 2 (refinement, pseudo labels) -> stage 3 (DeepLabV3+ on the pseudo labels, val mIoU).
 #   python tools/run_pipeline.py configs/drs/pipelines/pipeline_drs_synthetic.py
 # (data: tools/dataset_converters/make_synthetic_benchmark.py data/synthetic and
 # data/synthetic_pretrain --pretrain)
-# Fixed delta 0.55 here, not the paper's learnable variant: on this benchmark the learnable suppressor
-# kept the classifier at chance (loss ~0.69 over 400 iterations, see README.md); the fixed one trains.
+# Fixed delta 0.55 here, not the paper's learnable variant: on this benchmark the learnable
+# suppressor kept the classifier at chance (loss ~0.69 over 400 iterations, see README.md); the
+# fixed one trains.
 _stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
 _backbone = '{pretrain.work_dir}/backbone.pth'
 pipeline = dict(
@@ -49,7 +50,8 @@ pipeline = dict(
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
             },
         ),
-        # the fully supervised upper bound: the same segmentor and budget on GT masks (shared, run once)
+        # the fully supervised upper bound: the same segmentor and budget on GT masks (shared, run
+        # once)
         dict(
             name='supervised',
             kind='supervised',

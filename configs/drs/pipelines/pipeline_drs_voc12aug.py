@@ -1,5 +1,5 @@
-# The paper's DRS pipeline on PASCAL VOC 2012 aug (needs the dataset, saliency maps and the converted
-# torchvision VGG16 weights, see configs/drs/README.md):
+# The paper's DRS pipeline on PASCAL VOC 2012 aug (needs the dataset, saliency maps and the
+# converted torchvision VGG16 weights, see configs/drs/README.md):
 #   torchrun --nproc_per_node 8 tools/run_pipeline.py \
 #       configs/drs/pipelines/pipeline_drs_voc12aug.py --launcher pytorch
 pipeline = dict(

@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Save a trained backbone as a stand-alone pretrained-weights file (as torchvision's ImageNet weights)."""
+"""Save a trained backbone as a stand-alone pretrained-weights file (as torchvision's ImageNet
+weights)."""
 
 import os
 import os.path as osp
@@ -20,9 +21,10 @@ __all__ = ['ExportBackboneHook']
 class ExportBackboneHook(Hook):
     """After training, write ``{'state_dict': {'backbone.<key>': tensor}}`` to ``out_file``.
 
-    The next stage loads it with ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
-    With ``fold_norms`` the backbone's ``folded_state_dict()`` is saved (e.g. ``DRSVGG`` pretrained with
-    BN becomes the plain VGG16 topology DRS uses). Written on rank 0 through a temporary file.
+    The next stage loads it with ``init_cfg=dict(type='Pretrained', checkpoint=...,
+    prefix='backbone.')``. With ``fold_norms`` the backbone's ``folded_state_dict()`` is saved (e.g.
+    ``DRSVGG`` pretrained with BN becomes the plain VGG16 topology DRS uses). Written on rank 0
+    through a temporary file.
 
     Args:
         out_file (str): Output path, relative to the work dir unless absolute.

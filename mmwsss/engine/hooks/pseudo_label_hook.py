@@ -1,5 +1,6 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
-"""Write localization maps and pseudo labels with the trained model at the end of a training stage."""
+"""Write localization maps and pseudo labels with the trained model at the end of a training
+stage."""
 
 from typing import Union
 

@@ -18,9 +18,9 @@ class DeviceAgnosticAmpOptimWrapper(AmpOptimWrapper):
     """MMEngine's ``AmpOptimWrapper``, which also trains on a CPU with native bf16.
 
     Subclassed because MMEngine 0.10.7's ``AmpOptimWrapper`` asserts a GPU/NPU/MLU/MUSA device.
-    With CUDA (or another accelerator MMEngine knows) it is exactly the parent. On the CPU it runs the
-    forward pass and the loss under bf16 autocast (the parent's ``optim_context``) and, as bf16 has
-    fp32's exponent range, without loss scaling: ``backward``, ``step`` and the state dict are
+    With CUDA (or another accelerator MMEngine knows) it is exactly the parent. On the CPU it runs
+    the forward pass and the loss under bf16 autocast (the parent's ``optim_context``) and, as bf16
+    has fp32's exponent range, without loss scaling: ``backward``, ``step`` and the state dict are
     ``OptimWrapper``'s. A CPU without native bf16 (oneDNN's check) is refused with a clear error, as
     emulated bf16 is slower than fp32.
 

@@ -3,8 +3,8 @@
 
 The official DRS classifier (``models/vgg.py: get_parameter_groups`` with ``scripts/train_cls.py``)
 trains with four SGD groups: pretrained weights at the base lr, pretrained biases at 2x, new weights
-(extra convs, classifier, suppressor fc: any parameter whose name contains ``extra`` or ``fc``) at 10x
-and new biases at 20x, all with the same weight decay. In a config::
+(extra convs, classifier, suppressor fc: any parameter whose name contains ``extra`` or ``fc``) at
+10x and new biases at 20x, all with the same weight decay. In a config::
 
     optim_wrapper = dict(
         type='OptimWrapper',

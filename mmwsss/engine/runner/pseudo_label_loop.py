@@ -132,7 +132,8 @@ class PseudoLabelLoop(BaseLoop):
     Built from the settings of a ``PseudoLabelHook`` entry (the hook after training,
     ``tools/gen_pseudo_labels.py`` on a checkpoint)::
 
-        loop = LOOPS.build(dict(type='PseudoLabelLoop', **settings), default_args=dict(runner=runner))
+        loop = LOOPS.build(
+            dict(type='PseudoLabelLoop', **settings), default_args=dict(runner=runner))
         metrics = loop.run()
 
     Args:
@@ -148,8 +149,9 @@ class PseudoLabelLoop(BaseLoop):
         labels_dir (str): Folder of the labels, likewise. Defaults to 'labels'.
         save_maps (bool): Write maps. Defaults to True.
         save_labels (bool): Write pseudo labels. Defaults to True.
-        scales (Sequence[int | float], optional): Test scales set on ``model.test_cfg.scales``; an int
-            is a square side, a float a factor. None keeps the model's. Defaults to (256, 320, 384).
+        scales (Sequence[int | float], optional): Test scales set on ``model.test_cfg.scales``; an
+            int is a square side, a float a factor. None keeps the model's. Defaults to
+            (256, 320, 384).
         flip (bool, optional): Set on ``model.test_cfg.flip``; None keeps the model's.
             Defaults to False.
         pseudo_label_cfg (dict, optional): The label rule, e.g. ``dict(mode='saliency')`` (DRS's

@@ -49,6 +49,7 @@ class _LazySquareLinear(LazyModuleMixin, nn.Linear):
         if not self.has_uninitialized_params() and self.in_features != 0:
             nn.init.normal_(self.weight, 0.0, self.init_std)
 
+    # `input`, as torch's LazyLinear.initialize_parameters names it
     def initialize_parameters(self, input: Tensor) -> None:  # noqa: A002
         """Materialise the weight as ``(C, C)`` with ``C = input.shape[-1]``."""
         if self.has_uninitialized_params():

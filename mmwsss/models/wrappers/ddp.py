@@ -9,8 +9,8 @@ from mmwsss.registry import MODEL_WRAPPERS
 class DeviceAgnosticDDP(MMDistributedDataParallel):
     """MMEngine's DDP wrapper that also wraps CPU models.
 
-    Subclassed because MMEngine's Runner always passes ``device_ids=[local_rank]``, which torch rejects for a
-    module on the CPU; here the ids are dropped when the module has no CUDA parameter.
+    Subclassed because MMEngine's Runner always passes ``device_ids=[local_rank]``, which torch
+    rejects for a module on the CPU; here the ids are dropped when the module has no CUDA parameter.
     """
 
     def __init__(self, module, detect_anomalous_params: bool = False, **kwargs):
@@ -22,5 +22,6 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
 
 
 # MMEngine's Runner looks wrappers up in the root registry (``Runner.wrap_model`` calls
-# ``MODEL_WRAPPERS.get(type)`` there, which never searches the mmseg child), so register it there too.
+# ``MODEL_WRAPPERS.get(type)`` there, which never searches the mmseg child), so register it there
+# too.
 ROOT_MODEL_WRAPPERS.register_module(module=DeviceAgnosticDDP)

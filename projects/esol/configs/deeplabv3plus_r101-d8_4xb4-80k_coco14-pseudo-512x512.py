@@ -1,6 +1,7 @@
 # Stage 3 on MS COCO 2014: MMSeg's DeepLabV3+ R101 (the VOC recipe, as DRS's stage 3 uses it) with
-# 81 classes, 80k iterations, trained on the ESOL pseudo labels of train2014, scored on val2014 (GT).
-# On MMSeg's config directly, not on DRS's stage-3 config: a change there leaves this run as is.
+# 81 classes, 80k iterations, trained on the ESOL pseudo labels of train2014, scored on val2014
+# (GT). On MMSeg's config directly, not on DRS's stage-3 config: a change there leaves this run
+# as is.
 _base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py']
 custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 model_wrapper_cfg = dict(type='DeviceAgnosticDDP')

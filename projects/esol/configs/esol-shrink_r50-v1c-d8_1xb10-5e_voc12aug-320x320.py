@@ -1,5 +1,6 @@
-# ESOL shrinkage on VOC12 aug with the ResNet-50 switch: esol-shrink_vgg16_1xb10-5e_voc12aug-320x320.py
-# on the expansion config with the ResNet-50 backbone and head.
+# ESOL shrinkage on VOC12 aug with the ResNet-50 switch:
+# esol-shrink_vgg16_1xb10-5e_voc12aug-320x320.py on the expansion config with the ResNet-50 backbone
+# and head.
 _base_ = ['./esol-expand_vgg16_1xb10-5e_voc12aug-320x320.py', './_base_/models/r50-v1c-d8_cam.py']
 expand_checkpoint = 'work_dirs/pipeline_esol_r50-v1c-d8_voc12aug/expand/epoch_5.pth'
 model = dict(

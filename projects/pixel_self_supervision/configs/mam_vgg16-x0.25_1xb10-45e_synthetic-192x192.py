@@ -1,4 +1,5 @@
-# MainNet/SupportNet with the Multi-scale Attentive Module only (synthetic benchmark, frozen SupportNet).
+# MainNet/SupportNet with the Multi-scale Attentive Module only (synthetic benchmark, frozen
+# SupportNet).
 _base_ = ['./rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
 model = dict(rcm=None)
 # no projection head: the DRS lr multipliers as in the plain-CAM config

@@ -1,6 +1,6 @@
-# MainNet/SupportNet with RCM + MAM and an MMSeg ResNet-50 (output stride 8) on VOC12 aug; SupportNet
-# frozen from cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py's checkpoint. RCM reads the head's 512-channel
-# features.
+# MainNet/SupportNet with RCM + MAM and an MMSeg ResNet-50 (output stride 8) on VOC12 aug;
+# SupportNet frozen from cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py's checkpoint. RCM reads the
+# head's 512-channel features.
 _base_ = ['./cam_r50-v1c-d8_1xb10-15e_voc12aug-320x320.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.pixel_self_supervision.pixel_self_supervision'],

@@ -20,7 +20,7 @@ from mmwsss.datasets.samplers import (
     seed_global_rngs,
 )
 from mmwsss.registry import DATA_SAMPLERS
-from projects.destruction_learning import destruction_learning  # noqa: F401 (LLDM)
+from projects.destruction_learning import destruction_learning  # noqa: F401  (registers LLDM)
 
 
 class _Draws:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.datasets.transforms.color_jitter import shift_hue
 from mmwsss.registry import TRANSFORMS
 

@@ -7,7 +7,7 @@ import torch
 from mmengine.dataset import Compose
 from PIL import Image
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.registry import TRANSFORMS
 
 H, W, C = 12, 16, 5  # C classes with background: K = 4 foreground channels

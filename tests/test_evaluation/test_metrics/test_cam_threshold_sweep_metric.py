@@ -7,7 +7,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.evaluation import CAMThresholdSweepMetric
 from mmwsss.registry import METRICS
 

@@ -7,7 +7,7 @@ import torch
 from mmengine.evaluator import Evaluator
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.evaluation.metrics import MultiLabelAPMetric, average_precision
 from mmwsss.registry import METRICS
 

@@ -6,7 +6,7 @@ from mmengine.structures import PixelData
 from mmseg.evaluation import IoUMetric
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.evaluation import PseudoLabelMetric
 from mmwsss.registry import METRICS
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmseg.models.backbones import ResNetV1c
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.backbones import DRSResNetV1c
 from mmwsss.models.layers import DRS
 from mmwsss.registry import MODELS

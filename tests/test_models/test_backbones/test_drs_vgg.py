@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.backbones import DRSVGG
 from mmwsss.models.layers import DRS
 from mmwsss.registry import MODELS
@@ -57,7 +57,10 @@ def test_act_cfg_variants():
     relu = DRSVGG(widen_factor=0.0625)
     fixed = DRSVGG(widen_factor=0.0625, act_cfg=dict(type='DRS', delta=0.55))
     learn = DRSVGG(widen_factor=0.0625, act_cfg=dict(type='DRS', learnable=True))
-    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+
+    def count(m):
+        return sum(p.numel() for p in m.parameters())
+
     assert count(relu) == count(fixed)
     assert isinstance(relu.features[1], nn.ReLU)
     widths = [4, 4, 8, 8, 16, 16, 16, 32, 32, 32, 32, 32, 32]

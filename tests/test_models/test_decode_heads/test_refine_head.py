@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.decode_heads import RefineHead, argmax_masked_target
 from mmwsss.registry import MODELS
 

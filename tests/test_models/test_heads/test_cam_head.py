@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.heads import CAMHead
 from mmwsss.models.layers import DRS
 from mmwsss.registry import MODELS

@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_state_dict
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.segmentors import DenseCRFSegmentor
 from mmwsss.models.utils import DenseCRF
 from mmwsss.registry import MODELS

@@ -13,7 +13,7 @@ from mmseg.evaluation import IoUMetric
 from mmseg.structures import SegDataSample
 from PIL import Image
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.models.decode_heads import argmax_masked_target
 from mmwsss.models.segmentors import CAMClassifier, RefineSegmentor
 from mmwsss.registry import MODELS

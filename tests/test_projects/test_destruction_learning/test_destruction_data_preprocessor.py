@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.registry import MODELS
 from projects.destruction_learning.destruction_learning import (
     LowLevelDestruction,

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.apis.pipeline_runner import PipelineRunner
 from mmwsss.registry import DATASETS, MODELS, TRANSFORMS
 
@@ -173,7 +173,9 @@ def test_real_data_pipelines(dataset):
         assert [s['name'] for s in runner.stages] == ['stage1', 'refine', 'segmentation']
         for stage, ref in zip(runner.stages[1:], base.pipeline.stages[1:]):
             assert stage['config'] == ref['config'] and stage['cfg_options'] == ref['cfg_options']
-    else:  # stage 1's threshold pseudo labels, then stage 3 (tests/test_projects/test_coco_pipelines.py)
+    else:
+        # stage 1's threshold pseudo labels, then stage 3
+        # (tests/test_projects/test_coco_pipelines.py)
         assert list(stages) == ['stage1', 'segmentation']
         assert cfg.model.decode_head.num_classes == 80
         assert hooks[0].pseudo_label_cfg == dict(mode='threshold', bg_thr=0.25)

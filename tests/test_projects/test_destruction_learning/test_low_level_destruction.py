@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmcv.transforms import Compose
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.registry import TRANSFORMS
 from projects.destruction_learning.destruction_learning import (
     LowLevelDestruction,

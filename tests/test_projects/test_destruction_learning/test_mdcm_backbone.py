@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.registry import MODELS
 from projects.destruction_learning.destruction_learning import MDCMBackbone
 

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
 from mmwsss.apis.pipeline_runner import PipelineRunner
 from mmwsss.registry import DATASETS, MODELS
 

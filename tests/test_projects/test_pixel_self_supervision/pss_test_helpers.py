@@ -8,8 +8,8 @@ import torch
 from mmengine.registry import init_default_scope
 from mmseg.structures import SegDataSample
 
-import mmwsss  # noqa: F401
-import projects.pixel_self_supervision.pixel_self_supervision  # noqa: F401
+import mmwsss  # noqa: F401  (registers its modules)
+import projects.pixel_self_supervision.pixel_self_supervision  # noqa: F401  (registers it)
 from mmwsss.registry import MODELS
 
 NUM_FG = 3

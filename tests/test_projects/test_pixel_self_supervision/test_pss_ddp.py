@@ -39,12 +39,14 @@ def test_ema_support_net_stays_in_sync_across_two_ranks(tmp_path):
                 'train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, '
                 f'dataset=dict(data_root={data_root!r}))',
                 'train_cfg = dict(max_epochs=1, val_interval=100)',
-                # no validation: the Runner would build its loop (and read data/synthetic) at the start
+                # no validation: the Runner would build its loop (and read data/synthetic) at
+                # the start
                 'val_cfg = None',
                 'val_dataloader = None',
                 'val_evaluator = None',
                 'param_scheduler = []',
-                "custom_hooks = [dict(type='SupportNetEMAHook', interval=1), dict(type='RankDumpHook')]",
+                "custom_hooks = [dict(type='SupportNetEMAHook', interval=1), "
+                "dict(type='RankDumpHook')]",
             ]
         )
         + '\n'

@@ -1,5 +1,5 @@
-# Synthetic leaderboard row: RCM + MAM with a shared SupportNet (MainNet's own outputs as targets; no
-# support stage). See pipeline_rcm-mam_synthetic.py.
+# Synthetic leaderboard row: RCM + MAM with a shared SupportNet (MainNet's own outputs as targets;
+# no support stage). See pipeline_rcm-mam_synthetic.py.
 _base_ = ['./pipeline_rcm-mam_synthetic.py']
 pipeline = dict(
     method='MainNet/SupportNet (RCM + MAM, shared SupportNet)',
