@@ -11,7 +11,10 @@ setup:
 demo: setup
 	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) tools/run_demo.py
 
+# style first (ruff, configured in pyproject.toml): a lint or format violation fails the target
 test: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) -m pytest -q tests
 
 clean-demo:
