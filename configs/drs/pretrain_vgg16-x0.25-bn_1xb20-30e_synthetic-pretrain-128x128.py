@@ -7,8 +7,8 @@
 # plain 13-conv net barely moves in this budget); ExportBackboneHook folds BN into the convs and
 # writes backbone.pth, the plain DRS-VGG16 topology that stage 1 loads like torchvision's ImageNet
 # weights. 30 epochs: at 10 the stand-in reached 36.6 mAP at 128 px and stage 1's maps stayed
-# unlocalised; at 30, on 2026-12-02 (AMD EPYC), 77.9 mAP under bf16 autocast and 84.7 in fp32
-# (one run each, same seed: bf16 or trajectory noise is not yet told apart).
+# unlocalised; at 30, on 2026-12-02 (AMD EPYC), seeds 0 / 1 / 2: 77.9 / 90.2 / 81.8 mAP under bf16
+# autocast, 84.7 / 91.3 / 66.7 in fp32: it swings with the seed, not with the numerics.
 _base_ = [
     '../_base_/models/drs_vgg16.py',
     '../_base_/datasets/synthetic_wsss.py',
