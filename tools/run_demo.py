@@ -25,6 +25,7 @@ from mmwsss.apis import PipelineRunner
 from mmwsss.datasets import generate_pretrain_set, generate_synthetic_benchmark
 from mmwsss.datasets.synthetic import (
     FORMAT_VERSION,
+    PRETRAIN_SEED_OFFSET,
     SYNTHETIC_BENCHMARK,
     SYNTHETIC_PRETRAIN,
     resolve_difficulty,
@@ -49,7 +50,7 @@ PIPELINES = (
 # (folder, generator, its arguments, seed offset): the benchmark and its pretraining set
 DATASETS = (
     ('data/synthetic', generate_synthetic_benchmark, SYNTHETIC_BENCHMARK, 0),
-    ('data/synthetic_pretrain', generate_pretrain_set, SYNTHETIC_PRETRAIN, 101),
+    ('data/synthetic_pretrain', generate_pretrain_set, SYNTHETIC_PRETRAIN, PRETRAIN_SEED_OFFSET),
 )
 
 

@@ -67,6 +67,8 @@ SYNTHETIC_PRETRAIN = dict(
     difficulty='medium',
     max_objects=3,
 )
+#: the pretraining set's seed is the benchmark's plus this (so the two sets never share images)
+PRETRAIN_SEED_OFFSET = 101
 DIFFICULTY_PRESETS = {'easy': 0.2, 'medium': 0.5, 'hard': 0.8}
 BODY_SHAPES = ('ellipse', 'rounded_rect', 'blob', 'egg')
 PRETRAIN_SHAPES = (

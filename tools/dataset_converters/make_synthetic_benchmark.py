@@ -24,14 +24,12 @@ import time
 from typing import Optional, Sequence
 
 from mmwsss.datasets.synthetic import (
+    PRETRAIN_SEED_OFFSET,
     SYNTHETIC_BENCHMARK,
     SYNTHETIC_PRETRAIN,
     generate_pretrain_set,
     generate_synthetic_benchmark,
 )
-
-#: the demo's seed offset of the pretraining set (tools/run_demo.py: benchmark seed + 101)
-PRETRAIN_SEED_OFFSET = 101
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
