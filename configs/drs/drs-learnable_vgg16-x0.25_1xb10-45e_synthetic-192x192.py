@@ -5,6 +5,7 @@ _base_ = [
     '../_base_/datasets/synthetic_wsss.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_45e_drs_synthetic.py',
+    '../_base_/stage1/synthetic_maps.py',
 ]
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(
@@ -18,25 +19,3 @@ val_evaluator = [
     dict(type='MultiLabelAPMetric'),
 ]
 test_evaluator = val_evaluator
-# After training: the stage-1 maps (the refinement targets) and pseudo labels made from them
-# directly. 192 px images: the official scales {256, 320, 384} of a 320 input become
-# {154, 192, 230}.
-custom_hooks = [
-    dict(
-        type='PseudoLabelHook',
-        dataset=dict(
-            type='SyntheticWSSSDataset',
-            data_root='data/synthetic',
-            ann_file='ImageSets/Segmentation/train.txt',
-            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
-        ),
-        out_dir='pseudo_labels',
-        scales=(154, 192, 230),
-        batch_size=16,
-        pseudo_label_cfg=dict(mode='saliency'),
-    ),
-    # the maps of every 100th image of each validation / test pass, sent to the visualizer's
-    # backends (vis_data/vis_image/*.png; TensorBoard with TensorboardVisBackend): 4 pictures a
-    # pass here, about 0.2 s each on a CPU core
-    dict(type='CAMVisualizationHook', interval=100),
-]

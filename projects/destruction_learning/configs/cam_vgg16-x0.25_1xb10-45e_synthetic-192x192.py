@@ -7,6 +7,7 @@ _base_ = [
     '../../../configs/_base_/datasets/synthetic_wsss.py',
     '../../../configs/_base_/default_runtime.py',
     '../../../configs/_base_/schedules/schedule_45e_drs_synthetic.py',
+    '../../../configs/_base_/stage1/synthetic_maps.py',
 ]
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 model = dict(
@@ -26,21 +27,3 @@ val_evaluator = [
     dict(type='MultiLabelAPMetric'),
 ]
 test_evaluator = val_evaluator
-# 192 px images: the official scales {256, 320, 384} of a 320 input become {154, 192, 230}.
-custom_hooks = [
-    dict(
-        type='PseudoLabelHook',
-        dataset=dict(
-            type='SyntheticWSSSDataset',
-            data_root='data/synthetic',
-            ann_file='ImageSets/Segmentation/train.txt',
-            pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
-        ),
-        out_dir='pseudo_labels',
-        scales=(154, 192, 230),
-        batch_size=16,
-        pseudo_label_cfg=dict(mode='saliency'),
-    ),
-    # the maps of every 100th image of each validation / test pass, sent to the visualizer
-    dict(type='CAMVisualizationHook', interval=100),
-]
