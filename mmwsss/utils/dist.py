@@ -1,6 +1,7 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """Distributed start-up that works with and without CUDA."""
 
+import atexit
 import os
 import re
 import shutil
@@ -10,7 +11,12 @@ from typing import Dict, Mapping, Optional
 import torch
 import torch.distributed as dist
 
-__all__ = ['init_process_group_if_needed', 'slurm_env', 'first_slurm_host']
+__all__ = [
+    'destroy_process_group_if_initialized',
+    'init_process_group_if_needed',
+    'slurm_env',
+    'first_slurm_host',
+]
 
 _FILE = 'mmwsss/utils/dist.py'
 SLURM_VARS = ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
@@ -94,6 +100,13 @@ def slurm_env(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     )
 
 
+def destroy_process_group_if_initialized() -> None:
+    """Destroy the default process group if there is one (run at exit by every launched entry
+    point, so that no collective thread outlives the interpreter)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def init_process_group_if_needed(launcher: str) -> None:
     """Creates the default process group for ``launcher='pytorch'`` or ``'slurm'`` when CUDA is
     absent.
@@ -102,14 +115,21 @@ def init_process_group_if_needed(launcher: str) -> None:
     and so fail on a CPU-only machine. The Runner skips its own ``init_dist`` when a group already
     exists, so on CPU we create it here with gloo (for slurm after setting ``RANK``,
     ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT`` from the SLURM variables,
-    see :func:`slurm_env`); with CUDA we leave everything to MMEngine (nccl).
+    see :func:`slurm_env`); with CUDA we leave everything to MMEngine (nccl). Under any launcher
+    the default group is destroyed at exit (:func:`destroy_process_group_if_initialized`).
 
     Args:
         launcher (str): The ``--launcher`` of the entry point.
     """
+    if launcher == 'none' or not dist.is_available():
+        return
+    # Gloo's worker threads must be joined before the interpreter is torn down, or a rank can
+    # die with SIGABRT ("terminate called without an active exception") after finishing its work.
+    atexit.unregister(destroy_process_group_if_initialized)  # once, however many stages call this
+    atexit.register(destroy_process_group_if_initialized)
     if launcher not in ('pytorch', 'slurm') or torch.cuda.is_available():
         return
-    if not dist.is_available() or dist.is_initialized():
+    if dist.is_initialized():
         return
     if launcher == 'slurm':
         os.environ.update(slurm_env())

@@ -92,6 +92,43 @@ def test_slurm_launcher_creates_a_gloo_group_on_cpu(tmp_path):
     assert out.stdout.split() == ['gloo', '0', '1', '0', 'localhost']
 
 
+def test_the_group_is_destroyed_at_exit(tmp_path):
+    """A launched process leaves no gloo group alive into interpreter teardown (where its threads
+    can abort the rank after its work is done): the handler registered first runs last and sees
+    no group, and calling init twice (a pipeline's stages) registers the destroyer once."""
+    code = (
+        'import atexit, torch.distributed as dist\n'
+        'from mmwsss.utils import init_process_group_if_needed\n'
+        "atexit.register(lambda: print('alive at exit:', dist.is_initialized()))\n"
+        "init_process_group_if_needed('pytorch')\n"
+        "init_process_group_if_needed('pytorch')\n"
+        "print('alive before exit:', dist.is_initialized())\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(('SLURM_', 'MASTER_')) and k not in ('RANK', 'WORLD_SIZE')
+    }
+    env.update(
+        RANK='0',
+        WORLD_SIZE='1',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(_free_port()),
+        CUDA_VISIBLE_DEVICES='',
+        OMP_NUM_THREADS='1',
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=_root(),
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ['alive before exit: True', 'alive at exit: False']
+
+
 def _free_port() -> int:
     import socket
 
