@@ -65,28 +65,13 @@ def test_slurm_launcher_creates_a_gloo_group_on_cpu(tmp_path):
         'print(dist.get_backend(), dist.get_rank(), dist.get_world_size(), '
         "os.environ['LOCAL_RANK'], os.environ['MASTER_ADDR'])\n"
     )
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(('SLURM_', 'MASTER_')) and k not in ('RANK', 'WORLD_SIZE')
-    }
-    env.update(
+    out = _run_launched(
+        code,
         SLURM_PROCID='0',
         SLURM_NTASKS='1',
         SLURM_LOCALID='0',
         SLURM_NODELIST='localhost',
-        MASTER_PORT=str(_free_port()),
-        CUDA_VISIBLE_DEVICES='',
         PATH='/usr/bin:/bin',
-        OMP_NUM_THREADS='1',
-    )
-    out = subprocess.run(
-        [sys.executable, '-c', code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=_root(),
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ['gloo', '0', '1', '0', 'localhost']
@@ -95,7 +80,7 @@ def test_slurm_launcher_creates_a_gloo_group_on_cpu(tmp_path):
 def test_the_group_is_destroyed_at_exit(tmp_path):
     """A launched process leaves no gloo group alive into interpreter teardown (where its threads
     can abort the rank after its work is done): the handler registered first runs last and sees
-    no group, and calling init twice (a pipeline's stages) registers the destroyer once."""
+    no group; a second init (a pipeline's next stage) is harmless."""
     code = (
         'import atexit, torch.distributed as dist\n'
         'from mmwsss.utils import init_process_group_if_needed\n'
@@ -104,20 +89,22 @@ def test_the_group_is_destroyed_at_exit(tmp_path):
         "init_process_group_if_needed('pytorch')\n"
         "print('alive before exit:', dist.is_initialized())\n"
     )
+    out = _run_launched(code, RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1')
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ['alive before exit: True', 'alive at exit: False']
+
+
+def _run_launched(code: str, **env_vars: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh CPU-only interpreter as a launcher would start it: no inherited
+    SLURM / torch.distributed variables, a free master port, ``env_vars`` on top."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(('SLURM_', 'MASTER_')) and k not in ('RANK', 'WORLD_SIZE')
     }
-    env.update(
-        RANK='0',
-        WORLD_SIZE='1',
-        MASTER_ADDR='127.0.0.1',
-        MASTER_PORT=str(_free_port()),
-        CUDA_VISIBLE_DEVICES='',
-        OMP_NUM_THREADS='1',
-    )
-    out = subprocess.run(
+    env.update(MASTER_PORT=str(_free_port()), CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')
+    env.update(env_vars)
+    return subprocess.run(
         [sys.executable, '-c', code],
         env=env,
         capture_output=True,
@@ -125,8 +112,6 @@ def test_the_group_is_destroyed_at_exit(tmp_path):
         timeout=120,
         cwd=_root(),
     )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.splitlines() == ['alive before exit: True', 'alive at exit: False']
 
 
 def _free_port() -> int:
