@@ -11,6 +11,7 @@
 # this replaced (lr 1e-3, cosine) sat at chance for a third of its schedule and ended at 84.7 /
 # 91.3 / 66.7 mAP at seeds 0 / 1 / 2 (fp32), and CAM's stage 1 was local only on the stronger
 # ones; this recipe reached 93.6 / 94.0 / 94.0 mAP at seeds 0 / 1 / 2 (fp32, 2026-12-02, AMD EPYC).
+# CAM's stage 1 on it: local at training seed 2, not at seed 1 (configs/drs/README.md).
 _base_ = [
     '../_base_/models/drs_vgg16.py',
     '../_base_/datasets/synthetic_wsss.py',
