@@ -11,6 +11,7 @@ from tool_loader import REPO as ROOT
 from tool_loader import load_tool
 
 from mmwsss.datasets import generate_synthetic_benchmark
+from mmwsss.models.backbones import DRSVGG
 
 tool = load_tool('analysis_tools/probe_cams.py')
 fit_linear_probe = tool.fit_linear_probe
@@ -82,3 +83,13 @@ def test_tool_scores_the_probe_like_stage_one(tmp_path, capsys):
         assert re.search(rf'^{key}: \d+\.\d\d$', written, re.MULTILINE), key
     assert tool.main([config, str(tmp_path / 'missing.pth')] + options) == 1
     assert 'missing.pth does not exist' in capsys.readouterr().err
+
+    # a backbone checkpoint is loaded strictly: its own weights pass, a BN layer it lacks is refused
+    weights = {f'backbone.{k}': v for k, v in DRSVGG(widen_factor=0.0625).state_dict().items()}
+    torch.save(dict(state_dict=weights), tmp_path / 'backbone.pth')
+    assert tool.main([config, str(tmp_path / 'backbone.pth')] + options) == 0
+    assert 'backbone.pth), fitted and scored' in capsys.readouterr().out
+    weights['backbone.norms.0.weight'] = torch.ones(4)
+    torch.save(dict(state_dict=weights), tmp_path / 'bn.pth')
+    assert tool.main([config, str(tmp_path / 'bn.pth')] + options) == 1
+    assert 'unexpected keys [norms.0.weight]' in capsys.readouterr().err

@@ -86,6 +86,26 @@ def fit_linear_probe(
     return raw_weight.float(), raw_bias.float()
 
 
+def load_backbone(backbone: torch.nn.Module, filename: str) -> None:
+    """Load a checkpoint's ``backbone.`` weights strictly (a BN-trained classifier's own checkpoint,
+    whose BN layers the BN-free backbone lacks, is refused by name rather than half loaded).
+
+    Raises:
+        FileNotFoundError: No such file.
+        RuntimeError: The weights do not fit the backbone (missing / unexpected keys, shapes).
+    """
+    from mmwsss.apis.inference import check_checkpoint_fits
+
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'backbone checkpoint {filename} does not exist')
+    checkpoint = torch.load(filename, map_location='cpu', weights_only=False)
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
+    prefix = 'backbone.'
+    own = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    check_checkpoint_fits(backbone, own, filename)
+    backbone.load_state_dict(own)
+
+
 # ------------------------------------------------------------------------------ the tool
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     from mmwsss.utils import add_common_args
@@ -141,16 +161,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     logger.setLevel(logging.WARNING)  # init_weights' per-tensor report
     try:
         cfg = setup_cfg(args, for_runner=False)
-        if args.backbone is not None:
-            if not osp.isfile(args.backbone):
-                raise FileNotFoundError(f'backbone checkpoint {args.backbone} does not exist')
-            cfg.model.backbone.init_cfg = dict(
-                type='Pretrained', checkpoint=args.backbone, prefix='backbone.'
-            )
         source = args.backbone or (cfg.model.backbone.get('init_cfg') or {}).get('checkpoint')
+        if args.backbone is not None:
+            cfg.model.backbone.init_cfg = None
         cfg.model.decode_head.num_convs = 0  # the probe: the 1x1 classifier on the backbone
         model = init_model(cfg)
         model.init_weights()
+        if args.backbone is not None:
+            load_backbone(model.backbone, args.backbone)
         model.eval()
         dataset = init_dataset(cfg, args.split)
         num = min(args.num, len(dataset))
