@@ -1,7 +1,13 @@
 # Copyright (c) mmwsss contributors. All rights reserved.
 """What a user calls: the multi-stage pipeline runner, models and datasets of a config."""
 
-from .inference import check_checkpoint_fits, init_dataset, init_model, load_model_checkpoint
+from .inference import (
+    check_checkpoint_fits,
+    init_dataset,
+    init_model,
+    load_model_checkpoint,
+    preprocessed_batches,
+)
 from .pipeline_runner import PipelineRunner
 
 __all__ = [
@@ -10,4 +16,5 @@ __all__ = [
     'init_dataset',
     'check_checkpoint_fits',
     'load_model_checkpoint',
+    'preprocessed_batches',
 ]

@@ -5,7 +5,7 @@ they do not fit."""
 import copy
 import re
 from collections import OrderedDict
-from typing import Optional, Union
+from typing import Iterator, List, Optional, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -18,7 +18,13 @@ from torch.utils.data import Dataset
 from mmwsss.registry import DATASETS, MODELS
 from mmwsss.utils import revert_sync_bn_cfg
 
-__all__ = ['check_checkpoint_fits', 'load_model_checkpoint', 'init_model', 'init_dataset']
+__all__ = [
+    'check_checkpoint_fits',
+    'load_model_checkpoint',
+    'init_model',
+    'init_dataset',
+    'preprocessed_batches',
+]
 
 _FILE = 'mmwsss/apis/inference.py'
 _SHOW = 10  # keys listed per kind of mismatch
@@ -194,3 +200,25 @@ def init_dataset(
         import_modules_from_strings(**cfg['custom_imports'])
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     return DATASETS.build(ds_cfg)
+
+
+def preprocessed_batches(
+    model: nn.Module, dataset: Dataset, num: int, batch_size: int
+) -> Iterator[Tuple[torch.Tensor, List]]:
+    """The first ``num`` items of a dataset, in order, through the model's data preprocessor.
+
+    Args:
+        model (nn.Module): A model with a ``data_preprocessor``.
+        dataset (Dataset): Its dataset (e.g. from :func:`init_dataset`).
+        num (int): Items to read (at most ``len(dataset)``).
+        batch_size (int): Items per batch.
+
+    Yields:
+        tuple[Tensor, list]: Inputs (B, 3, H, W) and their data samples.
+    """
+    from mmengine.dataset import pseudo_collate
+
+    for start in range(0, num, batch_size):
+        items = [dataset[i] for i in range(start, min(start + batch_size, num))]
+        data = model.data_preprocessor(pseudo_collate(items), False)
+        yield data['inputs'], data['data_samples']

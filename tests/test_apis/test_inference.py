@@ -60,3 +60,18 @@ def test_mmengine_checkpoint_loads_in_a_fresh_process(tmp_path, monkeypatch):
     torch.save(dict(state_dict={}, message_hub=hub.state_dict()), path)
     monkeypatch.setattr(HistoryBuffer, '_statistics_methods', {})
     assert _load_checkpoint(path)['message_hub']['log_scalars']['train/loss'].current() == 1.0
+
+
+def test_preprocessed_batches_keep_the_order_and_stop_at_num():
+    from mmseg.structures import SegDataSample
+
+    from mmwsss.apis import preprocessed_batches
+
+    model = build_tiny_model()
+    dataset = [
+        dict(inputs=torch.full((3, 8, 8), float(i)), data_samples=SegDataSample(metainfo=dict(i=i)))
+        for i in range(7)
+    ]
+    batches = list(preprocessed_batches(model, dataset, num=5, batch_size=2))
+    assert [inputs.shape[0] for inputs, _ in batches] == [2, 2, 1]
+    assert [s.metainfo['i'] for _, samples in batches for s in samples] == [0, 1, 2, 3, 4]

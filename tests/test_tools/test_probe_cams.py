@@ -93,3 +93,8 @@ def test_tool_scores_the_probe_like_stage_one(tmp_path, capsys):
     torch.save(dict(state_dict=weights), tmp_path / 'bn.pth')
     assert tool.main([config, str(tmp_path / 'bn.pth')] + options) == 1
     assert 'unexpected keys [norms.0.weight]' in capsys.readouterr().err
+    # the config's own init_cfg checkpoint is loaded as strictly
+    from_config = [o for o in options if o != 'model.backbone.init_cfg=None']
+    from_config.append(f'model.backbone.init_cfg.checkpoint={tmp_path / "bn.pth"}')
+    assert tool.main([config] + from_config) == 1
+    assert 'unexpected keys [norms.0.weight]' in capsys.readouterr().err

@@ -12,15 +12,16 @@ regression, full batch, L-BFGS), puts that classifier in the config's head as it
 ``CAMThresholdSweepMetric`` and ``MultiLabelAPMetric``. The probe is fitted and scored on the same
 images, the stage's evaluation set, as stage 1 is. It prints the metrics and the per-class table.
 
-BACKBONE is a checkpoint whose ``backbone.`` keys are loaded (the pretraining stage's
-``backbone.pth``); without it the config's ``model.backbone.init_cfg`` is used.
+BACKBONE is a checkpoint whose ``backbone.`` keys are loaded strictly (the pretraining stage's
+``backbone.pth``); without it, the checkpoint of the config's ``model.backbone.init_cfg`` (none: a
+randomly initialised backbone).
 """
 
 import argparse
 import logging
 import os.path as osp
 import sys
-from typing import Iterable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -94,11 +95,12 @@ def load_backbone(backbone: torch.nn.Module, filename: str) -> None:
         FileNotFoundError: No such file.
         RuntimeError: The weights do not fit the backbone (missing / unexpected keys, shapes).
     """
-    from mmwsss.apis.inference import check_checkpoint_fits
+    from mmwsss.apis import check_checkpoint_fits
+    from mmwsss.utils.checkpoint import load_local_checkpoint
 
     if not osp.isfile(filename):
         raise FileNotFoundError(f'backbone checkpoint {filename} does not exist')
-    checkpoint = torch.load(filename, map_location='cpu', weights_only=False)
+    checkpoint = load_local_checkpoint(filename, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
     prefix = 'backbone.'
     own = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
@@ -137,20 +139,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def _batches(model, dataset, num: int, batch_size: int) -> Iterable[tuple]:
-    from mmengine.dataset import pseudo_collate
-
-    for start in range(0, num, batch_size):
-        items = [dataset[i] for i in range(start, min(start + batch_size, num))]
-        data = model.data_preprocessor(pseudo_collate(items), False)
-        yield data['inputs'], data['data_samples']
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     from mmengine.logging import MMLogger
 
-    from mmwsss.apis import init_dataset, init_model
+    from mmwsss.apis import init_dataset, init_model, preprocessed_batches
     from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, MultiLabelAPMetric
     from mmwsss.utils import setup_cfg
 
@@ -162,19 +155,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         cfg = setup_cfg(args, for_runner=False)
         source = args.backbone or (cfg.model.backbone.get('init_cfg') or {}).get('checkpoint')
-        if args.backbone is not None:
-            cfg.model.backbone.init_cfg = None
+        cfg.model.backbone.init_cfg = None  # loaded strictly below, not by init_weights
         cfg.model.decode_head.num_convs = 0  # the probe: the 1x1 classifier on the backbone
         model = init_model(cfg)
         model.init_weights()
-        if args.backbone is not None:
-            load_backbone(model.backbone, args.backbone)
+        if source is not None:
+            load_backbone(model.backbone, source)
         model.eval()
         dataset = init_dataset(cfg, args.split)
         num = min(args.num, len(dataset))
         pooled, labels = [], []
         with torch.no_grad():
-            for inputs, samples in _batches(model, dataset, num, args.batch_size):
+            for inputs, samples in preprocessed_batches(model, dataset, num, args.batch_size):
                 feats = model.extract_feat(inputs)[model.decode_head.in_index]
                 pooled.append(feats.mean(dim=(2, 3)))
                 labels.append(model.decode_head.stack_labels(samples))
@@ -190,7 +182,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             metric.dataset_meta = dataset.metainfo
         logger.setLevel(logging.INFO)  # the sweep metric's per-class table
         with torch.no_grad():
-            for inputs, samples in _batches(model, dataset, num, args.batch_size):
+            for inputs, samples in preprocessed_batches(model, dataset, num, args.batch_size):
                 predictions = model.predict(inputs, samples)
                 for metric in metrics:
                     metric.process(None, predictions)

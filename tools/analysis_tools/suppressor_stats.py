@@ -243,10 +243,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     import logging
 
-    from mmengine.dataset import pseudo_collate
     from mmengine.logging import MMLogger
 
-    from mmwsss.apis import init_dataset, init_model
+    from mmwsss.apis import init_dataset, init_model, preprocessed_batches
 
     if args.num < 1 or args.batch_size < 1:
         print('error: --num and --batch-size must be positive', file=sys.stderr)
@@ -261,12 +260,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         dataset = init_dataset(cfg, args.split, test_pipeline=True)
         num = min(args.num, len(dataset))
 
-        def batches():
-            for start in range(0, num, args.batch_size):
-                items = [dataset[i] for i in range(start, min(start + args.batch_size, num))]
-                data = model.data_preprocessor(pseudo_collate(items), False)
-                yield data['inputs'], data['data_samples']
-
         # one pass: the suppressors' hooks see the forward that also gives the class maps, of
         # which only the per-class peaks (B, C, 1, 1) are kept
         peaks_per_batch = []
@@ -279,7 +272,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             )
 
         with torch.no_grad():
-            stats = collect_suppressor_stats(model, batches(), forward=forward)
+            stats = collect_suppressor_stats(
+                model, preprocessed_batches(model, dataset, num, args.batch_size), forward=forward
+            )
         peaks = cam_peak_stats(peaks_per_batch)
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
