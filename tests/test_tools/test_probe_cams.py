@@ -67,7 +67,7 @@ def test_tool_scores_the_probe_like_stage_one(tmp_path, capsys):
         'model.decode_head.in_channels=32',
         f'val_dataloader.dataset.data_root={data_root}',
     ]
-    out = tmp_path / 'probe.txt'
+    out = tmp_path / 'new_dir' / 'probe.txt'  # its folder is made
     rc = tool.main([config, '--batch-size', '3', '--out', str(out)] + options)
     printed = capsys.readouterr().out
     assert rc == 0, printed

@@ -19,6 +19,7 @@ randomly initialised backbone).
 
 import argparse
 import logging
+import os
 import os.path as osp
 import sys
 from typing import List, Optional, Tuple
@@ -147,6 +148,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, MultiLabelAPMetric
     from mmwsss.utils import setup_cfg
 
+    if args.out:  # before the minute of work, not after it
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     if args.num < 2 or args.batch_size < 1:
         print('error: --num must be at least 2 and --batch-size positive', file=sys.stderr)
         return 1
