@@ -81,6 +81,11 @@ def test_tool_scores_the_probe_like_stage_one(tmp_path, capsys):
         'multi-label/mAP',
     ):
         assert re.search(rf'^{key}: \d+\.\d\d$', written, re.MULTILINE), key
+    # bad arguments are refused before anything is written
+    bad_out = tmp_path / 'bad' / 'probe.txt'
+    assert tool.main([config, '--num', '1', '--out', str(bad_out)] + options) == 1
+    assert '--num must be at least 2' in capsys.readouterr().err
+    assert not bad_out.parent.exists()
     assert tool.main([config, str(tmp_path / 'missing.pth')] + options) == 1
     assert 'missing.pth does not exist' in capsys.readouterr().err
 

@@ -148,11 +148,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mmwsss.evaluation.metrics import CAMThresholdSweepMetric, MultiLabelAPMetric
     from mmwsss.utils import setup_cfg
 
-    if args.out:  # before the minute of work, not after it
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     if args.num < 2 or args.batch_size < 1:
         print('error: --num must be at least 2 and --batch-size positive', file=sys.stderr)
         return 1
+    if args.out:  # before the minute of work, not after it
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     logger = MMLogger.get_current_instance()
     logger.setLevel(logging.WARNING)  # init_weights' per-tensor report
     try:
