@@ -3,7 +3,7 @@
 ``mim run mmseg NAME`` would::
 
     python tools/mmseg_tool.py --list
-    python tools/mmseg_tool.py get_flops CONFIG --shape 192
+    python tools/mmseg_tool.py get_flops CONFIG --shape 256
     python tools/mmseg_tool.py benchmark CONFIG CHECKPOINT --work-dir DIR
     python tools/mmseg_tool.py print_config CONFIG [--graph]
     python tools/mmseg_tool.py test CONFIG CHECKPOINT --out PRED_DIR

@@ -3,7 +3,7 @@
 # make_synthetic_benchmark.py data/synthetic_pretrain --pretrain --num-classes 8 --num-train 800
 # --num-val 200 --image-size 128 --seed 101). Like ImageNet for VOC, it shares the style of the
 # target, never its images, classes or masks, and it is trained at a lower resolution than the
-# target (128 px for 192 px, as ImageNet's 224 for VOC's 320). It trains with BN (without, the
+# target (128 px for 256 px; ImageNet's 224 for VOC's 320). It trains with BN (without, the
 # plain 13-conv net barely moves in this budget); ExportBackboneHook folds BN into the convs and
 # writes backbone.pth, the plain DRS-VGG16 topology that stage 1 loads like torchvision's ImageNet
 # weights. 30 epochs: at 10 the stand-in reached 36.6 mAP at 128 px and stage 1's maps stayed

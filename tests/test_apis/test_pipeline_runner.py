@@ -12,8 +12,8 @@ from mmwsss.apis.pipeline_runner import PipelineRunner
 from mmwsss.datasets import generate_synthetic_benchmark
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-STAGE1 = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
-REFINE = osp.join(ROOT, 'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py')
+STAGE1 = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
+REFINE = osp.join(ROOT, 'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-256x256.py')
 
 
 def _tiny(data_root: str, width_key: str) -> dict:

@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmwsss  # noqa: F401  (registers its modules)
+from mmwsss.datasets.synthetic import SYNTHETIC_BENCHMARK
 from mmwsss.registry import DATASETS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -72,7 +73,7 @@ def test_synthetic_configs_differ_only_in_the_activation():
     }
     for prefix, act in names.items():
         cfg = _load(
-            osp.join(ROOT, 'configs', 'drs', f'{prefix}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+            osp.join(ROOT, 'configs', 'drs', f'{prefix}_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
         )
         assert cfg.model.backbone.act_cfg.type == act
         assert cfg.model.decode_head.act_cfg.type == act
@@ -126,3 +127,41 @@ def test_saliency_eval_config_scores_maps_as_the_official_script():
     assert 'LoadSaliencyMap' in types and types[-1] == 'PackWSSSInputs'
     assert cfg.test_dataloader.dataset.data_prefix.sal_path == 'SaliencyMap'
     assert not cfg.custom_hooks
+
+
+def _train_geometry(cfg, native):
+    """(resize side, crop side) of a stage config's training pipeline on images of side native
+    (no Resize: None; no RandomCrop: the side the images reach the model at)."""
+    steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    resize = steps['Resize']['scale'][0] if 'Resize' in steps else None
+    crop = steps['RandomCrop']['crop_size'][0] if 'RandomCrop' in steps else (resize or native)
+    return resize, crop
+
+
+@pytest.mark.parametrize(
+    'voc, synthetic',
+    [
+        (
+            'drs-learnable_vgg16_1xb10-15e_voc12aug-320x320.py',
+            'drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
+        ),
+        (
+            'drs-refine_vgg16_1xb10-30e_voc12aug-320x320.py',
+            'drs-refine_vgg16-x0.25_1xb10-30e_synthetic-256x256.py',
+        ),
+    ],
+)
+def test_synthetic_stages_are_scaled_copies_of_voc(voc, synthetic):
+    """The synthetic benchmark's image side replaces VOC's 320: training resize and crop, and the
+    map scales of the pseudo-label hook, keep VOC's ratios to it (rounded to a pixel)."""
+    voc_cfg, syn_cfg = (_load(osp.join(ROOT, 'configs', 'drs', n)) for n in (voc, synthetic))
+    side = SYNTHETIC_BENCHMARK['image_size']
+    factor = side / 320
+    voc_resize, voc_crop = _train_geometry(voc_cfg, None)
+    syn_resize, syn_crop = _train_geometry(syn_cfg, side)
+    assert voc_crop == 320 and syn_crop == side
+    if syn_resize is not None:  # refinement: VOC resizes to its crop, the synthetic set is native
+        assert syn_resize == round(voc_resize * factor)
+    (voc_hook,) = [h for h in voc_cfg.custom_hooks if h['type'] == 'PseudoLabelHook']
+    (syn_hook,) = [h for h in syn_cfg.custom_hooks if h['type'] == 'PseudoLabelHook']
+    assert tuple(syn_hook['scales']) == tuple(round(s * factor) for s in voc_hook['scales'])

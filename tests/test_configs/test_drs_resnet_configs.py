@@ -71,8 +71,8 @@ def test_voc_resnet_configs(name, backbone, backbone_drs, learnable):
 
 @pytest.mark.parametrize('kind', ['learnable', 'fixed0.55'])
 def test_synthetic_resnet_config_follows_the_vgg_one(kind):
-    ours = _load(f'drs-{kind}_r50-v1c-w16-d8_1xb10-45e_synthetic-192x192.py')
-    vgg = _load(f'drs-{kind}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+    ours = _load(f'drs-{kind}_r50-v1c-w16-d8_1xb10-45e_synthetic-256x256.py')
+    vgg = _load(f'drs-{kind}_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
     # only the backbone and the head's input width differ
     for key in (
         'train_dataloader',

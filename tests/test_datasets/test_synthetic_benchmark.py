@@ -171,7 +171,7 @@ def test_cli(tmp_path, capsys):
     kwargs = tool.generator_kwargs(
         tool.parse_args(['out', '--params', '{"body_size": [0.2, 0.3]}'])
     )
-    assert kwargs['params'] == {'body_size': [0.2, 0.3]} and kwargs['image_size'] == 192
+    assert kwargs['params'] == {'body_size': [0.2, 0.3]} and kwargs['image_size'] == 256
     with pytest.raises(SystemExit, match='WSSS benchmark only'):
         tool.generator_kwargs(tool.parse_args(['out', '--pretrain', '--cooccurrence', 'voc']))
 

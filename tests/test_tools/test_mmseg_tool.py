@@ -25,20 +25,20 @@ from mmwsss.registry import DATASETS, MODELS
 
 tool = load_tool('mmseg_tool.py')
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-STAGE1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+STAGE1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 # one config of every kind of stage: CAM / DRS stage 1, refinement, the ImageNet stand-in,
 # stage 3 (MMSeg's DeepLabV3+), and each project's method
 STAGE_CONFIGS = [
     STAGE1,
-    'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
-    'configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
-    'configs/drs/drs-learnable_r50-v1c-w16-d8_1xb10-45e_synthetic-192x192.py',
-    'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
+    'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
+    'configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
+    'configs/drs/drs-learnable_r50-v1c-w16-d8_1xb10-45e_synthetic-256x256.py',
+    'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-256x256.py',
     'configs/drs/pretrain_vgg16-x0.25-bn_1xb20-30e_synthetic-pretrain-128x128.py',
-    'configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
-    'projects/esol/configs/esol-expand_vgg16-x0.25_1xb10-10e_synthetic-192x192.py',
-    'projects/destruction_learning/configs/lldm-mdcm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
-    'projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+    'configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-256x256.py',
+    'projects/esol/configs/esol-expand_vgg16-x0.25_1xb10-10e_synthetic-256x256.py',
+    'projects/destruction_learning/configs/lldm-mdcm_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
+    'projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
 ]
 NUM_VAL = 206  # benchmark.py times images 6..200 and reports nothing for fewer
 NUM_FG = 4

@@ -59,7 +59,7 @@ def test_tool_scores_the_probe_like_stage_one(tmp_path, capsys):
         seed=0,
         write_parts=True,
     )
-    config = osp.join(ROOT, 'configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+    config = osp.join(ROOT, 'configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
     options = [
         '--cfg-options',
         'model.backbone.widen_factor=0.0625',

@@ -17,8 +17,8 @@ from resume_helpers import KILLED, ROOT, run
 
 from mmwsss.datasets import generate_synthetic_benchmark
 
-STAGE1 = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
-REFINE = osp.join(ROOT, 'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py')
+STAGE1 = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
+REFINE = osp.join(ROOT, 'configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-256x256.py')
 
 
 def _tiny(data_root: str, epochs: int) -> dict:

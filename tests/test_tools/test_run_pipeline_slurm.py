@@ -13,7 +13,7 @@ import sys
 from mmwsss.datasets import generate_synthetic_benchmark
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-STAGE1 = 'configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+STAGE1 = 'configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 
 
 def _free_port() -> int:

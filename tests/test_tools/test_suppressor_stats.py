@@ -77,7 +77,7 @@ def test_tool_prints_one_row_per_suppressor(tmp_path, capsys):
     generate_synthetic_benchmark(
         data_root, num_train=3, num_val=0, num_object_classes=4, image_size=32, seed=0
     )
-    config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+    config = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
     out = tmp_path / 'stats.md'
     rc = tool.main(
         [

@@ -17,7 +17,7 @@ from mmwsss.datasets import generate_synthetic_benchmark
 from mmwsss.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+CONFIG = osp.join(ROOT, 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
 
 
 def test_test_tool_scores_and_writes_overlays_and_labels(tmp_path):

@@ -14,7 +14,7 @@ import mmwsss.utils.precision as precision
 from mmwsss.datasets import generate_synthetic_benchmark
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+CONFIG = osp.join(ROOT, 'configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
 
 
 def _train_main():

@@ -25,12 +25,12 @@ from resume_helpers import (
 from mmwsss.datasets import generate_synthetic_benchmark
 
 EPOCHS = 4
-STAGE1 = f'{ROOT}/configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+STAGE1 = f'{ROOT}/configs/drs/drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 PSS_EMA = (
     f'{ROOT}/projects/pixel_self_supervision/configs/'
-    'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+    'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 )
-STAGE3 = f'{ROOT}/configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py'
+STAGE3 = f'{ROOT}/configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-256x256.py'
 
 
 @pytest.fixture(scope='module')

@@ -43,7 +43,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--num-classes', type=int, help='object classes, background excluded (4; pretrain 8)'
     )
     parser.add_argument(
-        '--image-size', type=int, help='side of the square images (192; pretrain 128)'
+        '--image-size', type=int, help='side of the square images (256; pretrain 128)'
     )
     parser.add_argument(
         '--difficulty', help="'easy', 'medium' (default), 'hard' or a number in [0, 1]"

@@ -1,15 +1,15 @@
-# The embedded synthetic benchmark (VOC layout, 4 object classes, 192x192), made by
+# The embedded synthetic benchmark (VOC layout, 4 object classes, 256x256), made by
 #   python tools/dataset_converters/make_synthetic_benchmark.py data/synthetic
-# Same recipe as VOC at a fifth of the size; saliency maps ship with it.
+# Same recipe as VOC (resize 1.2x the crop, crop 0.8 of VOC's 320); saliency maps ship with it.
 dataset_type = 'SyntheticWSSSDataset'
 data_root = 'data/synthetic'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='Resize', scale=(230, 230), keep_ratio=False),
+    dict(type='Resize', scale=(307, 307), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
-    dict(type='RandomCrop', crop_size=(192, 192)),
+    dict(type='RandomCrop', crop_size=(256, 256)),
     dict(type='PackWSSSInputs'),
 ]
 # evaluation only: GT masks and the discriminative-part masks (part / body recall of the maps)

@@ -1,7 +1,7 @@
 # What every synthetic stage-1 config does after training and during evaluation: the stage-1 maps
 # of the training images (the refinement targets) and the saliency pseudo labels made from them,
-# and the localization-map pictures sent to the visualizer. 192 px images: the official map scales
-# {256, 320, 384} of a 320 input become {154, 192, 230}.
+# and the localization-map pictures sent to the visualizer. 256 px images: the official map scales
+# {256, 320, 384} of a 320 input become {205, 256, 307}.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',
@@ -12,7 +12,7 @@ custom_hooks = [
             pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
         ),
         out_dir='pseudo_labels',
-        scales=(154, 192, 230),
+        scales=(205, 256, 307),
         batch_size=16,
         pseudo_label_cfg=dict(mode='saliency'),
     ),

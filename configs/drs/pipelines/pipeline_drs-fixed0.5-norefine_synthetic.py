@@ -5,7 +5,7 @@ pipeline = dict(
     method='DRS (fixed, delta 0.5), no refinement',
     stage_overrides=dict(
         stage1=dict(
-            config='configs/drs/drs-fixed0.5_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+            config='configs/drs/drs-fixed0.5_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
             work_dir='work_dirs/pipeline_drs-fixed0.5-norefine_synthetic/stage1',
         )
     ),

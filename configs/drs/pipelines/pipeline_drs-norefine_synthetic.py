@@ -7,7 +7,7 @@ pipeline = dict(
     skip_stages=['refine'],
     stage_overrides=dict(
         stage1=dict(
-            config='configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+            config='configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
             work_dir='work_dirs/pipeline_drs_synthetic/stage1',
             extra_results=[dict(kind='pseudo_label', key='pseudo_label/mIoU')],
         ),

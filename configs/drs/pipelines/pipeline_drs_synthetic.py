@@ -7,7 +7,7 @@
 # Fixed delta 0.55 here, not the paper's learnable variant: on this benchmark the learnable
 # suppressor kept the classifier at chance (loss ~0.69 over 400 iterations, see README.md); the
 # fixed one trains.
-_stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+_stage1 = 'configs/drs/drs-fixed0.55_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 _backbone = '{pretrain.work_dir}/backbone.pth'
 pipeline = dict(
     method='DRS (fixed, delta 0.55)',
@@ -34,7 +34,7 @@ pipeline = dict(
         dict(
             name='refine',
             kind='refined',
-            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
+            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-256x256.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
                 'train_dataloader.dataset.data_prefix.loc_map_path': '{stage1.maps_dir}',
@@ -45,7 +45,7 @@ pipeline = dict(
         dict(
             name='segmentation',
             kind='segmentation',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-256x256.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
             },
@@ -55,7 +55,7 @@ pipeline = dict(
         dict(
             name='supervised',
             kind='supervised',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-256x256.py',
             work_dir='work_dirs/synthetic_supervised',
         ),
     ],

@@ -23,7 +23,7 @@ DRS_PIPELINE_DIR = osp.join(ROOT, 'configs', 'drs', 'pipelines')
 STAGE_CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
 PIPELINES = sorted(glob.glob(osp.join(PIPELINE_DIR, 'pipeline_*.py')))
 SYNTHETIC_PIPELINES = [p for p in PIPELINES if p.endswith('_synthetic.py')]
-SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+SYNTHETIC = 'lldm-mdcm_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 
 
 def _load(name_or_path):
@@ -89,16 +89,16 @@ def test_full_size_maps(name):
 
 
 def _batch(cfg, n=2):
-    """The config's train pipeline (after loading) on in-memory 192x192 images."""
+    """The config's train pipeline (after loading) on in-memory 256x256 images."""
     pipeline = Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline[1:]])
     rng = np.random.default_rng(0)
     items = [
         pipeline(
             dict(
-                img=rng.integers(0, 255, (192, 192, 3), dtype=np.uint8),
+                img=rng.integers(0, 255, (256, 256, 3), dtype=np.uint8),
                 img_path=f'{i}.png',
-                ori_shape=(192, 192),
-                img_shape=(192, 192),
+                ori_shape=(256, 256),
+                img_shape=(256, 256),
                 cls_labels=[1 + i, 3],
                 num_classes=5,
                 seg_fields=[],
@@ -117,7 +117,7 @@ def test_synthetic_training_step_and_inference():
     model.init_weights()
     np.random.seed(0)
     data = model.data_preprocessor(_batch(cfg), training=True)
-    assert data['inputs'].shape == (4, 3, 192, 192)  # 2 images + 2 twins
+    assert data['inputs'].shape == (4, 3, 256, 256)  # 2 images + 2 twins
     labels = torch.stack([s.gt_cls_label for s in data['data_samples']])
     assert torch.equal(labels[:2], labels[2:])
     losses = model(**data, mode='loss')
@@ -127,11 +127,11 @@ def test_synthetic_training_step_and_inference():
     # inference: no twins, maps at the input size
     model.eval()
     data = model.data_preprocessor(_batch(cfg), training=False)
-    assert data['inputs'].shape == (2, 3, 192, 192)
+    assert data['inputs'].shape == (2, 3, 256, 256)
     with torch.no_grad():
         samples = model(**data, mode='predict')
-    assert samples[0].seg_logits.data.shape == (5, 192, 192)
-    assert samples[0].pred_sem_seg.data.shape == (1, 192, 192)
+    assert samples[0].seg_logits.data.shape == (5, 256, 256)
+    assert samples[0].pred_sem_seg.data.shape == (1, 256, 256)
 
 
 @pytest.mark.parametrize('path', SYNTHETIC_PIPELINES, ids=osp.basename)
@@ -142,7 +142,7 @@ def test_pipelines_swap_only_stage1(path):
     stage1 = next(s for s in runner.stages if s['name'] == 'stage1')
     method = osp.basename(path)[len('pipeline_') : -len('_synthetic.py')]
     assert stage1['config'] == (
-        f'projects/destruction_learning/configs/{method}_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+        f'projects/destruction_learning/configs/{method}_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
     )
     for stage, ref in zip(runner.stages, base.pipeline.stages):
         if stage['name'] != 'stage1':

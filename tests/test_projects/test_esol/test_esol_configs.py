@@ -20,7 +20,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIGS = osp.join(ROOT, 'projects', 'esol', 'configs')
 STAGE_CONFIGS = sorted(glob.glob(osp.join(CONFIGS, '*.py')))
 PIPELINES = sorted(glob.glob(osp.join(CONFIGS, 'pipelines', 'pipeline_*.py')))
-SYNTHETIC = 'esol-{}_vgg16-x0.25_1xb10-10e_synthetic-192x192.py'
+SYNTHETIC = 'esol-{}_vgg16-x0.25_1xb10-10e_synthetic-256x256.py'
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ PIPELINE_DIR = osp.join(CONFIG_DIR, 'pipelines')
 STAGES = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
 PIPELINES = sorted(glob.glob(osp.join(PIPELINE_DIR, 'pipeline_*.py')))
 ALL = STAGES + PIPELINES
-SYNTHETIC = 'vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+SYNTHETIC = 'vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
 PACKAGE = 'projects.pixel_self_supervision.pixel_self_supervision'
 
 

@@ -17,7 +17,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 BASE = osp.join(
     ROOT,
     'projects/pixel_self_supervision/configs/'
-    'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+    'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
 )
 
 

@@ -8,6 +8,6 @@ _configs = 'projects/destruction_learning/configs'
 pipeline = dict(
     method='Destruction learning: CAM + LLDM',
     stage_overrides=dict(
-        stage1=dict(config=f'{_configs}/lldm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py')
+        stage1=dict(config=f'{_configs}/lldm_vgg16-x0.25_1xb10-45e_synthetic-256x256.py')
     ),
 )

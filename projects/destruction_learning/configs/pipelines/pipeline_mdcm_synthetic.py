@@ -9,7 +9,7 @@ pipeline = dict(
     method='Destruction learning: CAM + MDCM',
     stage_overrides=dict(
         stage1=dict(
-            config=f'{_configs}/mdcm_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+            config=f'{_configs}/mdcm_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
             cfg_options={
                 'model.backbone.backbone.init_cfg.checkpoint': '{pretrain.work_dir}/backbone.pth'
             },

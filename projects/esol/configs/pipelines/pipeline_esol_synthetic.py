@@ -24,7 +24,7 @@ pipeline = dict(
         dict(
             name='stage1',
             kind='localization',
-            config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+            config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
             work_dir='work_dirs/pipeline_cam_synthetic/stage1',
             cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
             metric='sweep/best_mIoU',
@@ -32,7 +32,7 @@ pipeline = dict(
         dict(
             name='expand',
             kind='localization',
-            config=_esol + 'esol-expand_vgg16-x0.25_1xb10-10e_synthetic-192x192.py',
+            config=_esol + 'esol-expand_vgg16-x0.25_1xb10-10e_synthetic-256x256.py',
             cfg_options={'model.init_cfg.checkpoint': '{stage1.checkpoint}'},
             metric='sweep/best_mIoU',
             # pseudo labels straight from this stage's maps (its PseudoLabelHook, saliency rule)
@@ -41,7 +41,7 @@ pipeline = dict(
         dict(
             name='shrink',
             kind='localization',
-            config=_esol + 'esol-shrink_vgg16-x0.25_1xb10-10e_synthetic-192x192.py',
+            config=_esol + 'esol-shrink_vgg16-x0.25_1xb10-10e_synthetic-256x256.py',
             cfg_options={'model.init_cfg.checkpoint': '{expand.checkpoint}'},
             metric='sweep/best_mIoU',
             # pseudo labels straight from this stage's maps (its PseudoLabelHook, saliency rule)
@@ -50,7 +50,7 @@ pipeline = dict(
         dict(
             name='refine',
             kind='refined',
-            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-192x192.py',
+            config='configs/drs/drs-refine_vgg16-x0.25_1xb10-30e_synthetic-256x256.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
                 'train_dataloader.dataset.data_prefix.loc_map_path': '{shrink.maps_dir}',
@@ -61,7 +61,7 @@ pipeline = dict(
         dict(
             name='segmentation',
             kind='segmentation',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-192x192.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-pseudo-256x256.py',
             cfg_options={
                 'train_dataloader.dataset.data_prefix.seg_map_path': '{refine.labels_dir}'
             },
@@ -69,7 +69,7 @@ pipeline = dict(
         dict(
             name='supervised',
             kind='supervised',
-            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-192x192.py',
+            config='configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-256x256.py',
             work_dir='work_dirs/synthetic_supervised',
         ),
     ],

@@ -4,7 +4,7 @@ pipeline = dict(
     method='MainNet/SupportNet (MAM)',
     stage_overrides=dict(
         stage1=dict(
-            config='projects/pixel_self_supervision/configs/mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py'
+            config='projects/pixel_self_supervision/configs/mam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py'
         )
     ),
 )

@@ -7,7 +7,7 @@ pipeline = dict(
     stage_overrides=dict(
         stage1=dict(
             config='projects/pixel_self_supervision/configs/'
-            'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+            'rcm-mam-ema_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
             cfg_options=dict(
                 _delete_=True, **{'model.backbone.init_cfg.checkpoint': _base_._backbone}
             ),

@@ -9,7 +9,7 @@ _backbone = '{pretrain.work_dir}/backbone.pth'
 _support = dict(
     name='support',
     kind='localization',
-    config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+    config='configs/drs/cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
     work_dir='work_dirs/pipeline_cam_synthetic/stage1',
     cfg_options={'model.backbone.init_cfg.checkpoint': _backbone},
     metric='sweep/best_mIoU',
@@ -21,7 +21,7 @@ pipeline = dict(
     stage_overrides=dict(
         stage1=dict(
             config='projects/pixel_self_supervision/configs/'
-            'rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py',
+            'rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py',
             cfg_options={
                 'model.backbone.init_cfg.checkpoint': _backbone,
                 'model.support_checkpoint': '{support.checkpoint}',

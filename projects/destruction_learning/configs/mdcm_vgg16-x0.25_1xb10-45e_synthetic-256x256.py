@@ -1,5 +1,5 @@
 # Destruction learning, MDCM only, on the synthetic benchmark (VGG16 x0.25, plain-CAM recipe).
-_base_ = ['./cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+_base_ = ['./cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False,

@@ -1,6 +1,6 @@
 # Fixed-delta DRS (0.55) in the quarter-width ResNet-50 V1c on the synthetic benchmark (the backbone
-# of drs-learnable_r50-v1c-w16-d8_1xb10-45e_synthetic-192x192.py, on the same VGG recipe).
-_base_ = ['./drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+# of drs-learnable_r50-v1c-w16-d8_1xb10-45e_synthetic-256x256.py, on the same VGG recipe).
+_base_ = ['./drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py']
 suppressor = dict(type='DRS', delta=0.55, learnable=False)
 model = dict(
     backbone=dict(

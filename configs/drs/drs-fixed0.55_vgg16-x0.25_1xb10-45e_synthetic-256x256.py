@@ -1,4 +1,4 @@
 # Fixed-delta DRS (0.55) on the synthetic benchmark.
-_base_ = ['./drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+_base_ = ['./drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py']
 suppressor = dict(type='DRS', delta=0.55, learnable=False)
 model = dict(backbone=dict(act_cfg=suppressor), decode_head=dict(act_cfg=suppressor))

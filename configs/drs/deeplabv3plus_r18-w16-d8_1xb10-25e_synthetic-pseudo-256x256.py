@@ -8,7 +8,7 @@ pseudo_labels = '{{fileDirname}}/../../work_dirs/pipeline_drs_synthetic/refine/p
 data_root = 'data/synthetic'
 model = dict(
     pretrained=None,
-    data_preprocessor=dict(size=(192, 192)),
+    data_preprocessor=dict(size=(256, 256)),
     backbone=dict(depth=18, stem_channels=16, base_channels=16, dilations=(1, 1, 2, 2)),
     decode_head=dict(
         in_channels=128,
@@ -23,8 +23,8 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(192, 192), ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(192, 192), cat_max_ratio=0.9),
+    dict(type='RandomResize', scale=(256, 256), ratio_range=(0.75, 1.5), keep_ratio=True),
+    dict(type='RandomCrop', crop_size=(256, 256), cat_max_ratio=0.9),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs'),

@@ -3,7 +3,7 @@
 # those of the VGG config it inherits. The synthetic pretraining is a VGG, so this backbone starts
 # from MMSeg's default init (Kaiming convs, zero-init residual BN), not from pretrained weights: its
 # numbers are not comparable with the VGG rows. Not in the leaderboard; see docs/drs_in_resnets.md.
-_base_ = ['./drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+_base_ = ['./drs-learnable_vgg16-x0.25_1xb10-45e_synthetic-256x256.py']
 suppressor = dict(type='DRS', learnable=True)
 model = dict(
     backbone=dict(

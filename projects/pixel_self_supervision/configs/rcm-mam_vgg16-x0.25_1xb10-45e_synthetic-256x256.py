@@ -4,7 +4,7 @@
 # pipeline_cam_synthetic.py's stage 1 writes; the pipeline configs pass it through
 # `{support.checkpoint}`). Alone:
 #   python tools/train.py \
-#       projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py \
+#       projects/pixel_self_supervision/configs/rcm-mam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py \
 #       --cfg-options model.support_checkpoint=<a CAM stage-1 checkpoint>
 # The plain-CAM stage-1 recipe comes from configs/_base_ (data, optimizer, lr multipliers), not
 # from the DRS configs: a change to DRS's stage 1 leaves these runs as they are.

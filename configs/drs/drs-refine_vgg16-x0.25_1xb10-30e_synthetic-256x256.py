@@ -37,7 +37,7 @@ val_evaluator = [
     dict(type='CAMThresholdSweepMetric', prefix='sweep'),
 ]
 test_evaluator = val_evaluator
-# 192 px images: the official scales {256, 320, 384} of a 320 input become {154, 192, 230}.
+# 256 px images: the official scales {256, 320, 384} of a 320 input become {205, 256, 307}.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',
@@ -48,7 +48,7 @@ custom_hooks = [
             pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')],
         ),
         out_dir='pseudo_labels',
-        scales=(154, 192, 230),
+        scales=(205, 256, 307),
         batch_size=16,
         # labels from the raw refined scores (a class above 1 beats a background of 1), as the
         # official pseudo-label script; the stored maps are clipped to [0, 1]

@@ -1,5 +1,5 @@
 # Destruction learning, LLDM only, on the synthetic benchmark (VGG16 x0.25, plain-CAM recipe).
-_base_ = ['./cam_vgg16-x0.25_1xb10-45e_synthetic-192x192.py']
+_base_ = ['./cam_vgg16-x0.25_1xb10-45e_synthetic-256x256.py']
 custom_imports = dict(
     imports=['mmwsss', 'projects.destruction_learning.destruction_learning'],
     allow_failed_imports=False,
@@ -9,10 +9,10 @@ custom_imports = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='Resize', scale=(230, 230), keep_ratio=False),
+    dict(type='Resize', scale=(307, 307), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
-    dict(type='RandomCrop', crop_size=(192, 192)),
+    dict(type='RandomCrop', crop_size=(256, 256)),
     dict(type='LowLevelDestruction', grid_size=4, jitter=1, prob=1.0),
     dict(type='PackDestructionInputs'),
 ]
