@@ -133,8 +133,11 @@ def _train_geometry(cfg, native):
     """(resize side, crop side) of a stage config's training pipeline on images of side native
     (no Resize: None; no RandomCrop: the side the images reach the model at)."""
     steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
-    resize = steps['Resize']['scale'][0] if 'Resize' in steps else None
-    crop = steps['RandomCrop']['crop_size'][0] if 'RandomCrop' in steps else (resize or native)
+    resize = tuple(steps['Resize']['scale']) if 'Resize' in steps else None
+    if 'RandomCrop' in steps:
+        crop = tuple(steps['RandomCrop']['crop_size'])
+    else:
+        crop = resize or (native, native)
     return resize, crop
 
 
@@ -159,9 +162,32 @@ def test_synthetic_stages_are_scaled_copies_of_voc(voc, synthetic):
     factor = side / 320
     voc_resize, voc_crop = _train_geometry(voc_cfg, None)
     syn_resize, syn_crop = _train_geometry(syn_cfg, side)
-    assert voc_crop == 320 and syn_crop == side
-    if syn_resize is not None:  # refinement: VOC resizes to its crop, the synthetic set is native
-        assert syn_resize == round(voc_resize * factor)
+    assert voc_crop == (320, 320) and syn_crop == (side, side)
+    if voc_resize == voc_crop:  # refinement: VOC resizes to its crop, the synthetic set is native
+        assert syn_resize in (None, (side, side))
+    else:
+        assert syn_resize == tuple(round(v * factor) for v in voc_resize)
     (voc_hook,) = [h for h in voc_cfg.custom_hooks if h['type'] == 'PseudoLabelHook']
     (syn_hook,) = [h for h in syn_cfg.custom_hooks if h['type'] == 'PseudoLabelHook']
     assert tuple(syn_hook['scales']) == tuple(round(s * factor) for s in voc_hook['scales'])
+
+
+SYNTHETIC_STAGE_CONFIGS = sorted(
+    p
+    for pattern in ('configs/**/*_synthetic-*x*.py', 'projects/*/configs/**/*_synthetic-*x*.py')
+    for p in glob.glob(osp.join(ROOT, pattern), recursive=True)
+    if '_base_' not in p and 'synthetic-pretrain' not in p  # the stand-in's own 128-px set
+)
+
+
+@pytest.mark.parametrize('path', SYNTHETIC_STAGE_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_synthetic_config_names_and_crops_follow_the_benchmark_side(path):
+    """A synthetic stage config's name says the benchmark's side, and so does its training crop."""
+    side = SYNTHETIC_BENCHMARK['image_size']
+    assert path.endswith(f'-{side}x{side}.py')
+    steps = {t['type']: t for t in _load(path).train_dataloader.dataset.pipeline}
+    for name, key in (('RandomCrop', 'crop_size'), ('Resize', 'scale'), ('RandomResize', 'scale')):
+        if name in steps:
+            assert min(steps[name][key]) >= side, (name, steps[name][key])
+    if 'RandomCrop' in steps:
+        assert tuple(steps['RandomCrop']['crop_size']) == (side, side)

@@ -17,7 +17,8 @@ custom_imports = dict(imports=['mmwsss', 'projects.esol.esol'], allow_failed_imp
 # from the stage-1 checkpoint
 pretrained = 'work_dirs/synthetic_pretrain/backbone.pth'
 stage1_checkpoint = 'work_dirs/pipeline_cam_synthetic/stage1/epoch_20.pth'
-# 8 x 8 feature maps here: offsets bounded to 2 feature pixels (16 image pixels)
+# offsets bounded to 2 feature pixels (16 image pixels; set on the 64-px benchmark's 8 x 8 maps,
+# kept at 256 px, where the maps are 32 x 32: not re-measured)
 max_offset = 2.0
 model = dict(
     type='ESOLClassifier',
