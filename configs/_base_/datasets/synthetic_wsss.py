@@ -3,13 +3,15 @@
 # Same recipe as VOC (resize 1.2x the crop, crop 0.8 of VOC's 320); saliency maps ship with it.
 dataset_type = 'SyntheticWSSSDataset'
 data_root = 'data/synthetic'
+resize_scale = (307, 307)  # 1.2x the crop, as VOC's 384 for 320
+crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='Resize', scale=(307, 307), keep_ratio=False),
+    dict(type='Resize', scale=resize_scale, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
-    dict(type='RandomCrop', crop_size=(256, 256)),
+    dict(type='RandomCrop', crop_size=crop_size),
     dict(type='PackWSSSInputs'),
 ]
 # evaluation only: GT masks and the discriminative-part masks (part / body recall of the maps)

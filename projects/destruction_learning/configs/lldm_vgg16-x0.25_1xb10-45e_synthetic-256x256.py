@@ -9,10 +9,10 @@ custom_imports = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadImageLevelLabels'),
-    dict(type='Resize', scale=(307, 307), keep_ratio=False),
+    dict(type='Resize', scale={{_base_.resize_scale}}, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.1),
-    dict(type='RandomCrop', crop_size=(256, 256)),
+    dict(type='RandomCrop', crop_size={{_base_.crop_size}}),
     dict(type='LowLevelDestruction', grid_size=4, jitter=1, prob=1.0),
     dict(type='PackDestructionInputs'),
 ]
