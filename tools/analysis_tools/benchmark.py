@@ -78,14 +78,21 @@ FULL_PRESET = dict(
 )
 # a model so small that the loops' fixed per-iteration costs show
 PROBE = dict(widen_factor=0.0625, size=32, pairs=100)
-# Goals by size: 'benchmark' is DRS-VGG16 x0.25 at 128 px, 'paper' DRS-VGG16 x1 at 320 px.
+# Goals by size: 'benchmark' is DRS-VGG16 x0.25 at the embedded benchmark's side (benchmark_size()),
+# 'paper' DRS-VGG16 x1 at 320 px.
 GOALS = dict(
     train_overhead=0.05,
     mem_ratio=1.1,
     gen_speedup=dict(benchmark=3.0, paper=2.5),
     train_speedup=dict(benchmark=1.3, paper=1.8),
 )
-BENCHMARK_SIZE = dict(widen_factor=0.25, size=128)
+
+
+def benchmark_size() -> Dict[str, float]:
+    """The synthetic configs' width and the embedded benchmark's image side (imports torch)."""
+    from mmwsss.datasets.synthetic import SYNTHETIC_BENCHMARK
+
+    return dict(widen_factor=0.25, size=SYNTHETIC_BENCHMARK['image_size'])
 
 
 def _preset_flag(key: str, value) -> str:
@@ -111,7 +118,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument('--widen-factor', type=float, default=0.25, help='DRSVGG width (1 = VGG16)')
     parser.add_argument(
-        '--size', type=int, default=128, help='training crop and generation input side (paper: 320)'
+        '--size',
+        type=int,
+        default=None,
+        help="training crop and generation input side (default: the embedded benchmark's, "
+        'SYNTHETIC_BENCHMARK; paper: 320)%(default).0s',
     )
     parser.add_argument(
         '--batch', type=int, default=10, help="training batch size (the recipe's 10)"
@@ -253,7 +264,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         for key, value in FULL_PRESET.items():
             if '--' + key.replace('_', '-') not in given:  # explicit flags win over the preset
                 setattr(args, key, list(value) if isinstance(value, list) else value)
-    if args.size % 8:
+    if args.size is not None and args.size % 8:
         parser.error(f'--size must be a multiple of 8 (the output stride), got {args.size}')
     if (
         args.warmup < 0
@@ -710,18 +721,33 @@ def bench_training(
 def low_precision(device):
     """The autocast dtype ``precision='auto'`` gives on ``device`` (None: fp32, nothing lower to
     measure), and what ``'auto'`` chose for maps and for ``tools/train.py --amp``, in words."""
-    from mmwsss.utils.precision import describe_precision, resolve_channels_last, resolve_precision
+    from mmengine.config import Config
+
+    from mmwsss.utils.precision import (
+        describe_precision,
+        resolve_channels_last,
+        resolve_precision,
+        set_amp_optim_wrapper,
+    )
 
     dtype = resolve_precision('auto', device)
     maps_cl = resolve_channels_last('auto', dtype, device)
     maps = describe_precision(dtype, maps_cl, device)
-    train = describe_precision(dtype, False, device)
+    # what --amp adds to a config (on a CPU: ChannelsLastHook), asked of the function that adds it
+    amp_cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper')))
+    set_amp_optim_wrapper(amp_cfg, dtype)
+    train_cl = any(
+        str(h.get('type', '')).endswith('ChannelsLastHook')
+        for h in amp_cfg.get('custom_hooks', None) or []
+    )
+    train = describe_precision(dtype, train_cl, device)
     return dtype, dict(
         maps=maps,
         maps_short=maps.split(' on ')[0],
         maps_channels_last=maps_cl,
         train=train,
         train_short=train.split(' on ')[0],
+        train_channels_last=train_cl,
     )
 
 
@@ -1407,11 +1433,26 @@ def cpu_line(info: dict) -> str:
     )
 
 
+def load_verdict(info: dict) -> str:
+    """Whether other work shared the CPUs, read from the 1-minute load averages.
+
+    At the start this run has not begun; at the end its own threads count, so more than them
+    (plus half a CPU of slack) means others were running.
+    """
+    if info['device'] != 'cpu':
+        return 'the CPU load matters little on a GPU'
+    start, end = info['load'][0], info['load_end'][0]
+    if start >= 0.5 or end > info['threads'] + 0.5:
+        return 'other work shared the machine, so the figures are noisy'
+    return "otherwise idle (start below 0.5, end within this run's threads)"
+
+
 def size_kind(args) -> str:
-    """'paper' (x1, 320 px), 'benchmark' (x0.25, 128 px) or 'other' (benchmark goals shown)."""
+    """'paper' (x1, 320 px), 'benchmark' (benchmark_size()) or 'other' (benchmark goals shown)."""
     if args.widen_factor == FULL_PRESET['widen_factor'] and args.size == FULL_PRESET['size']:
         return 'paper'
-    if args.widen_factor == BENCHMARK_SIZE['widen_factor'] and args.size == BENCHMARK_SIZE['size']:
+    bench = benchmark_size()
+    if args.widen_factor == bench['widen_factor'] and args.size == bench['size']:
         return 'benchmark'
     return 'other'
 
@@ -1433,8 +1474,7 @@ def render(args, info: dict, res: dict, command: str, seconds: float) -> str:
         + f'; device {info["device"]}; Python {info["python"]}, torch {info["torch"]}, '
         f'MMEngine {info["mmengine"]}, MMSeg {info["mmseg"]}. Load average (1/5/15 min) at the '
         f'start {"/".join(f"{v:.1f}" for v in info["load"])}, at the end '
-        f'{"/".join(f"{v:.1f}" for v in info["load_end"])}: a shared machine, so the figures are '
-        'noisy.',
+        f'{"/".join(f"{v:.1f}" for v in info["load_end"])}: {load_verdict(info)}.',
         '',
         cpu_line(info) + f" `precision='auto'` chose: maps {info['chosen']['maps_short']}; "
         f'training (`tools/train.py --amp`) {info["chosen"]["train_short"]}.',
@@ -1614,6 +1654,17 @@ def _verdict(value: Optional[float], goal: float) -> str:
     return 'met' if value >= goal else 'MISSED'
 
 
+AMP_NOTE = ' (what `tools/train.py --amp` trains with here)'
+
+
+def amp_side(p: dict) -> str:
+    """The side of the precision comparison that ``tools/train.py --amp`` trains like."""
+    low = p['dtype']
+    if p['chosen'].get('train_channels_last') and f'{low}_cl' in p['sides']:
+        return f'{low}_cl'
+    return low
+
+
 def render_precision(args, p: dict, f, markdown_table) -> List[str]:
     lines = [
         f'### (a2) Training step by precision (plain loop, batch {args.batch}, '
@@ -1623,14 +1674,15 @@ def render_precision(args, p: dict, f, markdown_table) -> List[str]:
     if 'skipped' in p:
         return lines + [p['skipped'][:1].upper() + p['skipped'][1:] + '.', '']
     low = p['dtype']
+    amp = amp_side(p)
     steps = args.warmup + args.prec_pairs
     lines += [
         f'{len(p["sides"])} copies of the plain training loop of (a) (same initial weights, the '
-        'same batches in the same order), in fp32, under '
-        f'{PREC_NAMES[low]} (what `tools/train.py --amp` trains with here)'
+        f'same batches in the same order), in fp32, under {PREC_NAMES[low]}'
+        + (AMP_NOTE if amp == low else '')
         + (
             f" and under {PREC_NAMES[low]} with the model's 4-d weights in channels_last format "
-            '(inputs contiguous)'
+            '(inputs contiguous)' + (AMP_NOTE if amp == f'{low}_cl' else '')
             if f'{low}_cl' in p['sides']
             else ''
         )
@@ -1951,15 +2003,15 @@ def render_goals(args, res: dict, f, markdown_table) -> List[str]:
             )
         else:
             low = p['dtype']
-            value = p['sides'][low]['speedup']
+            amp = amp_side(p)
+            value = p['sides'][amp]['speedup']
             measured = f'{value:.2f}x'
-            if f'{low}_cl' in p['sides']:
-                measured += (
-                    f' (with channels_last weights: {p["sides"][low + "_cl"]["speedup"]:.2f}x)'
-                )
+            other = f'{low}_cl' if amp == low else low
+            if other in p['sides']:
+                measured += f' ({_side_label(other)}: {p["sides"][other]["speedup"]:.2f}x)'
             rows.append(
                 [
-                    f'training step, {PREC_NAMES[low]} (`--amp`) >= {goal:g}x fp32 ({where})',
+                    f'training step, {_side_label(amp)} (`--amp`) >= {goal:g}x fp32 ({where})',
                     measured,
                     _verdict(value, goal),
                 ]
@@ -1993,6 +2045,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     _imports()
     import torch
     from mmengine.config import Config
+
+    if args.size is None:
+        args.size = benchmark_size()['size']
 
     device = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if device.type == 'cuda':
