@@ -49,6 +49,11 @@ class DRSVGG(BaseModule):
             Default: (4, ).
         stage5_dilation (int): Dilation (= padding) of the stage-5 convs.
             Default: 2.
+        stage_with_act (Sequence[bool]): Per stage (5), whether its convs
+            are followed by ``act_cfg``; the others get a plain ReLU. Like
+            ResNet's ``stage_with_dcn``, for ablations of where the
+            suppressors act, e.g. ``(False, False, False, False, True)``:
+            DRS in conv5 only. Default: every stage (the paper's network).
         norm_cfg (dict, optional): A norm layer after every conv (kept in
             ``norms``, so ``features`` keeps torchvision's names), e.g.
             ``dict(type='BN')`` to pretrain a plain network from scratch;
@@ -66,6 +71,7 @@ class DRSVGG(BaseModule):
         in_channels: int = 3,
         out_indices: Sequence[int] = (4,),
         stage5_dilation: int = 2,
+        stage_with_act: Sequence[bool] = (True, True, True, True, True),
         norm_cfg: Optional[dict] = None,
         init_cfg=dict(
             type='Kaiming',
@@ -88,7 +94,14 @@ class DRSVGG(BaseModule):
             )
         if stage5_dilation < 1:
             raise ValueError(f'{_FILE}: stage5_dilation must be >= 1, got {stage5_dilation}.')
+        stage_with_act = tuple(stage_with_act)
+        if len(stage_with_act) != len(_STAGES):
+            raise ValueError(
+                f'{_FILE}: stage_with_act needs one flag per stage ({len(_STAGES)}), '
+                f'got {stage_with_act}.'
+            )
         self.act_cfg = act_cfg
+        self.stage_with_act = stage_with_act
         self.widen_factor = widen_factor
         self.out_indices = out_indices
         self.stage_channels: List[int] = [max(1, int(round(c * widen_factor))) for _, c in _STAGES]
@@ -103,7 +116,8 @@ class DRSVGG(BaseModule):
                 layers.append(
                     nn.Conv2d(prev, width, kernel_size=3, padding=dilation, dilation=dilation)
                 )
-                layers.append(build_activation(act_cfg, width))
+                stage_act = act_cfg if stage_with_act[stage] else dict(type='ReLU')
+                layers.append(build_activation(stage_act, width))
                 prev = width
             if stage < 3:
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))

@@ -68,6 +68,25 @@ def test_act_cfg_variants():
     assert learn.stage_channels == [4, 8, 16, 32, 32]
 
 
+def test_stage_with_act_puts_the_suppressors_in_chosen_stages_only():
+    conv5 = DRSVGG(
+        widen_factor=0.0625,
+        act_cfg=dict(type='DRS', learnable=True),
+        stage_with_act=(False, False, False, False, True),
+    )
+    acts = [m for i, m in enumerate(conv5.features) if i - 1 in TORCHVISION_CONVS]
+    assert [type(m).__name__ for m in acts] == ['ReLU'] * 10 + ['DRS'] * 3
+    # only conv5's three learnable suppressors have weights (32 channels each)
+    plain = DRSVGG(widen_factor=0.0625)
+    extra = sum(p.numel() for p in conv5.parameters()) - sum(p.numel() for p in plain.parameters())
+    assert extra == 3 * 32 * 32
+    # with every flag off the network computes what the plain one computes
+    off = DRSVGG(widen_factor=0.0625, act_cfg=dict(type='DRS'), stage_with_act=(False,) * 5)
+    off.load_state_dict(plain.state_dict())
+    x = torch.randn(1, 3, 32, 32)
+    assert torch.equal(off(x)[0], plain(x)[0])
+
+
 def test_default_init_is_kaiming_fan_out_with_zero_bias():
     torch.manual_seed(0)
     model = DRSVGG(widen_factor=0.5)
@@ -91,6 +110,8 @@ def test_bad_arguments():
         DRSVGG(widen_factor=0)
     with pytest.raises(ValueError, match='out_indices'):
         DRSVGG(out_indices=(5,))
+    with pytest.raises(ValueError, match='drs_vgg.py.*one flag per stage'):
+        DRSVGG(stage_with_act=(True,) * 4)
 
 
 def test_folded_bn_backbone_equals_plain_backbone_in_eval():

@@ -1,0 +1,317 @@
+# Copyright (c) mmwsss contributors. All rights reserved.
+"""Where a classifier's features stop telling the objects from the background, layer by layer.
+
+    python tools/analysis_tools/object_contrast.py CONFIG [CHECKPOINT] [--num 50] [--split val] \
+        [--batch-size 8] [--suppress all | I,J,...] [--delta 0.55] [--seed 0] [--out FILE] \
+        [--cfg-options k=v ...]
+
+For every activation layer (ReLU or DRS suppressor, in module order) it prints the *object
+contrast*: the channel-mean activation on ground-truth object pixels over that on background
+pixels (the masks resized to the layer by area; ignored pixels count for neither). 1 means the
+layer's features fire alike on objects and background; a CAM can only be local where the last
+layers' contrast is well above 1. For a suppressor it also prints the share of the activation's
+mass it keeps (``sum(out) / sum(relu(x))``), and at the end the classification mAP of the model's
+pooled scores over the same images.
+
+``--suppress`` replaces plain ReLU layers by fixed DRS suppressors (``--delta``) at inference,
+weights unchanged: ``all``, or 0-based positions among the activation layers as printed. It asks
+what the suppressors would do to a network trained without them (the ImageNet stand-in, a CAM
+classifier). Without a checkpoint the model is taken as training starts (``init_weights``).
+"""
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from mmwsss.evaluation.metrics.multilabel_ap_metric import average_precision
+from mmwsss.models.layers.drs import DRS
+from mmwsss.utils import add_common_args, setup_cfg
+
+_FILE = 'tools/analysis_tools/object_contrast.py'
+
+
+# ------------------------------------------------------------------------------ the layers
+def activation_layers(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+    """The model's activation layers (``nn.ReLU`` and :class:`DRS`), in module order."""
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.ReLU, DRS))]
+
+
+def insert_suppressors(
+    model: nn.Module, positions: Union[str, Sequence[int]], delta: float = 0.55
+) -> List[str]:
+    """Replace plain ReLU layers by fixed DRS suppressors, in place.
+
+    Args:
+        model (nn.Module): The model.
+        positions (str | Sequence[int]): ``'all'`` (every ReLU) or 0-based positions among
+            :func:`activation_layers`.
+        delta (float): The suppressors' ratio. Defaults to 0.55.
+
+    Returns:
+        list[str]: The names of the replaced layers.
+
+    Raises:
+        ValueError: A position is out of range or names a layer that is not a plain ReLU.
+    """
+    layers = activation_layers(model)
+    if positions == 'all':
+        chosen = [i for i, (_, m) in enumerate(layers) if type(m) is nn.ReLU]
+    else:
+        chosen = list(positions)
+    names = []
+    for i in chosen:
+        if not 0 <= i < len(layers):
+            raise ValueError(
+                f'{_FILE}: activation position {i} is out of range: the model has {len(layers)}'
+            )
+        name, module = layers[i]
+        if type(module) is not nn.ReLU:
+            raise ValueError(f'{_FILE}: activation {i} ({name}) is a {type(module).__name__}')
+        parent, _, leaf = name.rpartition('.')
+        setattr(model.get_submodule(parent), leaf, DRS(delta=delta, learnable=False))
+        names.append(name)
+    return names
+
+
+# ------------------------------------------------------------------------------ the contrast
+@dataclass
+class LayerContrast:
+    """The object contrast of one activation layer.
+
+    Attributes:
+        name (str): The module's name in the model.
+        kind (str): ``'ReLU'``, ``'DRS 0.55'`` (fixed) or ``'DRS learnable'``.
+        channels (int): Channels of its output.
+        contrast (float): Mean channel-mean activation on object pixels over that on background.
+        kept (float): ``sum(out) / sum(relu(x))``; 1 for a ReLU.
+    """
+
+    name: str
+    kind: str
+    channels: int
+    contrast: float
+    kept: float
+
+
+class _Accumulator:
+    """Running sums of one layer's contrast, fed by a forward hook; ``masks`` is set per batch."""
+
+    def __init__(self, name: str, module: nn.Module) -> None:
+        self.name, self.module = name, module
+        self.masks: Optional[Tuple[Tensor, Tensor]] = None
+        self.on = self.off = self.on_area = self.off_area = 0.0
+        self.mass_in = self.mass_out = 0.0
+        self.channels = 0
+
+    def __call__(self, module: nn.Module, inputs: tuple, output: Tensor) -> None:
+        obj, bg = self.masks  # (B, 1, H, W) each, 1 where the pixel counts
+        out = output.float()
+        size = out.shape[-2:]
+        obj, bg = (
+            F.interpolate(obj, size=size, mode='area'),
+            F.interpolate(bg, size=size, mode='area'),
+        )
+        level = out.mean(dim=1, keepdim=True)  # (B, 1, h, w)
+        self.on += float((level * obj).sum())
+        self.off += float((level * bg).sum())
+        self.on_area += float(obj.sum())
+        self.off_area += float(bg.sum())
+        self.mass_in += float(torch.relu(inputs[0].float()).sum())
+        self.mass_out += float(out.sum())
+        self.channels = out.shape[1]
+
+    def result(self) -> LayerContrast:
+        if not self.on_area or not self.off_area:
+            raise RuntimeError(
+                f'layer {self.name} saw no object or no background pixel: is it on the forward '
+                'path, and do the images have both?'
+            )
+        off = self.off / self.off_area
+        if isinstance(self.module, DRS):
+            kind = 'DRS learnable' if self.module.learnable else f'DRS {self.module.delta:g}'
+        else:
+            kind = 'ReLU'
+        return LayerContrast(
+            name=self.name,
+            kind=kind,
+            channels=self.channels,
+            contrast=(self.on / self.on_area) / off if off > 0 else float('inf'),
+            kept=self.mass_out / self.mass_in if self.mass_in > 0 else 1.0,
+        )
+
+
+def object_masks(labels: Tensor, ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
+    """Object and background masks (B, 1, H, W) of label maps (B, H, W); 0 is the background."""
+    labels = labels.long()
+    obj = (labels != 0) & (labels != ignore_index)
+    return obj[:, None].float(), (labels == 0)[:, None].float()
+
+
+@torch.no_grad()
+def collect_object_contrast(
+    model: nn.Module,
+    batches: Iterable[Tuple[Any, Tensor]],
+    forward: Optional[Callable[[Any], object]] = None,
+) -> List[LayerContrast]:
+    """Run ``model`` over batches and measure every activation layer's object contrast.
+
+    Args:
+        model (nn.Module): Any model with ReLU or DRS layers (in eval mode).
+        batches (Iterable[tuple]): ``(inputs, labels)``: what ``forward`` takes and label maps
+            (B, H, W) of the inputs' size (0 background, 255 ignored).
+        forward (callable, optional): How to run one batch's inputs; defaults to ``model``.
+
+    Returns:
+        list[LayerContrast]: One entry per activation layer, in module order.
+
+    Raises:
+        ValueError: If the model has no activation layer.
+    """
+    layers = activation_layers(model)
+    if not layers:
+        raise ValueError(f'{type(model).__name__} has no ReLU or DRS layer')
+    accumulators = [_Accumulator(n, m) for n, m in layers]
+    handles = [m.register_forward_hook(acc) for (_, m), acc in zip(layers, accumulators)]
+    forward = forward or model
+    try:
+        for inputs, labels in batches:
+            masks = object_masks(labels)
+            for acc in accumulators:
+                acc.masks = masks
+            forward(inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [acc.result() for acc in accumulators]
+
+
+def format_object_contrast(stats: List[LayerContrast]) -> str:
+    """A markdown table of :func:`collect_object_contrast`'s result."""
+    lines = [
+        '| # | layer | kind | channels | object contrast | mass kept |',
+        '| ---: | --- | --- | ---: | ---: | ---: |',
+    ]
+    for i, s in enumerate(stats):
+        lines.append(
+            f'| {i} | {s.name} | {s.kind} | {s.channels} | {s.contrast:.2f} | {s.kept:.3f} |'
+        )
+    return '\n'.join(lines)
+
+
+def mean_average_precision(scores: Tensor, labels: Tensor) -> float:
+    """mAP in % of (N, C) scores against multi-hot (N, C) labels, over classes with a positive."""
+    aps = [
+        average_precision(scores[:, k].numpy(), labels[:, k].numpy())
+        for k in range(scores.shape[1])
+        if labels[:, k].any()
+    ]
+    if not aps:
+        raise ValueError('no image has a label')
+    return 100 * float(np.mean(aps))
+
+
+# ------------------------------------------------------------------------------ the tool
+def _positions(value: str) -> Union[str, List[int]]:
+    if value == 'all':
+        return value
+    try:
+        return [int(v) for v in value.split(',') if v.strip()]
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(
+            f"expected 'all' or positions like 0,1,2, got {value!r}"
+        ) from e
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Per-layer object contrast of a classifier')
+    add_common_args(parser, 'config of a CAM classifier', runner=False)
+    parser.add_argument(
+        'checkpoint', nargs='?', help='checkpoint; without one, the model as training starts'
+    )
+    parser.add_argument('--num', type=int, default=50, help='images to run (default 50)')
+    parser.add_argument(
+        '--split',
+        choices=['train', 'val', 'test'],
+        default='val',
+        help='dataset of <split>_dataloader, read with the test pipeline (default val)',
+    )
+    parser.add_argument('--batch-size', type=int, default=8, help='images per forward pass')
+    parser.add_argument(
+        '--suppress',
+        type=_positions,
+        help="ReLU layers to replace by fixed DRS at inference: 'all' or positions 0,1,...",
+    )
+    parser.add_argument('--delta', type=float, default=0.55, help='their ratio (default 0.55)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the new layers without a checkpoint'
+    )
+    parser.add_argument('--out', help='also write the table to this file')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    from mmwsss.apis import init_dataset, init_model, preprocessed_batches
+
+    if args.num < 1 or args.batch_size < 1:
+        print('error: --num and --batch-size must be positive', file=sys.stderr)
+        return 1
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # init_weights' per-tensor report
+    try:
+        cfg = setup_cfg(args, for_runner=False)
+        model = init_model(cfg, args.checkpoint)
+        if args.checkpoint is None:
+            torch.manual_seed(args.seed)
+            model.init_weights()
+        model.eval()
+        replaced = []
+        if args.suppress is not None:
+            replaced = insert_suppressors(model, args.suppress, args.delta)
+        dataset = init_dataset(cfg, args.split, test_pipeline=True)
+        num = min(args.num, len(dataset))
+        scores, labels = [], []
+
+        def batches():
+            for inputs, samples in preprocessed_batches(model, dataset, num, args.batch_size):
+                missing = [s.img_path for s in samples if 'gt_sem_seg' not in s]
+                if missing:
+                    raise ValueError(f'{missing[0]}: no ground-truth mask in the test pipeline')
+                labels.append(torch.stack([s.gt_cls_label for s in samples]).float())
+                yield inputs, torch.stack([s.gt_sem_seg.data[0] for s in samples])
+
+        def forward(inputs):
+            cams = model._forward(inputs)
+            scores.append(torch.sigmoid(model.decode_head.pool(cams)).float())
+
+        stats = collect_object_contrast(model, batches(), forward=forward)
+        map_ = mean_average_precision(torch.cat(scores), torch.cat(labels))
+    except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f'error: {message}', file=sys.stderr)
+        return 1
+    source = args.checkpoint or 'the model at the start of training (init_weights)'
+    what = f'{num} {args.split} images of {args.config}, {source}'
+    if replaced:
+        what += f'; fixed DRS {args.delta:g} put in place of {len(replaced)} ReLU layer(s)'
+    table = (
+        format_object_contrast(stats) + f'\n\nclassification mAP of the pooled scores: {map_:.1f}'
+    )
+    print(f'{what}:\n\n{table}')
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            f.write(f'{what}\n\n{table}\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
