@@ -30,16 +30,20 @@ def test_contrast_of_a_relu_and_of_the_suppressor_put_in_its_place():
     # object 2 over background 1 (the ignored pixel, also 1, is in neither)
     assert (s.name, s.kind, s.channels) == ('0', 'ReLU', 1)
     assert s.contrast == pytest.approx(2.0) and s.kept == 1.0
+    assert s.capped == pytest.approx(1.1)  # a cap at 0.55 * 2 = 1.1 would leave 1.1 over 1
+    [s] = tool.collect_object_contrast(model, [(x, labels)], delta=0.5)
+    assert s.capped == pytest.approx(1.0)
 
     assert tool.insert_suppressors(model, 'all', delta=0.5) == ['0']
     assert isinstance(model[0], DRS) and model[0].delta == 0.5
     [s] = tool.collect_object_contrast(model, [(x, labels)])
     # the cap 0.5 * 2 = 1 flattens the object onto the background: contrast 1, mass 4 of 6 kept
     assert s.kind == 'DRS 0.5'
-    assert s.contrast == pytest.approx(1.0)
+    assert s.contrast == pytest.approx(1.0) and s.capped == pytest.approx(1.1)
     assert s.kept == pytest.approx(4 / 6)
     table = tool.format_object_contrast([s])
-    assert '| 0 | 0 | DRS 0.5 | 1 | 1.00 | 0.667 |' in table
+    assert 'capped alone at 0.55' in table
+    assert '| 0 | 0 | DRS 0.5 | 1 | 1.00 | 1.10 | 0.667 |' in table
 
 
 def test_masks_are_resized_to_the_layer():

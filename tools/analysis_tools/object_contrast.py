@@ -9,9 +9,11 @@ For every activation layer (ReLU or DRS suppressor, in module order) it prints t
 contrast*: the channel-mean activation on ground-truth object pixels over that on background
 pixels (the masks resized to the layer by area; ignored pixels count for neither). 1 means the
 layer's features fire alike on objects and background; a CAM can only be local where the last
-layers' contrast is well above 1. For a suppressor it also prints the share of the activation's
-mass it keeps (``sum(out) / sum(relu(x))``), and at the end the classification mAP of the model's
-pooled scores over the same images.
+layers' contrast is well above 1. Next to it, the contrast the layer would have if only its own
+``relu(x)`` were capped at ``--delta`` times each map's maximum (what one DRS suppressor there would
+leave of its input's contrast, the layers before unchanged). For a suppressor it also prints the
+share of the activation's mass it keeps (``sum(out) / sum(relu(x))``), and at the end the
+classification mAP of the model's pooled scores over the same images.
 
 ``--suppress`` replaces plain ReLU layers by fixed DRS suppressors (``--delta``) at inference,
 weights unchanged: ``all``, or 0-based positions among the activation layers as printed. It asks
@@ -89,6 +91,7 @@ class LayerContrast:
         kind (str): ``'ReLU'``, ``'DRS 0.55'`` (fixed) or ``'DRS learnable'``.
         channels (int): Channels of its output.
         contrast (float): Mean channel-mean activation on object pixels over that on background.
+        capped (float): The same of ``min(relu(x), delta * max)``, this layer's input capped alone.
         kept (float): ``sum(out) / sum(relu(x))``; 1 for a ReLU.
     """
 
@@ -96,16 +99,18 @@ class LayerContrast:
     kind: str
     channels: int
     contrast: float
+    capped: float
     kept: float
 
 
 class _Accumulator:
     """Running sums of one layer's contrast, fed by a forward hook; ``masks`` is set per batch."""
 
-    def __init__(self, name: str, module: nn.Module) -> None:
-        self.name, self.module = name, module
+    def __init__(self, name: str, module: nn.Module, delta: float) -> None:
+        self.name, self.module, self.delta = name, module, delta
         self.masks: Optional[Tuple[Tensor, Tensor]] = None
         self.on = self.off = self.on_area = self.off_area = 0.0
+        self.capped_on = self.capped_off = 0.0
         self.mass_in = self.mass_out = 0.0
         self.channels = 0
 
@@ -122,7 +127,12 @@ class _Accumulator:
         self.off += float((level * bg).sum())
         self.on_area += float(obj.sum())
         self.off_area += float(bg.sum())
-        self.mass_in += float(torch.relu(inputs[0].float()).sum())
+        r = torch.relu(inputs[0].float())
+        capped = torch.minimum(r, self.delta * r.amax(dim=(2, 3), keepdim=True))
+        capped_level = capped.mean(dim=1, keepdim=True)
+        self.capped_on += float((capped_level * obj).sum())
+        self.capped_off += float((capped_level * bg).sum())
+        self.mass_in += float(r.sum())
         self.mass_out += float(out.sum())
         self.channels = out.shape[1]
 
@@ -132,7 +142,11 @@ class _Accumulator:
                 f'layer {self.name} saw no object or no background pixel: is it on the forward '
                 'path, and do the images have both?'
             )
-        off = self.off / self.off_area
+
+        def ratio(on: float, off: float) -> float:
+            on, off = on / self.on_area, off / self.off_area
+            return on / off if off > 0 else float('inf')
+
         if isinstance(self.module, DRS):
             kind = 'DRS learnable' if self.module.learnable else f'DRS {self.module.delta:g}'
         else:
@@ -141,7 +155,8 @@ class _Accumulator:
             name=self.name,
             kind=kind,
             channels=self.channels,
-            contrast=(self.on / self.on_area) / off if off > 0 else float('inf'),
+            contrast=ratio(self.on, self.off),
+            capped=ratio(self.capped_on, self.capped_off),
             kept=self.mass_out / self.mass_in if self.mass_in > 0 else 1.0,
         )
 
@@ -158,6 +173,7 @@ def collect_object_contrast(
     model: nn.Module,
     batches: Iterable[Tuple[Any, Tensor]],
     forward: Optional[Callable[[Any], object]] = None,
+    delta: float = 0.55,
 ) -> List[LayerContrast]:
     """Run ``model`` over batches and measure every activation layer's object contrast.
 
@@ -166,6 +182,7 @@ def collect_object_contrast(
         batches (Iterable[tuple]): ``(inputs, labels)``: what ``forward`` takes and label maps
             (B, H, W) of the inputs' size (0 background, 255 ignored).
         forward (callable, optional): How to run one batch's inputs; defaults to ``model``.
+        delta (float): The cap of the ``capped`` column. Defaults to 0.55.
 
     Returns:
         list[LayerContrast]: One entry per activation layer, in module order.
@@ -176,7 +193,7 @@ def collect_object_contrast(
     layers = activation_layers(model)
     if not layers:
         raise ValueError(f'{type(model).__name__} has no ReLU or DRS layer')
-    accumulators = [_Accumulator(n, m) for n, m in layers]
+    accumulators = [_Accumulator(n, m, delta) for n, m in layers]
     handles = [m.register_forward_hook(acc) for (_, m), acc in zip(layers, accumulators)]
     forward = forward or model
     try:
@@ -191,15 +208,17 @@ def collect_object_contrast(
     return [acc.result() for acc in accumulators]
 
 
-def format_object_contrast(stats: List[LayerContrast]) -> str:
+def format_object_contrast(stats: List[LayerContrast], delta: float = 0.55) -> str:
     """A markdown table of :func:`collect_object_contrast`'s result."""
     lines = [
-        '| # | layer | kind | channels | object contrast | mass kept |',
-        '| ---: | --- | --- | ---: | ---: | ---: |',
+        '| # | layer | kind | channels | object contrast '
+        f'| capped alone at {delta:g} | mass kept |',
+        '| ---: | --- | --- | ---: | ---: | ---: | ---: |',
     ]
     for i, s in enumerate(stats):
         lines.append(
-            f'| {i} | {s.name} | {s.kind} | {s.channels} | {s.contrast:.2f} | {s.kept:.3f} |'
+            f'| {i} | {s.name} | {s.kind} | {s.channels} | {s.contrast:.2f} | {s.capped:.2f} '
+            f'| {s.kept:.3f} |'
         )
     return '\n'.join(lines)
 
@@ -293,7 +312,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             cams = model._forward(inputs)
             scores.append(torch.sigmoid(model.decode_head.pool(cams)).float())
 
-        stats = collect_object_contrast(model, batches(), forward=forward)
+        stats = collect_object_contrast(model, batches(), forward=forward, delta=args.delta)
         map_ = mean_average_precision(torch.cat(scores), torch.cat(labels))
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
@@ -304,7 +323,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if replaced:
         what += f'; fixed DRS {args.delta:g} put in place of {len(replaced)} ReLU layer(s)'
     table = (
-        format_object_contrast(stats) + f'\n\nclassification mAP of the pooled scores: {map_:.1f}'
+        format_object_contrast(stats, args.delta)
+        + f'\n\nclassification mAP of the pooled scores: {map_:.1f}'
     )
     print(f'{what}:\n\n{table}')
     if args.out:
