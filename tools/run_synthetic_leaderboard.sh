@@ -23,6 +23,7 @@ FP32_CHECK=(configs/drs/pipelines/pipeline_cam_synthetic.py configs/drs/pipeline
 CONFIGS=(
   configs/drs/pipelines/pipeline_drs_synthetic.py
   configs/drs/pipelines/pipeline_cam_synthetic.py
+  configs/drs/pipelines/pipeline_drs-conv5_synthetic.py
   projects/esol/configs/pipelines/pipeline_esol_synthetic.py
   projects/destruction_learning/configs/pipelines/pipeline_lldm-mdcm_synthetic.py
   projects/pixel_self_supervision/configs/pipelines/pipeline_rcm-mam_synthetic.py
