@@ -27,6 +27,7 @@ def test_contrast_of_a_relu_and_of_the_suppressor_put_in_its_place():
     x, labels = _batch()
     model = nn.Sequential(nn.ReLU())
     [s] = tool.collect_object_contrast(model, [(x, labels)])
+    assert not model[0]._forward_hooks  # removed afterwards
     # object 2 over background 1 (the ignored pixel, also 1, is in neither)
     assert (s.name, s.kind, s.channels) == ('0', 'ReLU', 1)
     assert s.contrast == pytest.approx(2.0) and s.kept == 1.0
@@ -46,12 +47,24 @@ def test_contrast_of_a_relu_and_of_the_suppressor_put_in_its_place():
     assert '| 0 | 0 | DRS 0.5 | 1 | 1.00 | 1.10 | 0.667 |' in table
 
 
-def test_masks_are_resized_to_the_layer():
-    # a stride-2 layer sees the 2x2 labels as one pixel, half object: it counts half for each
-    model = nn.Sequential(nn.AvgPool2d(2), nn.ReLU())
-    x, labels = _batch()
+def test_masks_are_resized_to_the_layer_by_area():
+    # 3x3 labels, objects in the left column; a layer of 2x2 (adaptive pooling: windows of 2x2
+    # overlapping the middle column) sees the object share of each window: 1/2 left, 0 right.
+    labels = torch.tensor([[[1, 0, 0], [1, 0, 0], [1, 0, 0]]])
+    x = torch.tensor([[[[4.0, 0.0, 1.0], [4.0, 0.0, 1.0], [4.0, 0.0, 1.0]]]])
+    model = nn.Sequential(nn.AdaptiveAvgPool2d(2), nn.ReLU())
     [s] = tool.collect_object_contrast(model, [(x, labels)])
-    assert s.contrast == pytest.approx(1.0)
+    # layer values: left 2, right 0.5; object weight 0.5 on the left only -> on = 2;
+    # background weights 0.5 left, 1 right -> off = (0.5 * 2 + 1 * 0.5) / 1.5 = 1
+    assert s.contrast == pytest.approx(2.0)
+
+
+def test_a_module_run_twice_per_forward_is_refused_and_hooks_are_removed():
+    relu = nn.ReLU()
+    model = nn.Sequential(relu, relu)
+    with pytest.raises(RuntimeError, match='more than once per forward'):
+        tool.collect_object_contrast(model, [_batch()])
+    assert not relu._forward_hooks
 
 
 def test_insert_suppressors_by_position_and_its_errors():
@@ -102,3 +115,11 @@ def test_tool_prints_one_row_per_activation(tmp_path, capsys):
     assert '3 val images' in printed and 'in place of 16 ReLU layer(s)' in printed
     assert 'classification mAP of the pooled scores:' in printed
     assert tool.main([config, 'missing.pth', '--cfg-options'] + options) == 1
+    segmentor = osp.join(
+        ROOT, 'configs/drs/deeplabv3plus_r18-w16-d8_1xb10-25e_synthetic-gt-256x256.py'
+    )
+    assert (
+        tool.main([segmentor, '--cfg-options', f'val_dataloader.dataset.data_root={data_root}'])
+        == 1
+    )
+    assert 'is not a CAM classifier' in capsys.readouterr().err

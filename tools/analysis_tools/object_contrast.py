@@ -104,17 +104,29 @@ class LayerContrast:
 
 
 class _Accumulator:
-    """Running sums of one layer's contrast, fed by a forward hook; ``masks`` is set per batch."""
+    """Running sums of one layer's contrast, fed by a forward hook.
+
+    ``masks`` (object and background, (B, 1, H, W) each) is set before every batch, and ``calls``
+    reset: a module run twice in one forward (a shared ReLU, as in MMSeg's ResNet blocks) would
+    mix two layers in one row, so it is refused.
+    """
 
     def __init__(self, name: str, module: nn.Module, delta: float) -> None:
         self.name, self.module, self.delta = name, module, delta
         self.masks: Optional[Tuple[Tensor, Tensor]] = None
+        self.calls = 0
         self.on = self.off = self.on_area = self.off_area = 0.0
         self.capped_on = self.capped_off = 0.0
         self.mass_in = self.mass_out = 0.0
         self.channels = 0
 
     def __call__(self, module: nn.Module, inputs: tuple, output: Tensor) -> None:
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError(
+                f'{_FILE}: activation {self.name} runs more than once per forward (a shared '
+                'module); its rows would mix layers'
+            )
         obj, bg = self.masks  # (B, 1, H, W) each, 1 where the pixel counts
         out = output.float()
         size = out.shape[-2:]
@@ -162,7 +174,15 @@ class _Accumulator:
 
 
 def object_masks(labels: Tensor, ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
-    """Object and background masks (B, 1, H, W) of label maps (B, H, W); 0 is the background."""
+    """Object and background masks of label maps.
+
+    Args:
+        labels (Tensor): Label maps (B, H, W); 0 is the background.
+        ignore_index (int): Pixels in neither mask. Defaults to 255.
+
+    Returns:
+        tuple[Tensor, Tensor]: Float masks (B, 1, H, W): objects, background.
+    """
     labels = labels.long()
     obj = (labels != 0) & (labels != ignore_index)
     return obj[:, None].float(), (labels == 0)[:, None].float()
@@ -200,7 +220,7 @@ def collect_object_contrast(
         for inputs, labels in batches:
             masks = object_masks(labels)
             for acc in accumulators:
-                acc.masks = masks
+                acc.masks, acc.calls = masks, 0
             forward(inputs)
     finally:
         for handle in handles:
@@ -209,7 +229,15 @@ def collect_object_contrast(
 
 
 def format_object_contrast(stats: List[LayerContrast], delta: float = 0.55) -> str:
-    """A markdown table of :func:`collect_object_contrast`'s result."""
+    """A markdown table of :func:`collect_object_contrast`'s result.
+
+    Args:
+        stats (list[LayerContrast]): One entry per activation layer.
+        delta (float): The cap the ``capped`` column was measured at (for its header).
+
+    Returns:
+        str: The table, one row per layer, numbered as ``--suppress`` takes them.
+    """
     lines = [
         '| # | layer | kind | channels | object contrast '
         f'| capped alone at {delta:g} | mass kept |',
@@ -224,7 +252,18 @@ def format_object_contrast(stats: List[LayerContrast], delta: float = 0.55) -> s
 
 
 def mean_average_precision(scores: Tensor, labels: Tensor) -> float:
-    """mAP in % of (N, C) scores against multi-hot (N, C) labels, over classes with a positive."""
+    """Mean average precision over the classes that have a positive.
+
+    Args:
+        scores (Tensor): Class scores (N, C).
+        labels (Tensor): Multi-hot image-level labels (N, C).
+
+    Returns:
+        float: mAP in %.
+
+    Raises:
+        ValueError: If no image has a label.
+    """
     aps = [
         average_precision(scores[:, k].numpy(), labels[:, k].numpy())
         for k in range(scores.shape[1])
@@ -293,6 +332,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             torch.manual_seed(args.seed)
             model.init_weights()
         model.eval()
+        if not (
+            hasattr(model, '_forward') and hasattr(getattr(model, 'decode_head', None), 'pool')
+        ):
+            raise ValueError(
+                f'{args.config}: the model ({type(model).__name__}) is not a CAM classifier '
+                '(a decode head with a pooling of its class maps)'
+            )
         replaced = []
         if args.suppress is not None:
             replaced = insert_suppressors(model, args.suppress, args.delta)
@@ -312,7 +358,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             cams = model._forward(inputs)
             scores.append(torch.sigmoid(model.decode_head.pool(cams)).float())
 
-        stats = collect_object_contrast(model, batches(), forward=forward, delta=args.delta)
+        try:
+            stats = collect_object_contrast(model, batches(), forward=forward, delta=args.delta)
+        except AssertionError as e:  # MMSeg's data preprocessor on images of different sizes
+            raise ValueError(f'{args.config}, {args.split} set: {e} (try --batch-size 1)') from e
         map_ = mean_average_precision(torch.cat(scores), torch.cat(labels))
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e

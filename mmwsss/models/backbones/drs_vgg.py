@@ -50,10 +50,15 @@ class DRSVGG(BaseModule):
         stage5_dilation (int): Dilation (= padding) of the stage-5 convs.
             Default: 2.
         stage_with_act (Sequence[bool]): Per stage (5), whether its convs
-            are followed by ``act_cfg``; the others get a plain ReLU. Like
-            ResNet's ``stage_with_dcn``, for ablations of where the
-            suppressors act, e.g. ``(False, False, False, False, True)``:
-            DRS in conv5 only. Default: every stage (the paper's network).
+            are followed by ``act_cfg``; in a stage flagged False they are
+            followed by a plain ReLU instead (whatever ``act_cfg`` is, None
+            included). Like ResNet's ``stage_with_dcn``, for ablations of
+            where the suppressors act, e.g. ``(False, False, False, False,
+            True)``: DRS in conv5 only (a head's suppressors are set by its
+            own ``act_cfg``). A checkpoint does not record it: fixed
+            suppressors have no weights, so a checkpoint loads into either
+            layout silently; build the model with the config it was trained
+            with. Default: every stage (the paper's network).
         norm_cfg (dict, optional): A norm layer after every conv (kept in
             ``norms``, so ``features`` keeps torchvision's names), e.g.
             ``dict(type='BN')`` to pretrain a plain network from scratch;
