@@ -123,6 +123,7 @@ def init_model(
     checkpoint: Optional[str] = None,
     device: Union[str, torch.device] = 'cpu',
     cfg_options: Optional[dict] = None,
+    init_weights: bool = False,
 ) -> nn.Module:
     """Build a config's model, load a checkpoint strictly and put it in eval mode (as MMSeg's
     ``init_model``, which loads non-strictly and cannot build every mmwsss model).
@@ -136,6 +137,9 @@ def init_model(
             ``model.dataset_meta``. None leaves the weights as built.
         device (str | torch.device): Where the model goes. Defaults to 'cpu'.
         cfg_options (dict, optional): Overrides merged into the config.
+        init_weights (bool): Without a checkpoint, run the model's ``init_weights`` (the
+            ``init_cfg`` weights, e.g. a pretrained backbone, and freshly initialised new layers:
+            the model as training starts). Defaults to False.
 
     Returns:
         nn.Module: The model, in eval mode, with the config attached as ``model.cfg``.
@@ -155,6 +159,8 @@ def init_model(
     if not str(device).startswith('cuda'):
         revert_sync_bn_cfg(model_cfg)
     model = MODELS.build(model_cfg)
+    if checkpoint is None and init_weights:
+        model.init_weights()
     if checkpoint is not None:
         meta = load_model_checkpoint(model, checkpoint, config_name).get('meta', {})
         if isinstance(meta, dict) and meta.get('dataset_meta'):

@@ -6,7 +6,7 @@ from .checkpoint import (
 )
 from .config import adapt_cfg_to_machine, revert_sync_bn_cfg
 from .dist import init_process_group_if_needed
-from .entrypoint import add_common_args, setup_cfg
+from .entrypoint import add_common_args, add_sample_args, setup_cfg
 
 register_checkpoint_loader()
 
@@ -18,5 +18,6 @@ __all__ = [
     'revert_sync_bn_cfg',
     'adapt_cfg_to_machine',
     'add_common_args',
+    'add_sample_args',
     'setup_cfg',
 ]

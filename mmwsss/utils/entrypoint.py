@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from .config import adapt_cfg_to_machine
 from .dist import init_process_group_if_needed
 
-__all__ = ['LAUNCHERS', 'add_common_args', 'setup_cfg']
+__all__ = ['LAUNCHERS', 'add_common_args', 'add_sample_args', 'setup_cfg']
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
@@ -50,6 +50,45 @@ def add_common_args(
             help='job launcher: torchrun (pytorch), srun (slurm) or mpirun (mpi)',
         )
         parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f'must be a positive integer, got {value}')
+    return number
+
+
+def add_sample_args(
+    parser: argparse.ArgumentParser, num: int, split: str = 'val'
+) -> argparse.ArgumentParser:
+    """Add ``--num``, ``--split`` and ``--batch-size`` to an analysis tool that runs a model over
+    the first images of one of a config's datasets (read with the test pipeline).
+
+    Args:
+        parser (ArgumentParser): The parser.
+        num (int): Default of ``--num``, the images to run.
+        split (str): Default of ``--split``: 'train', 'val' or 'test'. Defaults to 'val'.
+
+    Returns:
+        ArgumentParser: The same parser.
+    """
+    parser.add_argument(
+        '--num', type=_positive_int, default=num, help=f'images to run (default {num})'
+    )
+    parser.add_argument(
+        '--split',
+        choices=['train', 'val', 'test'],
+        default=split,
+        help=f'dataset of <split>_dataloader, read with the test pipeline (default {split})',
+    )
+    parser.add_argument(
+        '--batch-size',
+        type=_positive_int,
+        default=8,
+        help='images per forward pass (default 8; 1 where the test pipeline keeps the sizes)',
+    )
     return parser
 
 

@@ -28,6 +28,16 @@ def test_init_model_loads_the_weights(tmp_path):
     assert model.dataset_meta['classes'][1] == 'a'
 
 
+def test_init_model_without_checkpoint_can_start_like_training():
+    cfg = Config(dict(model=tiny_model_cfg()))
+    built = init_model(cfg)
+    started = init_model(cfg, init_weights=True)
+    # DRSVGG's init_cfg (Kaiming, zero bias) ran only when asked; PyTorch's own init has biases
+    assert torch.count_nonzero(built.backbone.features[0].bias) > 0
+    assert torch.count_nonzero(started.backbone.features[0].bias) == 0
+    assert not started.training
+
+
 def test_checkpoint_that_does_not_fit_is_named_with_its_keys(tmp_path):
     other = build_tiny_model(num_classes=5, num_convs=2)
     ckpt = str(tmp_path / 'other.pth')

@@ -8,7 +8,7 @@ import os.path as osp
 import pytest
 import torch
 
-from mmwsss.utils import add_common_args, setup_cfg
+from mmwsss.utils import add_common_args, add_sample_args, setup_cfg
 
 
 def _parse(argv, **kwargs):
@@ -30,6 +30,17 @@ def test_runner_config_gets_work_dir_options_and_launcher(tmp_path, monkeypatch)
     assert os.environ['LOCAL_RANK'] == '3'
     cfg = setup_cfg(_parse([str(config), '--work-dir', str(tmp_path / 'w')]))
     assert cfg.work_dir == str(tmp_path / 'w')
+
+
+def test_sample_args_default_and_refuse_non_positive_counts(capsys):
+    parser = add_sample_args(argparse.ArgumentParser(), num=40, split='train')
+    args = parser.parse_args([])
+    assert (args.num, args.split, args.batch_size) == (40, 'train', 8)
+    assert parser.parse_args(['--num', '3', '--split', 'val']).num == 3
+    for bad in (['--num', '0'], ['--batch-size', '-1'], ['--split', 'dev']):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+    assert 'must be a positive integer, got -1' in capsys.readouterr().err
 
 
 def test_analysis_tools_get_only_the_config_and_its_options(tmp_path):

@@ -33,7 +33,7 @@ from torch import Tensor, nn
 
 from mmwsss.evaluation.metrics.multilabel_ap_metric import average_precision
 from mmwsss.models.layers.drs import DRS
-from mmwsss.utils import add_common_args, setup_cfg
+from mmwsss.utils import add_common_args, add_sample_args, setup_cfg
 
 _FILE = 'tools/analysis_tools/object_contrast.py'
 
@@ -292,14 +292,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         'checkpoint', nargs='?', help='checkpoint; without one, the model as training starts'
     )
-    parser.add_argument('--num', type=int, default=50, help='images to run (default 50)')
-    parser.add_argument(
-        '--split',
-        choices=['train', 'val', 'test'],
-        default='val',
-        help='dataset of <split>_dataloader, read with the test pipeline (default val)',
-    )
-    parser.add_argument('--batch-size', type=int, default=8, help='images per forward pass')
+    add_sample_args(parser, num=50, split='val')
     parser.add_argument(
         '--suppress',
         type=_positions,
@@ -321,17 +314,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mmwsss.apis import init_dataset, init_model, preprocessed_batches
 
-    if args.num < 1 or args.batch_size < 1:
-        print('error: --num and --batch-size must be positive', file=sys.stderr)
-        return 1
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # init_weights' per-tensor report
     try:
         cfg = setup_cfg(args, for_runner=False)
-        model = init_model(cfg, args.checkpoint)
-        if args.checkpoint is None:
-            torch.manual_seed(args.seed)
-            model.init_weights()
-        model.eval()
+        torch.manual_seed(args.seed)  # the new layers, without a checkpoint
+        model = init_model(cfg, args.checkpoint, init_weights=True)
         if not (
             hasattr(model, '_forward') and hasattr(getattr(model, 'decode_head', None), 'pool')
         ):

@@ -160,8 +160,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         source = args.backbone or (cfg.model.backbone.get('init_cfg') or {}).get('checkpoint')
         cfg.model.backbone.init_cfg = None  # loaded strictly below, not by init_weights
         cfg.model.decode_head.num_convs = 0  # the probe: the 1x1 classifier on the backbone
-        model = init_model(cfg)
-        model.init_weights()
+        model = init_model(cfg, init_weights=True)
         if source is not None:
             load_backbone(model.backbone, source)
         model.eval()

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from mmwsss.models.layers.drs import DRS
-from mmwsss.utils import add_common_args, setup_cfg
+from mmwsss.utils import add_common_args, add_sample_args, setup_cfg
 
 
 # ------------------------------------------------------------------------------ the suppressors
@@ -211,19 +211,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         'checkpoint', nargs='?', help='checkpoint; without one, the model as training starts'
     )
-    parser.add_argument('--num', type=int, default=40, help='images to run (default 40)')
-    parser.add_argument(
-        '--split',
-        choices=['train', 'val', 'test'],
-        default='train',
-        help='dataset of <split>_dataloader, read with the test pipeline',
-    )
-    parser.add_argument(
-        '--batch-size',
-        type=int,
-        default=8,
-        help='images per forward pass (1 where the test pipeline keeps the sizes)',
-    )
+    add_sample_args(parser, num=40, split='train')
     parser.add_argument('--out', help='also write the table to this file')
     return parser.parse_args(argv)
 
@@ -247,16 +235,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mmwsss.apis import init_dataset, init_model, preprocessed_batches
 
-    if args.num < 1 or args.batch_size < 1:
-        print('error: --num and --batch-size must be positive', file=sys.stderr)
-        return 1
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # init_weights' per-tensor report
     try:
         cfg = setup_cfg(args, for_runner=False)
-        model = init_model(cfg, args.checkpoint)
-        if args.checkpoint is None:
-            model.init_weights()
-        model.eval()
+        model = init_model(cfg, args.checkpoint, init_weights=True)
         dataset = init_dataset(cfg, args.split, test_pipeline=True)
         num = min(args.num, len(dataset))
 
