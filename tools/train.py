@@ -2,6 +2,7 @@
 """Train one stage from a config, like MMSeg's ``tools/train.py`` (same arguments)."""
 
 import argparse
+import gc
 
 import torch
 from mmengine.logging import print_log
@@ -9,6 +10,7 @@ from mmengine.runner import Runner
 
 from mmwsss.registry import RUNNERS
 from mmwsss.utils import add_common_args, setup_cfg
+from mmwsss.utils.dist import destroy_process_group_if_initialized
 from mmwsss.utils.precision import describe_precision, resolve_precision, set_amp_optim_wrapper
 
 
@@ -56,6 +58,11 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    # free the Runner (its DDP wrapper may keep the gloo group alive), then destroy the group
+    # while the interpreter is whole (at exit a rank can abort on a gloo thread still running)
+    del runner
+    gc.collect()
+    destroy_process_group_if_initialized()
 
 
 if __name__ == '__main__':
