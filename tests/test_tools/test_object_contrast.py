@@ -79,15 +79,6 @@ def test_insert_suppressors_by_position_and_its_errors():
         tool.collect_object_contrast(nn.Sequential(nn.Identity()), [_batch()])
 
 
-def test_mean_average_precision():
-    scores = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.1, 0.3]])
-    labels = torch.tensor([[1, 0], [0, 0], [1, 0]])
-    # class 0: positives ranked 1st and 3rd -> (1 + 2/3) / 2; class 1 has no positive
-    assert tool.mean_average_precision(scores, labels) == pytest.approx(100 * 5 / 6)
-    with pytest.raises(ValueError, match='no image has a label'):
-        tool.mean_average_precision(scores, torch.zeros(3, 2))
-
-
 def test_tool_prints_one_row_per_activation(tmp_path, capsys):
     data_root = str(tmp_path / 'syn')
     generate_synthetic_benchmark(

@@ -26,12 +26,11 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mmwsss.evaluation.metrics.multilabel_ap_metric import average_precision
+from mmwsss.evaluation import MultiLabelAPMetric
 from mmwsss.models.layers.drs import DRS
 from mmwsss.utils import add_common_args, add_sample_args, setup_cfg
 
@@ -251,29 +250,6 @@ def format_object_contrast(stats: List[LayerContrast], delta: float = 0.55) -> s
     return '\n'.join(lines)
 
 
-def mean_average_precision(scores: Tensor, labels: Tensor) -> float:
-    """Mean average precision over the classes that have a positive.
-
-    Args:
-        scores (Tensor): Class scores (N, C).
-        labels (Tensor): Multi-hot image-level labels (N, C).
-
-    Returns:
-        float: mAP in %.
-
-    Raises:
-        ValueError: If no image has a label.
-    """
-    aps = [
-        average_precision(scores[:, k].numpy(), labels[:, k].numpy())
-        for k in range(scores.shape[1])
-        if labels[:, k].any()
-    ]
-    if not aps:
-        raise ValueError('no image has a label')
-    return 100 * float(np.mean(aps))
-
-
 # ------------------------------------------------------------------------------ the tool
 def _positions(value: str) -> Union[str, List[int]]:
     if value == 'all':
@@ -349,7 +325,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             stats = collect_object_contrast(model, batches(), forward=forward, delta=args.delta)
         except AssertionError as e:  # MMSeg's data preprocessor on images of different sizes
             raise ValueError(f'{args.config}, {args.split} set: {e} (try --batch-size 1)') from e
-        map_ = mean_average_precision(torch.cat(scores), torch.cat(labels))
+        pairs = zip(torch.cat(scores).numpy(), torch.cat(labels).numpy())
+        map_ = MultiLabelAPMetric().compute_metrics(list(pairs))['mAP']
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
